@@ -1,0 +1,175 @@
+//! One reported problem, and a list of them, as miette diagnostics.
+//!
+//! The checker, the facts validator and the evaluator each report
+//! [`Problem`]s under their own stable codes (`lawcode::check::…`,
+//! `lawcode::facts::…`, `lawcode::eval::…`); the parser has its own enum.
+
+use crate::source::{SourceMap, Span};
+use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
+use std::fmt;
+
+/// A single diagnostic: a code, a message, how to fix it, and where.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    pub severity: Severity,
+    /// The file this problem is shown against, with its text.
+    pub source: Option<NamedSource<String>>,
+    /// The first label is the primary one.
+    pub labels: Vec<(Span, String)>,
+}
+
+impl Problem {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Problem {
+            code,
+            message: message.into(),
+            help: None,
+            severity: Severity::Error,
+            source: None,
+            labels: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(code, message)
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Points at `span`; the first label added is the primary one and picks the file shown.
+    pub fn label(mut self, sources: &SourceMap, span: Span, text: impl Into<String>) -> Self {
+        if self.source.is_none() {
+            self.source = Some(sources.named_source(span));
+        }
+        // Labels in another file than the primary one cannot be drawn against its text.
+        if self
+            .labels
+            .first()
+            .is_none_or(|(first, _)| first.file == span.file)
+        {
+            self.labels.push((span, text.into()));
+        }
+        self
+    }
+
+    /// Shows the problem against a source that is not a rule file (a facts file).
+    pub fn in_source(mut self, source: NamedSource<String>) -> Self {
+        self.source = Some(source);
+        self
+    }
+
+    pub fn at_offset(mut self, start: usize, len: usize, text: impl Into<String>) -> Self {
+        self.labels.push((
+            Span::new(Default::default(), start, start + len),
+            text.into(),
+        ));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The span a reader should look at first.
+    pub fn primary_span(&self) -> Option<Span> {
+        self.labels.first().map(|(s, _)| *s)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Problem {}
+
+impl Diagnostic for Problem {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.source.is_none() || self.labels.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.labels.iter().enumerate().map(
+            |(i, (span, text))| {
+                let span: miette::SourceSpan = (*span).into();
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(Some(text.clone()), span)
+                } else {
+                    LabeledSpan::new_with_span(Some(text.clone()), span)
+                }
+            },
+        )))
+    }
+}
+
+/// Several problems reported together (every error of a check, every bad fact).
+#[derive(Debug, Clone)]
+pub struct Problems {
+    pub summary: String,
+    pub problems: Vec<Problem>,
+}
+
+impl Problems {
+    pub fn errors(&self) -> impl Iterator<Item = &Problem> {
+        self.problems.iter().filter(|p| p.is_error())
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary)
+    }
+}
+
+impl std::error::Error for Problems {}
+
+impl Diagnostic for Problems {
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        Some(Box::new(self.problems.iter().map(|p| p as &dyn Diagnostic)))
+    }
+}
+
+/// The existing name closest to `wanted`, if any is close enough to be a likely typo.
+pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(wanted, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// `did you mean `x`?` or a fallback.
+pub fn suggestion(wanted: &str, candidates: &[&str], fallback: &str) -> String {
+    match nearest(wanted, candidates.iter().copied()) {
+        Some(n) => format!("did you mean `{n}`?"),
+        None => fallback.to_string(),
+    }
+}

@@ -1,0 +1,493 @@
+//! Facts: a case's JSON in, values checked against the rule file's schema out.
+//!
+//! Validation is strict and reports every problem at once, each naming the
+//! fact by its path (`victim.losses[2].amount`): unknown keys (with the
+//! nearest valid name), wrong types, negative money, fractions of a cent,
+//! impossible dates, unknown enumeration members, malformed citations, empty
+//! lists that must not be empty, and missing required facts. Money is read
+//! from the JSON text exactly, never through a float.
+
+use crate::citation::Citation;
+use crate::diagnostic::{Problem, Problems, nearest};
+use crate::program::{FieldDecl, Program};
+use crate::value::{Type, Value};
+use miette::NamedSource;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Stable codes of facts diagnostics.
+pub mod codes {
+    pub const JSON_SYNTAX: &str = "lawcode::facts::json_syntax";
+    pub const NOT_AN_OBJECT: &str = "lawcode::facts::not_an_object";
+    pub const UNKNOWN_KEY: &str = "lawcode::facts::unknown_key";
+    pub const WRONG_TYPE: &str = "lawcode::facts::wrong_type";
+    pub const MISSING_REQUIRED: &str = "lawcode::facts::missing_required";
+    pub const NEGATIVE_MONEY: &str = "lawcode::facts::negative_money";
+    pub const FRACTIONAL_CENTS: &str = "lawcode::facts::fractional_cents";
+    pub const OUT_OF_RANGE: &str = "lawcode::facts::out_of_range";
+    pub const IMPOSSIBLE_DATE: &str = "lawcode::facts::impossible_date";
+    pub const UNKNOWN_MEMBER: &str = "lawcode::facts::unknown_member";
+    pub const MALFORMED_CITATION: &str = "lawcode::facts::malformed_citation";
+    pub const EMPTY_LIST: &str = "lawcode::facts::empty_list";
+    pub const TOO_LARGE: &str = "lawcode::facts::too_large";
+}
+
+/// Most items a list fact may hold.
+pub const MAX_LIST_LEN: usize = 100_000;
+/// Largest facts document accepted, in bytes.
+pub const MAX_FACTS_BYTES: usize = 16 * 1024 * 1024;
+
+/// The facts could not be used; every problem found is listed.
+pub type FactsError = Problems;
+
+/// Validated facts: one value per top-level fact of the schema, in schema order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub values: Vec<Value>,
+}
+
+/// Parses and validates a facts document. `name` is what diagnostics call the file.
+pub fn read_facts(program: &Program, name: &str, json: &str) -> Result<Facts, FactsError> {
+    let fail = |p: Problem| Problems {
+        summary: format!("the facts in {name} cannot be used"),
+        problems: vec![p],
+    };
+    if json.len() > MAX_FACTS_BYTES {
+        return Err(fail(
+            Problem::error(
+                codes::TOO_LARGE,
+                format!(
+                    "the facts file is {} bytes; the limit is {MAX_FACTS_BYTES}",
+                    json.len()
+                ),
+            )
+            .with_help("split the case, or use `--batch` with one case per line"),
+        ));
+    }
+    let doc: serde_json::Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => {
+            let offset = line_col_offset(json, e.line(), e.column());
+            let message = e.to_string();
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
+            return Err(fail(
+                Problem::error(codes::JSON_SYNTAX, format!("the facts are not valid JSON: {message} (line {}, column {})", e.line(), e.column()))
+                    .with_help("fix the JSON syntax at the marked place; money may be written as `\"3000.00\"` or `3000`")
+                    .in_source(NamedSource::new(name.to_string(), json.to_string()))
+                    .at_offset(offset, 1, "here"),
+            ));
+        }
+    };
+    validate(program, name, &doc)
+}
+
+/// Validates an already parsed JSON value (batch input parses lines itself).
+pub fn validate(
+    program: &Program,
+    name: &str,
+    doc: &serde_json::Value,
+) -> Result<Facts, FactsError> {
+    let mut v = Validator {
+        program,
+        problems: Vec::new(),
+    };
+    let values = match doc {
+        serde_json::Value::Object(map) => v.fields(&program.schema.facts, map, ""),
+        other => {
+            v.problem(
+                Problem::error(
+                    codes::NOT_AN_OBJECT,
+                    format!(
+                        "the facts must be one JSON object, not {}",
+                        json_kind(other)
+                    ),
+                )
+                .with_help("write the facts as `{ \"offense_date\": \"2019-05-01\", … }`"),
+            );
+            Vec::new()
+        }
+    };
+    if v.problems.is_empty() {
+        Ok(Facts { values })
+    } else {
+        let n = v.problems.len();
+        Err(Problems {
+            summary: format!(
+                "the facts in {name} have {n} problem{}",
+                if n == 1 { "" } else { "s" }
+            ),
+            problems: v.problems,
+        })
+    }
+}
+
+fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len().saturating_sub(1))
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "true/false",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a text",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+struct Validator<'p> {
+    program: &'p Program,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    fn problem(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+
+    fn wrong(&mut self, path: &str, expected: &str, got: &serde_json::Value) {
+        self.problem(
+            Problem::error(
+                codes::WRONG_TYPE,
+                format!("`{path}` must be {expected}, but it is {}", json_kind(got)),
+            )
+            .with_help(format!("write `{path}` as {expected}")),
+        );
+    }
+
+    fn fields(
+        &mut self,
+        decls: &[FieldDecl],
+        map: &serde_json::Map<String, serde_json::Value>,
+        prefix: &str,
+    ) -> Vec<Value> {
+        let join = |name: &str| {
+            if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}.{name}")
+            }
+        };
+        for key in map.keys() {
+            if !decls.iter().any(|d| &d.name == key) {
+                let names: Vec<&str> = decls.iter().map(|d| d.name.as_str()).collect();
+                let help = match nearest(key, names.iter().copied()) {
+                    Some(n) => format!("did you mean `{}`?", join(n)),
+                    None => format!("the facts here are: {}", names.join(", ")),
+                };
+                self.problem(
+                    Problem::error(codes::UNKNOWN_KEY, format!("unknown fact `{}`", join(key)))
+                        .with_help(help),
+                );
+            }
+        }
+        decls
+            .iter()
+            .map(|d| {
+                let path = join(&d.name);
+                match map.get(&d.name) {
+                    Some(serde_json::Value::Null) | None => self.absent(d, &path),
+                    Some(v) => self.value(&d.ty, v, &path, d.nonempty),
+                }
+            })
+            .collect()
+    }
+
+    /// A fact that is not given: its default, `Absent` if optional, an empty record if
+    /// every field of the record may be left out, else an error.
+    fn absent(&mut self, d: &FieldDecl, path: &str) -> Value {
+        if let Some(default) = &d.default {
+            return default.clone();
+        }
+        if d.optional {
+            return Value::Absent;
+        }
+        if let Type::Record(r) = &d.ty {
+            if let Some(rec) = self.program.schema.records.get(*r) {
+                if rec.fields.iter().all(FieldDecl::may_be_absent) {
+                    let empty = serde_json::Map::new();
+                    let fields = rec.fields.clone();
+                    return Value::Record(self.fields(&fields, &empty, path).into());
+                }
+            }
+        }
+        let what = d
+            .description
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
+        self.problem(
+            Problem::error(
+                codes::MISSING_REQUIRED,
+                format!("required fact `{path}` is missing{what}"),
+            )
+            .with_help(format!(
+                "add `{path}` ({}) to the facts",
+                type_words(self.program, &d.ty)
+            )),
+        );
+        Value::Absent
+    }
+
+    fn value(&mut self, ty: &Type, v: &serde_json::Value, path: &str, nonempty: bool) -> Value {
+        use serde_json::Value as J;
+        match (ty, v) {
+            (Type::Bool, J::Bool(b)) => Value::Bool(*b),
+            (Type::Text, J::String(s)) => Value::Text(s.as_str().into()),
+            (Type::Money, J::String(_) | J::Number(_)) => self.money(v, path),
+            (Type::Integer, J::Number(n)) => match Decimal::from_str_exact(&n.to_string()) {
+                Ok(d) if d.fract().is_zero() => Value::Number(d.trunc()),
+                _ => {
+                    self.wrong(path, "a whole number", v);
+                    Value::Absent
+                }
+            },
+            (Type::Decimal, J::String(s)) => self.decimal(s, path),
+            (Type::Decimal, J::Number(n)) => self.decimal(&n.to_string(), path),
+            (Type::Date, J::String(s)) => self.date(s, path),
+            (Type::Citation, J::String(s)) => match Citation::parse(s) {
+                Ok(c) => Value::Citation(c.into()),
+                Err(e) => {
+                    self.problem(
+                        Problem::error(
+                            codes::MALFORMED_CITATION,
+                            format!("`{path}` is `{s}`, which is not a provision citation"),
+                        )
+                        .with_help(format!("{}; write it like `2252A(a)(5)(B)`", e.reason)),
+                    );
+                    Value::Absent
+                }
+            },
+            (Type::Enum(e), J::String(s)) => {
+                let Some(decl) = self.program.schema.enums.get(*e) else {
+                    return Value::Absent;
+                };
+                match decl.members.iter().position(|m| m == s) {
+                    Some(i) => Value::Enum(u32::try_from(i).unwrap_or(u32::MAX)),
+                    None => {
+                        let members: Vec<&str> = decl.members.iter().map(String::as_str).collect();
+                        let guess = nearest(s, members.iter().copied())
+                            .map(|n| format!("did you mean `{n}`? "))
+                            .unwrap_or_default();
+                        self.problem(
+                            Problem::error(
+                                codes::UNKNOWN_MEMBER,
+                                format!(
+                                    "`{path}` is `{s}`, which is not one of the allowed values"
+                                ),
+                            )
+                            .with_help(format!(
+                                "{guess}the allowed values are: {}",
+                                members.join(", ")
+                            )),
+                        );
+                        Value::Absent
+                    }
+                }
+            }
+            (Type::List(inner), J::Array(items)) => {
+                if items.len() > MAX_LIST_LEN {
+                    self.problem(
+                        Problem::error(
+                            codes::TOO_LARGE,
+                            format!(
+                                "`{path}` has {} items; the limit is {MAX_LIST_LEN}",
+                                items.len()
+                            ),
+                        )
+                        .with_help("split the case"),
+                    );
+                    return Value::Absent;
+                }
+                if nonempty && items.is_empty() {
+                    self.problem(
+                        Problem::error(
+                            codes::EMPTY_LIST,
+                            format!("`{path}` must list at least one item"),
+                        )
+                        .with_help(format!("add at least one item to `{path}`")),
+                    );
+                }
+                let values: Vec<Value> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| self.value(inner, x, &format!("{path}[{i}]"), false))
+                    .collect();
+                Value::List(values.into())
+            }
+            (Type::Record(r), J::Object(map)) => {
+                let Some(rec) = self.program.schema.records.get(*r) else {
+                    return Value::Absent;
+                };
+                let fields = rec.fields.clone();
+                Value::Record(self.fields(&fields, map, path).into())
+            }
+            (ty, v) => {
+                let expected = type_words(self.program, ty);
+                self.wrong(path, &expected, v);
+                Value::Absent
+            }
+        }
+    }
+
+    fn money(&mut self, v: &serde_json::Value, path: &str) -> Value {
+        let text = match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let t = text.trim();
+        let plain = !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+            && t.matches('.').count() <= 1;
+        let parsed = if plain {
+            Decimal::from_str_exact(t).ok()
+        } else if matches!(v, serde_json::Value::Number(_)) {
+            Decimal::from_scientific(t).ok()
+        } else {
+            None
+        };
+        let Some(d) = parsed else {
+            let too_big = plain && t.trim_start_matches('-').replace('.', "").len() > 28;
+            if too_big {
+                self.problem(
+                    Problem::error(
+                        codes::OUT_OF_RANGE,
+                        format!("`{path}` is {t}, beyond the supported range of money"),
+                    )
+                    .with_help("amounts are exact to 28 significant digits"),
+                );
+            } else {
+                self.problem(
+                    Problem::error(
+                        codes::WRONG_TYPE,
+                        format!("`{path}` must be a money amount, but it is `{t}`"),
+                    )
+                    .with_help("write money as `\"3000.00\"` or `3000`, without `$` or commas"),
+                );
+            }
+            return Value::Absent;
+        };
+        if d.is_sign_negative() && !d.is_zero() {
+            self.problem(
+                Problem::error(
+                    codes::NEGATIVE_MONEY,
+                    format!("`{path}` is {t}, but money here cannot be negative"),
+                )
+                .with_help(format!("write `{path}` as 0 or more")),
+            );
+            return Value::Absent;
+        }
+        if d.normalize().scale() > 2 {
+            self.problem(
+                Problem::error(
+                    codes::FRACTIONAL_CENTS,
+                    format!("`{path}` is {t}, which has more than two decimals"),
+                )
+                .with_help("money is in dollars and cents, like `1234.56`"),
+            );
+            return Value::Absent;
+        }
+        // Rebuilding with two decimals cannot fail below 2^96 / 100; larger values are refused.
+        let mut cents = d.abs();
+        cents.rescale(2);
+        if cents.scale() != 2 {
+            self.problem(
+                Problem::error(
+                    codes::OUT_OF_RANGE,
+                    format!("`{path}` is {t}, beyond the supported range of money"),
+                )
+                .with_help("amounts are exact to 28 significant digits"),
+            );
+            return Value::Absent;
+        }
+        Value::Number(cents)
+    }
+
+    fn decimal(&mut self, s: &str, path: &str) -> Value {
+        match Decimal::from_str_exact(s).or_else(|_| Decimal::from_scientific(s)) {
+            Ok(d) => Value::Number(d),
+            Err(_) => {
+                self.problem(
+                    Problem::error(
+                        codes::WRONG_TYPE,
+                        format!("`{path}` must be a decimal number, but it is `{s}`"),
+                    )
+                    .with_help("write a number like `245.120`"),
+                );
+                Value::Absent
+            }
+        }
+    }
+
+    fn date(&mut self, s: &str, path: &str) -> Value {
+        let shaped = s.len() == 10
+            && s.char_indices().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if !shaped {
+            self.problem(
+                Problem::error(
+                    codes::WRONG_TYPE,
+                    format!("`{path}` must be a date written YYYY-MM-DD, but it is `{s}`"),
+                )
+                .with_help("write dates like `2019-05-01`"),
+            );
+            return Value::Absent;
+        }
+        match jiff::civil::Date::from_str(s) {
+            Ok(d) => Value::Date(d),
+            Err(_) => {
+                self.problem(
+                    Problem::error(
+                        codes::IMPOSSIBLE_DATE,
+                        format!("`{path}` is `{s}`, which is not a day in the calendar"),
+                    )
+                    .with_help("check the month and day"),
+                );
+                Value::Absent
+            }
+        }
+    }
+}
+
+/// A type in words for messages: "a money amount like \"3000.00\"".
+fn type_words(program: &Program, ty: &Type) -> String {
+    match ty {
+        Type::Bool => "true or false".into(),
+        Type::Integer => "a whole number".into(),
+        Type::Decimal => "a decimal number".into(),
+        Type::Money => "a money amount like \"3000.00\"".into(),
+        Type::Date => "a date like \"2019-05-01\"".into(),
+        Type::Text => "a text".into(),
+        Type::Citation => "a provision citation like \"2252A(a)(5)(B)\"".into(),
+        Type::Provisions => "a list of provision citations".into(),
+        Type::Enum(e) => match program.schema.enums.get(*e) {
+            Some(d) => format!(
+                "one of {}",
+                d.members
+                    .iter()
+                    .map(|m| format!("\"{m}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "an enumeration member".into(),
+        },
+        Type::Record(_) => "an object".into(),
+        Type::List(_) | Type::Empty => "a list".into(),
+    }
+}

@@ -1,0 +1,116 @@
+//! Loading: an entry file's path in, every file it imports parsed, out.
+//!
+//! Imports are resolved relative to the importing file. Each file is read
+//! once, whatever the import graph; files come from a [`FileReader`], so the
+//! same loader can read the working tree or, later, a git revision.
+
+use crate::ast;
+use crate::diagnostic::Problem;
+use crate::source::SourceMap;
+use crate::syntax::{self, ParseError};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Stable codes of loading diagnostics.
+pub mod codes {
+    pub const UNREADABLE: &str = "lawcode::load::unreadable";
+    pub const TOO_MANY_FILES: &str = "lawcode::load::too_many_files";
+}
+
+/// Most files one rule set may import, directly or not.
+pub const MAX_FILES: usize = 256;
+
+/// Why a rule set could not be loaded.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum LoadError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Read(Box<Problem>),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Parse(Box<ParseError>),
+}
+
+/// Where rule files come from.
+pub trait FileReader {
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+}
+
+/// Reads from the file system.
+pub struct Disk;
+
+impl FileReader for Disk {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+}
+
+/// Parses `entry` and, transitively, what it imports. The entry file comes first.
+pub fn load(
+    reader: &dyn FileReader,
+    entry: &Path,
+) -> Result<(Vec<ast::File>, SourceMap), LoadError> {
+    let mut sources = SourceMap::new();
+    let mut files = Vec::new();
+    let mut seen: HashMap<PathBuf, ()> = HashMap::new();
+    let mut queue: Vec<(PathBuf, Option<(crate::source::Span, String)>)> =
+        vec![(entry.to_path_buf(), None)];
+    while let Some((path, imported_at)) = queue.pop() {
+        let key = normalize(&path);
+        if seen.insert(key, ()).is_some() {
+            continue;
+        }
+        if seen.len() > MAX_FILES {
+            return Err(LoadError::Read(Box::new(
+                Problem::error(
+                    codes::TOO_MANY_FILES,
+                    format!("the rule set imports more than {MAX_FILES} files"),
+                )
+                .with_help("check for an import that pulls in a whole directory tree"),
+            )));
+        }
+        let text = reader.read(&path).map_err(|e| {
+            let mut p = Problem::error(
+                codes::UNREADABLE,
+                format!("cannot read `{}`: {e}", path.display()),
+            )
+            .with_help("check the path; imports are relative to the file that imports them");
+            if let Some((span, _)) = &imported_at {
+                p = p.label(&sources, *span, "imported here");
+            }
+            LoadError::Read(Box::new(p))
+        })?;
+        let name = path.display().to_string();
+        let id = sources.add(name.clone(), text.as_str());
+        let file =
+            syntax::parse_file(id, &name, &text).map_err(|e| LoadError::Parse(Box::new(e)))?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for item in &file.items {
+            if let ast::Item::Import(target) = item {
+                queue.push((
+                    dir.join(&target.node),
+                    Some((target.span, target.node.clone())),
+                ));
+            }
+        }
+        files.push(file);
+    }
+    Ok((files, sources))
+}
+
+/// `a/b/../c.law` and `a/c.law` are one file.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -1,0 +1,275 @@
+//! The checked program: what [`crate::check`] produces and [`crate::eval`] runs.
+//!
+//! Names are gone: definitions, facts, locals and tables are slots. Each
+//! version of the statute has its own set of definitions, because an
+//! unversioned rule may read a name that means different things in different
+//! versions (`full_amount_of_losses` is (b)(3) in 1996 and (c)(2) today).
+
+use crate::citation::ProvisionRef;
+use crate::source::{SourceMap, Span};
+use crate::value::{Type, Value};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub type DefId = usize;
+pub type RuleId = usize;
+pub type ProvisionId = usize;
+pub type TableId = usize;
+pub type VersionId = usize;
+
+/// A checked rule set, ready to evaluate any number of cases.
+#[derive(Debug)]
+pub struct Program {
+    pub statute: StatuteInfo,
+    /// In order of effective date, earliest first.
+    pub versions: Vec<VersionInfo>,
+    /// The top-level fact whose date selects the version in force.
+    pub version_selector: Option<VersionSelector>,
+    pub schema: Schema,
+    pub outcomes: Vec<OutcomeDecl>,
+    pub provisions: Vec<ProvisionInfo>,
+    pub tables: Vec<Table>,
+    pub sources: SourceMap,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatuteInfo {
+    pub citation: String,
+    pub title: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct VersionInfo {
+    pub name: String,
+    pub effective: jiff::civil::Date,
+    pub enacted_by: Option<String>,
+    /// This version's definitions; an outcome points into them.
+    pub defs: Vec<Definition>,
+    /// For each declared outcome, its definition in this version, if the version defines it.
+    pub outcome_defs: Vec<Option<DefId>>,
+    /// Provisions that exist in this version, in source order.
+    pub provisions: Vec<ProvisionId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VersionSelector {
+    pub fact: usize,
+    pub fact_name: String,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    pub facts: Vec<FieldDecl>,
+    pub records: Vec<RecordDecl>,
+    pub enums: Vec<EnumDecl>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDecl {
+    pub name: String,
+    pub ty: Type,
+    /// An absent optional field without a default is `Value::Absent`: rules that need it are undecided.
+    pub optional: bool,
+    pub default: Option<Value>,
+    pub nonempty: bool,
+    pub description: Option<String>,
+    pub span: Span,
+}
+
+impl FieldDecl {
+    /// The field may be left out of the facts.
+    pub fn may_be_absent(&self) -> bool {
+        self.optional || self.default.is_some()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordDecl {
+    pub name: String,
+    pub fields: Vec<FieldDecl>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumDecl {
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutcomeDecl {
+    pub name: String,
+    pub ty: Type,
+    pub description: Option<String>,
+}
+
+/// A provision as the statute numbers it, with its text and marks.
+#[derive(Debug, Clone)]
+pub struct ProvisionInfo {
+    /// `18 U.S.C. § 2259(b)(2)(B)`
+    pub citation: String,
+    /// `(b)(2)(B)`
+    pub label: String,
+    pub heading: Option<String>,
+    pub text: Vec<String>,
+    pub version: Option<VersionId>,
+    pub not_computed: Option<String>,
+    pub disregards: Vec<Disregard>,
+    pub span: Span,
+}
+
+/// `disregard victim.other_compensation "why"`: the provision forbids this fact to matter.
+#[derive(Debug, Clone)]
+pub struct Disregard {
+    pub path: Vec<usize>,
+    pub name: String,
+    pub reason: String,
+}
+
+/// A named value and the rules that may give it.
+#[derive(Debug)]
+pub struct Definition {
+    pub name: String,
+    pub ty: Type,
+    pub rules: Vec<RuleDef>,
+    /// Rules that are not exceptions, in source order.
+    pub defaults: Vec<RuleId>,
+}
+
+#[derive(Debug)]
+pub struct RuleDef {
+    pub provision: ProvisionId,
+    /// The rule this one displaces when it applies.
+    pub exception_to: Option<RuleId>,
+    /// Exceptions that displace this rule.
+    pub exceptions: Vec<RuleId>,
+    pub condition: Option<Expr>,
+    pub value: Expr,
+    pub notes: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct Table {
+    pub name: String,
+    pub description: Option<String>,
+    pub source: String,
+    pub key_ty: Type,
+    pub value_ty: Type,
+    pub rows: HashMap<TableKey, Value>,
+}
+
+/// Keys of a data table; numbers are normalised so `2017` and `2017.0` are one key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TableKey {
+    Number(Decimal),
+    Text(Arc<str>),
+    Date(jiff::civil::Date),
+    Enum(u32),
+}
+
+impl TableKey {
+    pub fn from_value(v: &Value) -> Option<TableKey> {
+        match v {
+            Value::Number(d) => Some(TableKey::Number(d.normalize())),
+            Value::Text(t) => Some(TableKey::Text(t.clone())),
+            Value::Date(d) => Some(TableKey::Date(*d)),
+            Value::Enum(e) => Some(TableKey::Enum(*e)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregate {
+    Sum,
+    Count,
+    Any,
+    All,
+    Min,
+    Max,
+    Filter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rounding {
+    HalfAwayFromZero,
+    HalfEven,
+    TowardZero,
+    AwayFromZero,
+}
+
+#[derive(Debug)]
+pub enum ExprKind {
+    Literal(Value),
+    /// A provision-set literal; ranges are already checked.
+    Provisions(Arc<[ProvisionRef]>),
+    List(Vec<Expr>),
+    Def(DefId),
+    /// A top-level fact, by its index in the schema.
+    Fact(usize),
+    /// A variable bound by a list expression, by its depth (0 = outermost).
+    Local(usize),
+    Field(Box<Expr>, usize),
+    Table(TableId, Box<Expr>),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Arith(Arith, Box<Expr>, Box<Expr>),
+    Compare(Compare, Box<Expr>, Box<Expr>),
+    Within(Box<Expr>, Box<Expr>),
+    In {
+        item: Box<Expr>,
+        list: Box<Expr>,
+        negated: bool,
+    },
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    Min(Vec<Expr>),
+    Max(Vec<Expr>),
+    Year(Box<Expr>),
+    Round {
+        value: Box<Expr>,
+        places: u32,
+        mode: Rounding,
+    },
+    /// `given(fact)`: whether an optional fact was given.
+    Given(Box<Expr>),
+    /// `count(list)`, `sum(list)`, `any(list)`, `all(list)`.
+    AggregateList(Aggregate, Box<Expr>),
+    Comprehension {
+        aggregate: Aggregate,
+        element: Box<Expr>,
+        /// The depth of the bound variable.
+        local: usize,
+        var_name: String,
+        source: Box<Expr>,
+        filter: Option<Box<Expr>>,
+    },
+}

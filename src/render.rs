@@ -1,0 +1,219 @@
+//! Rendering: values and evaluations in, the contract's JSON and a readable
+//! text tree out.
+
+use crate::eval::Evaluation;
+use crate::program::Program;
+use crate::trace::{NodeKind, Status, TraceNode};
+use crate::value::{Type, Value, money_text};
+use serde_json::json;
+use std::fmt::Write as _;
+
+/// A value in the contract's JSON form: money as a string with two decimals,
+/// booleans as booleans, `null` for an absent fact.
+pub fn value_json(program: &Program, ty: &Type, v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match (ty, v) {
+        (_, Value::Absent) => J::Null,
+        (_, Value::Bool(b)) => J::Bool(*b),
+        (Type::Money, Value::Number(d)) => J::String(money_text(*d)),
+        (Type::Integer, Value::Number(d)) => {
+            serde_json::from_str(&d.normalize().to_string()).unwrap_or(J::String(d.to_string()))
+        }
+        (_, Value::Number(d)) => J::String(d.normalize().to_string()),
+        (_, Value::Date(d)) => J::String(d.to_string()),
+        (_, Value::Text(t)) => J::String(t.to_string()),
+        (Type::Enum(e), Value::Enum(i)) => J::String(
+            program
+                .schema
+                .enums
+                .get(*e)
+                .and_then(|d| d.members.get(*i as usize))
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        (_, Value::Enum(i)) => J::from(*i),
+        (_, Value::Citation(c)) => J::String(c.to_string()),
+        (_, Value::Provisions(p)) => J::Array(p.iter().map(|r| J::String(r.to_string())).collect()),
+        (Type::List(inner), Value::List(items)) => J::Array(
+            items
+                .iter()
+                .map(|x| value_json(program, inner, x))
+                .collect(),
+        ),
+        (_, Value::List(items)) => J::Array(
+            items
+                .iter()
+                .map(|x| value_json(program, &Type::Bool, x))
+                .collect(),
+        ),
+        (Type::Record(r), Value::Record(fields)) => {
+            let mut map = serde_json::Map::new();
+            if let Some(rec) = program.schema.records.get(*r) {
+                for (f, x) in rec.fields.iter().zip(fields.iter()) {
+                    map.insert(f.name.clone(), value_json(program, &f.ty, x));
+                }
+            }
+            J::Object(map)
+        }
+        (_, Value::Record(_)) => J::Null,
+    }
+}
+
+/// The contract's JSON object: statute, version, outcomes, missing, trace.
+pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
+    let outcomes: serde_json::Map<String, serde_json::Value> = e.outcomes.iter().cloned().collect();
+    let mut out = json!({
+        "statute": e.statute,
+        "version": e.version.map(|d| d.to_string()),
+        "outcomes": outcomes,
+        "missing": e.missing,
+    });
+    if let (Some(trace), Some(map)) = (&e.trace, out.as_object_mut()) {
+        map.insert(
+            "trace".into(),
+            serde_json::to_value(trace).unwrap_or(serde_json::Value::Null),
+        );
+    }
+    out
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "undecided".to_string(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The evaluation as a terminal reader sees it: the outcomes, what is missing,
+/// and the trace as an indented tree in which every line cites its provision.
+pub fn evaluation_text(program: &Program, e: &Evaluation) -> String {
+    let mut out = String::new();
+    let title = program
+        .statute
+        .title
+        .as_deref()
+        .map(|t| format!(" ({t})"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "{}{title}", e.statute);
+    if let Some(v) = e.version {
+        let by = program
+            .versions
+            .iter()
+            .find(|x| x.effective == v)
+            .and_then(|x| x.enacted_by.as_deref())
+            .map(|b| format!(", {b}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "text applied: in force from {v}{by}");
+    }
+    out.push('\n');
+    out.push_str("outcomes\n");
+    let width = e.outcomes.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, value) in &e.outcomes {
+        let shown = match value {
+            serde_json::Value::Null if defined_in_version(program, e, name) => {
+                "undecided (see missing)".to_string()
+            }
+            serde_json::Value::Null => "not defined by this text".to_string(),
+            v => value_text(v),
+        };
+        let _ = writeln!(out, "  {name:<width$}  {shown}");
+    }
+    out.push('\n');
+    if e.missing.is_empty() {
+        out.push_str("missing facts: none\n");
+    } else {
+        let _ = writeln!(out, "missing facts: {}", e.missing.join(", "));
+    }
+    if let Some(trace) = &e.trace {
+        out.push_str("\ntrace\n");
+        for node in trace {
+            write_node(&mut out, node, "", "", true);
+        }
+    }
+    out
+}
+
+fn defined_in_version(program: &Program, e: &Evaluation, name: &str) -> bool {
+    let Some(i) = program.outcomes.iter().position(|o| o.name == name) else {
+        return false;
+    };
+    program
+        .versions
+        .iter()
+        .filter(|v| Some(v.effective) == e.version || e.version.is_none())
+        .any(|v| v.outcome_defs.get(i).copied().flatten().is_some())
+}
+
+/// One line: `[citation] kind name = value — status: detail`, then notes, then children.
+fn node_line(n: &TraceNode) -> String {
+    let value = match (&n.value, n.kind) {
+        (serde_json::Value::Null, NodeKind::NotComputed | NodeKind::Undefined) => String::new(),
+        (serde_json::Value::Null, NodeKind::Rule | NodeKind::Exception) => String::new(),
+        (serde_json::Value::Null, NodeKind::Item) if n.status == Some(Status::Excluded) => {
+            String::new()
+        }
+        (serde_json::Value::Null, NodeKind::Fact) => " = absent".to_string(),
+        (v, _) => format!(" = {}", value_text(v)),
+    };
+    let kind = match n.kind {
+        NodeKind::Version => "version",
+        NodeKind::Definition => "",
+        NodeKind::Rule => "rule ",
+        NodeKind::Exception => "exception ",
+        NodeKind::Fact => "fact ",
+        NodeKind::Table => "table ",
+        NodeKind::Item => "item ",
+        NodeKind::Undefined => "not in this text: ",
+        NodeKind::NotComputed => "not computed: ",
+        NodeKind::Disregarded => "disregarded: ",
+    };
+    let name = if n.kind == NodeKind::Version {
+        String::new()
+    } else {
+        n.name.clone()
+    };
+    let status = match n.status {
+        Some(Status::Applied) => " — applied",
+        Some(Status::NotApplicable) => " — not applicable",
+        Some(Status::Overridden) => " — overridden",
+        Some(Status::Undecided) => " — undecided",
+        Some(Status::Included) => " — included",
+        Some(Status::Excluded) => " — excluded",
+        None => "",
+    };
+    let detail = match (&n.detail, n.status) {
+        (Some(d), Some(_)) => format!(": {d}"),
+        (Some(d), None) => format!(" — {d}"),
+        (None, _) => String::new(),
+    };
+    format!("[{}] {kind}{name}{value}{status}{detail}", n.citation)
+}
+
+fn write_node(out: &mut String, n: &TraceNode, lead: &str, child_lead: &str, _top: bool) {
+    let _ = writeln!(out, "{lead}{}", node_line(n));
+    for note in &n.notes {
+        let bar = if n.children.is_empty() {
+            "   "
+        } else {
+            "│  "
+        };
+        let _ = writeln!(out, "{child_lead}{bar}note: {note}");
+    }
+    let count = n.children.len();
+    for (i, c) in n.children.iter().enumerate() {
+        let last = i + 1 == count;
+        let (branch, cont) = if last {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
+        write_node(
+            out,
+            c,
+            &format!("{child_lead}{branch}"),
+            &format!("{child_lead}{cont}"),
+            false,
+        );
+    }
+}

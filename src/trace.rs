@@ -1,0 +1,96 @@
+//! The explanation of a result: a tree of provisions, rules, facts and table
+//! rows, each citing the provision it comes from.
+//!
+//! Plain serde data, shaped for reading and for snapshots: stable order, no
+//! timings, no addresses.
+
+use serde::Serialize;
+
+/// What a trace node stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Which text of the statute applied, and why.
+    Version,
+    /// A named value (an outcome or an intermediate definition).
+    Definition,
+    /// A default rule for a definition.
+    Rule,
+    /// A rule that displaces another when it applies.
+    Exception,
+    /// A fact of the case that a rule read.
+    Fact,
+    /// A row of a data table that a rule read.
+    Table,
+    /// One element of a list that a list expression went through.
+    Item,
+    /// An outcome the applied version does not define.
+    Undefined,
+    /// A provision that produces no value, and why.
+    NotComputed,
+    /// A fact the statute says must not affect the result.
+    Disregarded,
+}
+
+/// What happened to a rule or list item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The rule gave the value.
+    Applied,
+    /// The rule's condition was false.
+    NotApplicable,
+    /// The rule's condition held, but an exception displaced it.
+    Overridden,
+    /// The rule's condition could not be decided: an optional fact is absent.
+    Undecided,
+    /// A list item the filter kept.
+    Included,
+    /// A list item the filter left out.
+    Excluded,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TraceNode {
+    /// The full citation of the provision, e.g. `18 U.S.C. § 2259(b)(2)(B)`.
+    pub citation: String,
+    pub kind: NodeKind,
+    /// The definition, fact path, table row or provision heading.
+    pub name: String,
+    /// The value in the contract's JSON form; `null` when undecided or not evaluated.
+    pub value: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Why, in words: "condition `trafficking` is false", "displaced by the exception in (b)(2)(C)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<TraceNode>,
+}
+
+impl TraceNode {
+    pub fn new(
+        citation: impl Into<String>,
+        kind: NodeKind,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        TraceNode {
+            citation: citation.into(),
+            kind,
+            name: name.into(),
+            value,
+            status: None,
+            detail: None,
+            notes: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// Every node of the tree, depth first.
+    pub fn walk(&self) -> Box<dyn Iterator<Item = &TraceNode> + '_> {
+        Box::new(std::iter::once(self).chain(self.children.iter().flat_map(|c| c.walk())))
+    }
+}
