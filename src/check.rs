@@ -556,7 +556,7 @@ impl<'s> Checker<'s> {
                 .any(|q| inside(q) && (q.not_computed.is_some() || !q.disregards.is_empty()))
                 || raw_rules
                     .iter()
-                    .any(|r| provisions.get(r.provision).is_some_and(|q| inside(q)))
+                    .any(|r| provisions.get(r.provision).is_some_and(&inside))
         };
         for p in &provisions {
             if !accounted(p) {
@@ -802,6 +802,10 @@ impl<'s> Checker<'s> {
         }
     }
 
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the recursion carries its parent's label, version and depth"
+    )]
     fn provision<'a>(
         &mut self,
         p: &'a ast::Provision,

@@ -77,7 +77,7 @@ pub fn read_facts(program: &Program, name: &str, json: &str) -> Result<Facts, Fa
             return Err(fail(
                 Problem::error(codes::JSON_SYNTAX, format!("the facts are not valid JSON: {message} (line {}, column {})", e.line(), e.column()))
                     .with_help("fix the JSON syntax at the marked place; money may be written as `\"3000.00\"` or `3000`")
-                    .in_source(NamedSource::new(name.to_string(), json.to_string()))
+                    .in_source(NamedSource::new(name, json.to_string()))
                     .at_offset(offset, 1, "here"),
             ));
         }

@@ -63,7 +63,7 @@ pub enum ParseError {
 
 /// Parses one file's text. `name` is what diagnostics show as the file name.
 pub fn parse_file(file: FileId, name: &str, text: &str) -> Result<ast::File, ParseError> {
-    let src = || NamedSource::new(name.to_string(), text.to_string());
+    let src = || NamedSource::new(name, text.to_string());
     if let Some(at) = nesting_too_deep(text) {
         return Err(ParseError::TooDeep {
             src: src(),
@@ -121,15 +121,17 @@ fn nesting_too_deep(text: &str) -> Option<usize> {
     }
     // Long chains of prefix operators (`not not not …`) nest without brackets.
     let mut run = 0usize;
-    for (i, word) in text.split_whitespace().enumerate() {
+    let mut offset = 0usize;
+    for word in text.split(char::is_whitespace) {
         if word == "not" || word == "-" {
             run += 1;
             if run > MAX_NESTING {
-                return text.find(word).map(|p| p + i.min(0));
+                return Some(offset);
             }
-        } else {
+        } else if !word.is_empty() {
             run = 0;
         }
+        offset += word.len() + 1;
     }
     None
 }
@@ -329,7 +331,7 @@ impl Lower<'_> {
         ParseError::Literal {
             message,
             help: help.to_string(),
-            src: NamedSource::new(self.name.to_string(), self.text.to_string()),
+            src: NamedSource::new(self.name, self.text.to_string()),
             at: span.into(),
         }
     }

@@ -1,0 +1,163 @@
+//! The `lawcode` command as a user runs it: exit codes, output shape, and
+//! diagnostics on stderr.
+
+use crate::support::repo;
+use std::process::{Command, Output};
+
+fn lawcode(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lawcode"))
+        .args(args)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[test]
+fn check_accepts_the_2259_rules() {
+    let o = lawcode(&["check", "rules/usc/18/2259.law"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("ok"));
+    // The rule set is complete: no provision left without a rule or a `not computed` mark.
+    assert!(!stderr(&o).contains("empty_provision"), "{}", stderr(&o));
+}
+
+#[test]
+fn eval_json_has_the_contract_shape() {
+    let o = lawcode(&[
+        "eval",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "examples/trafficking-floor.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["statute"], "18 U.S.C. § 2259");
+    assert_eq!(v["version"], "2018-12-07");
+    assert_eq!(v["outcomes"]["restitution_amount"], "3000.00");
+    assert_eq!(v["outcomes"]["trafficking"], true);
+    assert_eq!(v["missing"], serde_json::json!([]));
+    let trace = v["trace"].as_array().unwrap();
+    assert!(!trace.is_empty());
+    let cites = crate::support::citations(&v["trace"]);
+    assert!(
+        cites.iter().all(|c| c.starts_with("18 U.S.C. § 2259")),
+        "{cites:?}"
+    );
+    assert!(cites.iter().any(|c| c == "18 U.S.C. § 2259(b)(2)(B)"));
+}
+
+#[test]
+fn a_partial_result_exits_zero_and_lists_the_missing_fact() {
+    let o = lawcode(&[
+        "eval",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "examples/missing-relative-role.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["outcomes"]["restitution_amount"], serde_json::Value::Null);
+    assert_eq!(
+        v["missing"],
+        serde_json::json!(["court.relative_role_amount"])
+    );
+}
+
+#[test]
+fn bad_facts_exit_one_with_a_diagnostic_and_no_output() {
+    let o = lawcode(&[
+        "eval",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "tests/cases/errors/unknown-key-typo-victm.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert!(
+        err.contains("lawcode::facts::unknown_key") && err.contains("did you mean `victim`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("lawcode-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("broken.json");
+    std::fs::write(
+        &path,
+        "{\n  \"offense_date\": \"2019-01-01\",\n  \"convictions\": [\n}\n",
+    )
+    .unwrap();
+    let o = lawcode(&[
+        "eval",
+        "rules/usc/18/2259.law",
+        "--facts",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("lawcode::facts::json_syntax") && err.contains("line 4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_cpi_year_is_an_error_naming_the_year() {
+    let o = lawcode(&[
+        "eval",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "tests/cases/errors/dma-year-not-in-table.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("lawcode::eval::missing_table_row") && err.contains("2030"),
+        "{err}"
+    );
+    assert!(err.contains("18 U.S.C. § 2259(d)(1)(D)(ii)"), "{err}");
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(
+        lawcode(&["eval", "rules/usc/18/2259.law"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(lawcode(&["frobnicate"]).status.code(), Some(2));
+    let o = lawcode(&[
+        "eval",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "examples/trafficking-floor.json",
+        "--format",
+        "yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bad_rules_exit_one() {
+    let o = lawcode(&["check", "tests/fixtures/diagnostics/unknown-name.law"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("lawcode::check::unknown_name"));
+    let o = lawcode(&["check", "no/such/file.law"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("lawcode::load::unreadable"));
+}

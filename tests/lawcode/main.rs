@@ -1,0 +1,18 @@
+//! The integration tests, one binary with a module per area (one link step
+//! instead of many).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests may panic"
+)]
+
+mod cases;
+mod cli;
+mod diagnostics;
+mod examples;
+mod properties;
+mod support;
+mod syntax;

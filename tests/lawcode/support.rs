@@ -1,0 +1,58 @@
+//! Helpers shared by the test modules: paths, loading the § 2259 program once,
+//! and rendering diagnostics the way a terminal without colour shows them.
+
+use lawcode::{Program, load_program};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub const RULES_2259: &str = "rules/usc/18/2259.law";
+
+/// The § 2259 program, checked once for the whole test binary.
+pub fn program_2259() -> &'static Program {
+    static PROGRAM: OnceLock<Program> = OnceLock::new();
+    PROGRAM.get_or_init(|| {
+        // cargo runs integration tests from the package root; a relative path keeps
+        // file names in diagnostics free of machine-specific prefixes.
+        load_program(Path::new(RULES_2259)).unwrap().0
+    })
+}
+
+/// Renders any diagnostic as plain text, without colour, at a fixed width.
+pub fn render(diagnostic: &dyn miette::Diagnostic) -> String {
+    let mut out = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_width(100)
+        .render_report(&mut out, diagnostic)
+        .unwrap();
+    out
+}
+
+/// Files under `dir` (relative to the repository) with extension `ext`, sorted.
+pub fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(repo().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every citation in a JSON trace, depth first.
+pub fn citations(trace: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        if let Some(arr) = v.as_array() {
+            for n in arr {
+                out.push(n["citation"].as_str().unwrap_or("").to_string());
+                walk(&n["children"], out);
+            }
+        }
+    }
+    walk(trace, &mut out);
+    out
+}

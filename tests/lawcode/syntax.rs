@@ -1,0 +1,152 @@
+//! The grammar's tricky parts, as AST snapshots: each
+//! `tests/fixtures/syntax/*.law` is parsed and printed as a compact outline
+//! (expressions as S-expressions), so a grammar change shows as a readable diff.
+
+use lawcode::ast::{ExprKind, File, Item, ListItem, ProvisionItem, RangeEnd};
+use lawcode::source::FileId;
+use std::fmt::Write as _;
+
+fn expr(e: &lawcode::ast::Expr) -> String {
+    match &e.node {
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::Integer(d) => format!("int:{d}"),
+        ExprKind::Decimal(d) => format!("dec:{d}"),
+        ExprKind::Money(d) => format!("${d}"),
+        ExprKind::Date(d) => format!("date:{d}"),
+        ExprKind::Text(t) => format!("{t:?}"),
+        ExprKind::Citation(c) => format!("§{c}"),
+        ExprKind::List(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|i| match i {
+                    ListItem::Single(e) => expr(e),
+                    ListItem::Range { start, end } => match &end.node {
+                        RangeEnd::Citation(c) => format!("(through {} §{c})", expr(start)),
+                        RangeEnd::Relative(parts) => {
+                            format!("(through {} ({}))", expr(start), parts.join(")("))
+                        }
+                    },
+                })
+                .collect();
+            format!("[{}]", items.join(" "))
+        }
+        ExprKind::Name(n) => n.node.clone(),
+        ExprKind::Field(x, f) => format!("(. {} {})", expr(x), f.node),
+        ExprKind::Index(x, k) => format!("(index {} {})", expr(x), expr(k)),
+        ExprKind::Unary(op, x) => format!("({op:?} {})", expr(x)),
+        ExprKind::Binary(op, a, b) => format!("({} {} {})", op.symbol(), expr(a), expr(b)),
+        ExprKind::If(c, t, f) => format!("(if {} {} {})", expr(c), expr(t), expr(f)),
+        ExprKind::Call(n, args) => format!(
+            "({} {})",
+            n.node,
+            args.iter().map(expr).collect::<Vec<_>>().join(" ")
+        ),
+        ExprKind::Comprehension {
+            aggregate,
+            element,
+            var,
+            source,
+            filter,
+        } => format!(
+            "({} {} for {} in {}{})",
+            aggregate.node,
+            expr(element),
+            var.node,
+            expr(source),
+            filter
+                .as_ref()
+                .map(|f| format!(" if {}", expr(f)))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+fn provision(out: &mut String, p: &lawcode::ast::Provision, depth: usize) {
+    let pad = "  ".repeat(depth);
+    let _ = writeln!(
+        out,
+        "{pad}provision ({}) {:?}{}",
+        p.label.node.join(")("),
+        p.heading.as_deref().unwrap_or(""),
+        p.in_version
+            .as_ref()
+            .map(|v| format!(" in {}", v.node))
+            .unwrap_or_default()
+    );
+    for item in &p.body {
+        match item {
+            ProvisionItem::Text(t) => {
+                let _ = writeln!(out, "{pad}  text {t:?}");
+            }
+            ProvisionItem::NotComputed(r) => {
+                let _ = writeln!(out, "{pad}  not computed {:?}", r.node);
+            }
+            ProvisionItem::Disregard { fact, reason } => {
+                let _ = writeln!(out, "{pad}  disregard {} {reason:?}", fact.node.join("."));
+            }
+            ProvisionItem::Rule(r) => {
+                let target = r
+                    .exception_to
+                    .as_ref()
+                    .map(|t| format!("exception to ({}) ", t.node.join(")(")))
+                    .unwrap_or_else(|| "rule ".into());
+                let _ = writeln!(
+                    out,
+                    "{pad}  {target}{} = {}{}",
+                    r.name.node,
+                    expr(&r.value),
+                    r.condition
+                        .as_ref()
+                        .map(|c| format!(" when {}", expr(c)))
+                        .unwrap_or_default()
+                );
+                for n in &r.notes {
+                    let _ = writeln!(out, "{pad}    note {n:?}");
+                }
+            }
+            ProvisionItem::Provision(child) => provision(out, child, depth + 1),
+        }
+    }
+}
+
+fn outline(file: &File) -> String {
+    let mut out = String::new();
+    for item in &file.items {
+        match item {
+            Item::Provision(p) => provision(&mut out, p, 0),
+            Item::Import(i) => {
+                let _ = writeln!(out, "import {:?}", i.node);
+            }
+            Item::Statute(s) => {
+                let _ = writeln!(out, "statute {:?} {:?}", s.citation.node, s.title);
+            }
+            Item::Version(v) => {
+                let _ = writeln!(
+                    out,
+                    "version {} from {} {:?}",
+                    v.name.node, v.effective.node, v.enacted_by
+                );
+            }
+            Item::Table(t) => {
+                let _ = writeln!(out, "table {} ({} rows)", t.name.node, t.rows.len());
+                for (k, v) in &t.rows {
+                    let _ = writeln!(out, "  {} => {}", expr(k), expr(v));
+                }
+            }
+            other => {
+                let _ = writeln!(out, "{other:?}");
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn grammar_fixtures() {
+    insta::glob!("../fixtures/syntax", "*.law", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let file = lawcode::syntax::parse_file(FileId(0), "fixture.law", &text)
+            .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
+        insta::assert_snapshot!(outline(&file));
+    });
+}
