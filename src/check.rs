@@ -1018,6 +1018,8 @@ struct VersionChecker<'c, 's, 'a> {
     stack: Vec<DefId>,
     /// Every fact path a rule reads (top-level fact index, then field indices).
     reads: HashSet<Vec<usize>>,
+    /// The citation of the provision whose rule is being checked, for messages.
+    context: Option<String>,
 }
 
 #[derive(Clone)]
@@ -1037,6 +1039,14 @@ struct Local {
 }
 
 impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
+    /// Reports a problem found in a rule, naming the provision it stands in.
+    fn report(&mut self, mut p: Problem) {
+        if let Some(citation) = &self.context {
+            p.message = format!("in {citation}: {}", p.message);
+        }
+        self.cx.report(p);
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn new(
         cx: &'c mut Checker<'s>,
@@ -1080,6 +1090,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
             defs: (0..n).map(|_| None).collect(),
             stack: Vec::new(),
             reads: HashSet::new(),
+            context: None,
         }
     }
 
@@ -1137,7 +1148,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 let span = used_at.unwrap_or_default();
                 let p = self.cx.err(codes::CYCLE, span, format!("definitions depend on each other in a cycle: {}", names.join(" -> ")), "the cycle closes here")
                     .with_help("a value cannot depend on itself; break the cycle by defining one of them from facts");
-                self.cx.report(p);
+                self.report(p);
                 return None;
             }
             Some(DefState::Todo) => {}
@@ -1154,14 +1165,16 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     "here",
                 )
                 .with_help("flatten the chain of definitions");
-            self.cx.report(p);
+            self.report(p);
             return None;
         }
         if let Some(s) = self.state.get_mut(id) {
             *s = DefState::InProgress;
         }
         self.stack.push(id);
+        let outer_context = self.context.take();
         let result = self.compile_definition(id);
+        self.context = outer_context;
         self.stack.pop();
         let state = match &result {
             Some(d) => DefState::Done(d.ty.clone()),
@@ -1189,95 +1202,17 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         let mut failed = false;
         for raw in &raws {
             let r = raw.rule;
-            let annotated = r
-                .declared_type
-                .as_ref()
-                .and_then(|t| self.cx.resolve_type(t, self.decls));
-            let expected = annotated
-                .clone()
-                .or_else(|| declared.clone())
-                .or_else(|| ty.as_ref().map(|t| t.0.clone()));
-            let mut locals = Vec::new();
-            let value = self.expr(&r.value, expected.as_ref(), &mut locals);
-            let condition = r
-                .condition
-                .as_ref()
-                .map(|c| self.expr(c, Some(&Type::Bool), &mut locals));
-            let (Some(value), condition) = (value, condition) else {
-                failed = true;
-                continue;
-            };
-            let condition = match condition {
-                Some(None) => {
-                    failed = true;
-                    continue;
-                }
-                Some(Some(c)) => {
-                    if c.ty != Type::Bool {
-                        let p = self
-                            .cx
-                            .err(
-                                codes::TYPE_MISMATCH,
-                                c.span,
-                                format!(
-                                    "a `when` condition must be true or false, but this is a {}",
-                                    c.ty
-                                ),
-                                format!("this is a {}", c.ty),
-                            )
-                            .with_help("compare it with something, e.g. `x > $0`");
-                        self.cx.report(p);
-                        failed = true;
-                        continue;
-                    }
-                    Some(c)
-                }
-                None => None,
-            };
-            let value_ty = value.ty.clone();
-            if let Some(want) = annotated.as_ref().or(declared.as_ref()) {
-                if !fits(&value_ty, want) {
-                    let p = self
-                        .cx
-                        .err(
-                            codes::TYPE_MISMATCH,
-                            value.span,
-                            format!(
-                                "`{name}` is declared as {want} but this rule gives a {value_ty}{}",
-                                self.in_version()
-                            ),
-                            format!("this is a {value_ty}"),
-                        )
-                        .with_help(format!("make the rule produce a {want}"));
-                    self.cx.report(p);
-                    failed = true;
-                    continue;
-                }
+            let outer_context = self.context.take();
+            self.context = self
+                .provisions
+                .get(raw.provision)
+                .map(|p| p.citation.clone());
+            let compiled = self.compile_rule(&name, raw, r, declared.as_ref(), &mut ty);
+            self.context = outer_context;
+            match compiled {
+                Some(c) => rules.push(c),
+                None => failed = true,
             }
-            match &ty {
-                None => ty = Some((value_ty.clone(), value.span)),
-                Some((t, first)) => {
-                    if !fits(&value_ty, t) {
-                        let p = self
-                            .cx
-                            .err(
-                                codes::TYPE_MISMATCH,
-                                value.span,
-                                format!(
-                                    "rules for `{name}` give different types: {t} and {value_ty}{}",
-                                    self.in_version()
-                                ),
-                                format!("this is a {value_ty}"),
-                            )
-                            .with_help("every rule for one name must give the same type")
-                            .label(self.cx.sources, *first, format!("this is a {t}"));
-                        self.cx.report(p);
-                        failed = true;
-                        continue;
-                    }
-                }
-            }
-            rules.push((raw, value, condition));
         }
         if failed {
             return None;
@@ -1301,6 +1236,10 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
         for (i, target) in targets.iter().enumerate() {
             let Some(target) = target else { continue };
+            self.context = compiled
+                .get(i)
+                .and_then(|r| self.provisions.get(r.provision))
+                .map(|p| p.citation.clone());
             let label: String = target.node.iter().map(|l| format!("({l})")).collect();
             let candidates: Vec<usize> = compiled
                 .iter()
@@ -1348,17 +1287,18 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                             ),
                             None => format!("rules for `{name}` stand in {}", here.join(", ")),
                         });
-                    self.cx.report(p);
+                    self.report(p);
                     return None;
                 }
                 _ => {
                     let p = self.cx.err(codes::EXCEPTION_TARGET, target.span, format!("{label} holds several rules for `{name}`; the exception is ambiguous"), "which one?")
                         .with_help("keep one rule per name in the targeted provision");
-                    self.cx.report(p);
+                    self.report(p);
                     return None;
                 }
             }
         }
+        self.context = None;
         // An exception chain that loops back has no rule to fall back on.
         for start in 0..compiled.len() {
             let mut seen = vec![start];
@@ -1368,7 +1308,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     let span = compiled.get(start).map(|r| r.span).unwrap_or_default();
                     let p = self.cx.err(codes::CYCLE, span, format!("exceptions for `{name}` displace each other in a circle"), "part of the circle")
                         .with_help("an exception displaces a more general rule; one rule must be the default");
-                    self.cx.report(p);
+                    self.report(p);
                     return None;
                 }
                 seen.push(c);
@@ -1389,12 +1329,108 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         })
     }
 
+    /// Types one rule's value and condition against the definition's declared or first type.
+    fn compile_rule(
+        &mut self,
+        name: &str,
+        raw: &'c RawRule<'a>,
+        r: &ast::Rule,
+        declared: Option<&Type>,
+        ty: &mut Option<(Type, Span)>,
+    ) -> Option<(&'c RawRule<'a>, Expr, Option<Expr>)> {
+        let declared = declared.cloned();
+        let annotated = r
+            .declared_type
+            .as_ref()
+            .and_then(|t| self.cx.resolve_type(t, self.decls));
+        let expected = annotated
+            .clone()
+            .or_else(|| declared.clone())
+            .or_else(|| ty.as_ref().map(|t| t.0.clone()));
+        let mut locals = Vec::new();
+        let value = self.expr(&r.value, expected.as_ref(), &mut locals);
+        let condition = r
+            .condition
+            .as_ref()
+            .map(|c| self.expr(c, Some(&Type::Bool), &mut locals));
+        let (Some(value), condition) = (value, condition) else {
+            return None;
+        };
+        let condition = match condition {
+            Some(None) => {
+                return None;
+            }
+            Some(Some(c)) => {
+                if c.ty != Type::Bool {
+                    let p = self
+                        .cx
+                        .err(
+                            codes::TYPE_MISMATCH,
+                            c.span,
+                            format!(
+                                "a `when` condition must be true or false, but this is a {}",
+                                c.ty
+                            ),
+                            format!("this is a {}", c.ty),
+                        )
+                        .with_help("compare it with something, e.g. `x > $0`");
+                    self.report(p);
+                    return None;
+                }
+                Some(c)
+            }
+            None => None,
+        };
+        let value_ty = value.ty.clone();
+        if let Some(want) = annotated.as_ref().or(declared.as_ref()) {
+            if !fits(&value_ty, want) {
+                let p = self
+                    .cx
+                    .err(
+                        codes::TYPE_MISMATCH,
+                        value.span,
+                        format!(
+                            "`{name}` is declared as {want} but this rule gives a {value_ty}{}",
+                            self.in_version()
+                        ),
+                        format!("this is a {value_ty}"),
+                    )
+                    .with_help(format!("make the rule produce a {want}"));
+                self.report(p);
+                return None;
+            }
+        }
+        match &*ty {
+            None => *ty = Some((value_ty.clone(), value.span)),
+            Some((t, first)) => {
+                if !fits(&value_ty, t) {
+                    let p = self
+                        .cx
+                        .err(
+                            codes::TYPE_MISMATCH,
+                            value.span,
+                            format!(
+                                "rules for `{name}` give different types: {t} and {value_ty}{}",
+                                self.in_version()
+                            ),
+                            format!("this is a {value_ty}"),
+                        )
+                        .with_help("every rule for one name must give the same type")
+                        .label(self.cx.sources, *first, format!("this is a {t}"));
+                    self.report(p);
+                    return None;
+                }
+            }
+        }
+        Some((raw, value, condition))
+    }
+
     fn mismatch(&mut self, span: Span, message: String, label: String, help: &str) -> Option<Expr> {
         let p = self
             .cx
             .err(codes::TYPE_MISMATCH, span, message, label)
             .with_help(help.to_string());
-        self.cx.report(p);
+        self.report(p);
         None
     }
 
@@ -1464,7 +1500,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                                         .unwrap_or_default(),
                                     members.join(", ")
                                 ));
-                            self.cx.report(p);
+                            self.report(p);
                             None
                         }
                     };
@@ -1491,7 +1527,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                             "malformed",
                         )
                         .with_help(err.reason);
-                    self.cx.report(p);
+                    self.report(p);
                     None
                 }
             },
@@ -1540,7 +1576,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                                 &names,
                                 &format!("its fields are: {}", names.join(", ")),
                             ));
-                        self.cx.report(p);
+                        self.report(p);
                         None
                     }
                 }
@@ -1569,7 +1605,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                             &names,
                             "declare it with `table name: key -> value`",
                         ));
-                    self.cx.report(p);
+                    self.report(p);
                     return None;
                 };
                 let table = self.tables.get(tid)?;
@@ -1675,7 +1711,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                                 &["sum", "count", "any", "all", "min", "max", "filter"],
                                 "use sum, count, any, all, min, max or filter",
                             ));
-                        self.cx.report(p);
+                        self.report(p);
                         return None;
                     }
                 };
@@ -1814,7 +1850,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                                         "malformed range",
                                     )
                                     .with_help(err.reason);
-                                self.cx.report(p);
+                                self.report(p);
                                 return None;
                             }
                         }
@@ -1886,7 +1922,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "malformed",
                     )
                     .with_help(err.reason);
-                self.cx.report(p);
+                self.report(p);
                 None
             }
         }
@@ -1923,7 +1959,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     "a table, not a value",
                 )
                 .with_help(format!("write `{}[key]`", n.node));
-            self.cx.report(p);
+            self.report(p);
             return None;
         }
         let mut names: Vec<&str> = locals.iter().map(|l| l.name.as_str()).collect();
@@ -1948,7 +1984,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 &names,
                 "define it with `rule name = …`, or declare it as a fact",
             ));
-        self.cx.report(p);
+        self.report(p);
         None
     }
 
@@ -2195,7 +2231,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                                 "unknown unit",
                             )
                             .with_help("write `round(amount, cents, half_away_from_zero)`");
-                        self.cx.report(p);
+                        self.report(p);
                         return None;
                     }
                 };
@@ -2229,7 +2265,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                                 &modes,
                                 &format!("the modes are: {}", modes.join(", ")),
                             ));
-                        self.cx.report(p);
+                        self.report(p);
                         return None;
                     }
                 };
@@ -2298,7 +2334,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         ],
                         "the functions are min, max, year, round, given, count, sum, any, all",
                     ));
-                self.cx.report(p);
+                self.report(p);
                 None
             }
         }

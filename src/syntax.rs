@@ -48,7 +48,21 @@ pub enum ParseError {
         #[label("here")]
         at: SourceSpan,
     },
-    #[error("rule file nests deeper than {MAX_NESTING} levels")]
+    #[error("{what} opened here is never closed")]
+    #[diagnostic(code(lawcode::parse::unclosed), help("{help}"))]
+    Unclosed {
+        what: &'static str,
+        help: &'static str,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label(primary, "opened here")]
+        opened: SourceSpan,
+        #[label("the file ends before it is closed")]
+        end: SourceSpan,
+    },
+    #[error(
+        "rule file nests too deeply (more than {MAX_NESTING} brackets or prefix operators, or an expression deeper than {MAX_EXPR_DEPTH})"
+    )]
     #[diagnostic(
         code(lawcode::parse::too_deep),
         help("split the expression into named rules; each rule can refer to the others by name")
@@ -70,7 +84,16 @@ pub fn parse_file(file: FileId, name: &str, text: &str) -> Result<ast::File, Par
             at: SourceSpan::new(at.into(), 1),
         });
     }
-    let mut pairs = LawParser::parse(Rule::file, text).map_err(|e| syntax_error(e, src()))?;
+    let mut pairs = LawParser::parse(Rule::file, text).map_err(|e| match unclosed(text, &e) {
+        Some((what, help, at)) => ParseError::Unclosed {
+            what,
+            help,
+            src: src(),
+            opened: SourceSpan::new(at.into(), 1),
+            end: SourceSpan::new(text.len().saturating_sub(1).into(), 1),
+        },
+        None => syntax_error(e, src()),
+    })?;
     let lower = Lower { file, name, text };
     let mut items = Vec::new();
     if let Some(file_pair) = pairs.next() {
@@ -84,6 +107,113 @@ pub fn parse_file(file: FileId, name: &str, text: &str) -> Result<ast::File, Par
     Ok(ast::File { file, items })
 }
 
+/// Deepest expression tree a rule may hold (operators, calls and brackets together).
+pub const MAX_EXPR_DEPTH: usize = 100;
+
+/// The span of a node deeper than `limit` in `e`, found without recursion.
+fn deeper_than(e: &Expr, limit: usize) -> Option<Span> {
+    let mut stack: Vec<(&Expr, usize)> = vec![(e, 1usize)];
+    while let Some((e, depth)) = stack.pop() {
+        if depth > limit {
+            return Some(e.span);
+        }
+        stack.extend(children(e).into_iter().map(|c| (c, depth + 1)));
+    }
+    None
+}
+
+/// The direct sub-expressions of `e`.
+fn children(e: &Expr) -> Vec<&Expr> {
+    match &e.node {
+        ExprKind::Field(x, _) | ExprKind::Unary(_, x) => vec![x],
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => vec![a, b],
+        ExprKind::If(a, b, c) => vec![a, b, c],
+        ExprKind::Call(_, args) => args.iter().collect(),
+        ExprKind::Comprehension {
+            element,
+            source,
+            filter,
+            ..
+        } => {
+            let mut v: Vec<&Expr> = vec![element, source];
+            v.extend(filter.as_deref());
+            v
+        }
+        ExprKind::List(items) => items
+            .iter()
+            .map(|i| match i {
+                ListItem::Single(x) | ListItem::Range { start: x, .. } => x,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The innermost bracket or text literal still open at the end of the file, if any:
+/// what it is, how to fix it, and where it opened.
+///
+/// A text left open swallows the rest of the file, so it is always the likely cause; an open
+/// bracket is reported only when the parser ran into the end of the file.
+fn unclosed(
+    text: &str,
+    error: &pest::error::Error<Rule>,
+) -> Option<(&'static str, &'static str, usize)> {
+    let error_at = match error.location {
+        pest::error::InputLocation::Pos(p) | pest::error::InputLocation::Span((p, _)) => p,
+    };
+    let at_end = text
+        .get(error_at..)
+        .is_none_or(|rest| rest.trim().is_empty());
+    let mut open: Vec<(char, usize)> = Vec::new();
+    let mut string_at: Option<usize> = None;
+    let mut escaped = false;
+    let mut in_comment = false;
+    let mut prev = '\0';
+    for (i, ch) in text.char_indices() {
+        if in_comment {
+            in_comment = ch != '\n';
+        } else if string_at.is_some() {
+            if escaped {
+                escaped = false;
+            } else if ch == '\\' {
+                escaped = true;
+            } else if ch == '"' {
+                string_at = None;
+            }
+        } else {
+            match ch {
+                '"' => string_at = Some(i),
+                '/' if prev == '/' => in_comment = true,
+                '(' | '[' | '{' => open.push((ch, i)),
+                ')' | ']' | '}' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        prev = ch;
+    }
+    if let Some(at) = string_at {
+        return Some((
+            "the text",
+            "close the text with a `\"`; write a quote inside a text as `\\\"`",
+            at,
+        ));
+    }
+    if !at_end {
+        return None;
+    }
+    open.last().map(|&(ch, at)| match ch {
+        '{' => (
+            "the block",
+            "close the block with `}`; every `{` of a provision, record or table needs one",
+            at,
+        ),
+        '(' => ("the parenthesis", "close it with `)`", at),
+        _ => ("the list", "close the list with `]`", at),
+    })
+}
+
 /// Counts bracket nesting outside strings and comments, so that a hostile file
 /// cannot drive the recursive-descent parser into a stack overflow.
 fn nesting_too_deep(text: &str) -> Option<usize> {
@@ -91,11 +221,17 @@ fn nesting_too_deep(text: &str) -> Option<usize> {
     let mut in_string = false;
     let mut escaped = false;
     let mut in_comment = false;
-    let mut prev = '\0';
-    for (i, ch) in text.char_indices() {
+    // Consecutive prefix operators (`not not not …`, `----x`) nest without brackets,
+    // and pest parses them recursively too.
+    let mut prefix_run = 0usize;
+    let mut word = String::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
         if in_comment {
             in_comment = ch != '\n';
-        } else if in_string {
+            continue;
+        }
+        if in_string {
             if escaped {
                 escaped = false;
             } else if ch == '\\' {
@@ -103,35 +239,33 @@ fn nesting_too_deep(text: &str) -> Option<usize> {
             } else if ch == '"' {
                 in_string = false;
             }
-        } else {
-            match ch {
-                '"' => in_string = true,
-                '/' if prev == '/' => in_comment = true,
-                '(' | '[' | '{' => {
-                    depth += 1;
-                    if depth > MAX_NESTING * 2 {
-                        return Some(i);
-                    }
+            continue;
+        }
+        if ch.is_ascii_alphanumeric() || ch == '_' {
+            word.push(ch);
+            continue;
+        }
+        if !word.is_empty() {
+            prefix_run = if word == "not" { prefix_run + 1 } else { 0 };
+            word.clear();
+        }
+        match ch {
+            '"' => in_string = true,
+            '/' if chars.peek().is_some_and(|(_, c)| *c == '/') => in_comment = true,
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING * 2 {
+                    return Some(i);
                 }
-                ')' | ']' | '}' => depth = depth.saturating_sub(1),
-                _ => {}
             }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '-' => prefix_run += 1,
+            c if c.is_whitespace() => {}
+            _ => prefix_run = 0,
         }
-        prev = ch;
-    }
-    // Long chains of prefix operators (`not not not …`) nest without brackets.
-    let mut run = 0usize;
-    let mut offset = 0usize;
-    for word in text.split(char::is_whitespace) {
-        if word == "not" || word == "-" {
-            run += 1;
-            if run > MAX_NESTING {
-                return Some(offset);
-            }
-        } else if !word.is_empty() {
-            run = 0;
+        if prefix_run > MAX_NESTING {
+            return Some(i);
         }
-        offset += word.len() + 1;
     }
     None
 }
@@ -484,7 +618,7 @@ impl Lower<'_> {
                                     "write `key => value`",
                                 ));
                             };
-                            rows.push((self.expr(k)?, self.expr(v)?));
+                            rows.push((self.top_expr(k)?, self.top_expr(v)?));
                         }
                         _ => {}
                     }
@@ -567,7 +701,7 @@ impl Lower<'_> {
                 Rule::nonempty_mark => field.nonempty = true,
                 Rule::default_value => {
                     if let Some(e) = p.into_inner().next() {
-                        field.default = Some(self.expr(e)?);
+                        field.default = Some(self.top_expr(e)?);
                     }
                 }
                 Rule::string => field.description = Some(self.string(p)),
@@ -664,10 +798,10 @@ impl Lower<'_> {
                 Rule::type_annotation => {
                     declared_type = Some(self.type_expr(p.into_inner().next(), span))
                 }
-                Rule::expr => value = Some(self.expr(p)?),
+                Rule::expr => value = Some(self.top_expr(p)?),
                 Rule::condition => {
                     if let Some(e) = p.into_inner().next() {
-                        condition = Some(self.expr(e)?);
+                        condition = Some(self.top_expr(e)?);
                     }
                 }
                 Rule::note => notes.extend(p.into_inner().next().map(|s| self.string(s))),
@@ -711,6 +845,19 @@ impl Lower<'_> {
                 "numbers may have at most 28 significant digits",
             )
         })
+    }
+
+    /// A whole expression (a rule's value or condition, a default, a table cell), refused
+    /// when its tree is deeper than [`MAX_EXPR_DEPTH`]: checking and evaluation recurse on it.
+    fn top_expr(&self, pair: Pair<Rule>) -> Result<Expr> {
+        let e = self.expr(pair)?;
+        if let Some(span) = deeper_than(&e, MAX_EXPR_DEPTH) {
+            return Err(ParseError::TooDeep {
+                src: NamedSource::new(self.name, self.text.to_string()),
+                at: span.into(),
+            });
+        }
+        Ok(e)
     }
 
     fn expr(&self, pair: Pair<Rule>) -> Result<Expr> {
