@@ -31,6 +31,10 @@ pub mod codes {
     pub const TOO_DEEP: &str = "lawcode::check::too_deep";
     pub const UNUSED_FACT: &str = "lawcode::check::unused_fact";
     pub const EMPTY_PROVISION: &str = "lawcode::check::empty_provision";
+    pub const CONFLICT: &str = "lawcode::check::conflict";
+    pub const POSSIBLE_CONFLICT: &str = "lawcode::check::possible_conflict";
+    pub const CONDITION_NEVER_TRUE: &str = "lawcode::check::condition_never_true";
+    pub const UNUSED_DEFINITION: &str = "lawcode::check::unused_definition";
 }
 
 /// The rule files did not check; `problems` holds every error and warning found.
@@ -494,6 +498,22 @@ impl<'s> Checker<'s> {
             program_versions.push(v);
         }
 
+        // Conditions that can never hold, rules that always or may clash, definitions no
+        // outcome needs: judged per version, reported once per place in the source.
+        let mut used_rules: HashSet<Span> = HashSet::new();
+        let mut all_rules: Vec<(Span, String, String)> = Vec::new();
+        for v in &program_versions {
+            self.analyse_version(v, &provisions, &mut used_rules, &mut all_rules);
+        }
+        for (span, name, citation) in all_rules {
+            if !used_rules.contains(&span) && !outcomes.iter().any(|o| o.name == name) {
+                let p = Problem::warning(codes::UNUSED_DEFINITION, format!("in {citation}: no outcome depends on `{name}`"))
+                    .label(self.sources, span, "defined here, never used")
+                    .with_help("use it in a rule an outcome depends on, declare it as an outcome, or remove it");
+                self.report(p);
+            }
+        }
+
         // Outcomes every version leaves undefined are almost surely typos.
         for (i, o) in outcomes.iter().enumerate() {
             if program_versions
@@ -585,6 +605,93 @@ impl<'s> Checker<'s> {
             tables,
             sources: SourceMap::new(),
         })
+    }
+
+    fn analyse_version(
+        &mut self,
+        v: &VersionInfo,
+        provisions: &[ProvisionInfo],
+        used_rules: &mut HashSet<Span>,
+        all_rules: &mut Vec<(Span, String, String)>,
+    ) {
+        use crate::conditions::{Atoms, Verdict, both, verdict};
+        let label = |r: &RuleDef| {
+            provisions
+                .get(r.provision)
+                .map(|p| p.label.clone())
+                .unwrap_or_default()
+        };
+        let citation = |r: &RuleDef| {
+            provisions
+                .get(r.provision)
+                .map(|p| p.citation.clone())
+                .unwrap_or_default()
+        };
+        for def in &v.defs {
+            let mut atoms = Atoms::default();
+            let formulas: Vec<_> = def
+                .rules
+                .iter()
+                .map(|r| atoms.formula(self.sources, r.condition.as_ref()))
+                .collect();
+            for (r, f) in def.rules.iter().zip(&formulas) {
+                all_rules.push((r.span, def.name.clone(), citation(r)));
+                if let (Some(c), Verdict::Never) = (&r.condition, verdict(&atoms, f)) {
+                    let p = Problem::warning(codes::CONDITION_NEVER_TRUE, format!("in {}: this condition can never be true, so the rule for `{}` never applies", citation(r), def.name))
+                        .label(self.sources, c.span, "never true")
+                        .with_help("check for a condition and its opposite joined by `and`, or remove the rule");
+                    self.report(p);
+                }
+            }
+            for (i, a) in def.defaults.iter().enumerate() {
+                for b in def.defaults.iter().skip(i + 1) {
+                    let (Some(ra), Some(rb), Some(fa), Some(fb)) = (
+                        def.rules.get(*a),
+                        def.rules.get(*b),
+                        formulas.get(*a),
+                        formulas.get(*b),
+                    ) else {
+                        continue;
+                    };
+                    let (la, lb) = (label(ra), label(rb));
+                    let p = match verdict(&atoms, &both(fa, fb)) {
+                        Verdict::Always => Problem::error(codes::CONFLICT, format!("two rules for `{}` always apply together, in {la} and in {lb}, and neither is an exception to the other", def.name))
+                            .with_help(format!("make one an exception to the other (`exception to {la}: {} = …`), or give them conditions that cannot both hold", def.name)),
+                        Verdict::Sometimes => Problem::warning(codes::POSSIBLE_CONFLICT, format!("two rules for `{}`, in {la} and in {lb}, can both apply, and neither is an exception to the other", def.name))
+                            .with_help("if both conditions can hold in one case, evaluation stops with a conflict; make one an exception to the other, or make the conditions exclusive (`when x` and `when not x`)"),
+                        Verdict::Never | Verdict::Unknown => continue,
+                    };
+                    let p = p
+                        .label(
+                            self.sources,
+                            ra.span,
+                            format!("applies when this holds ({la})"),
+                        )
+                        .label(self.sources, rb.span, format!("and this one ({lb})"));
+                    self.report(p);
+                }
+            }
+        }
+        // Definitions reachable from this version's outcomes.
+        let mut stack: Vec<DefId> = v.outcome_defs.iter().flatten().copied().collect();
+        let mut seen: HashSet<DefId> = HashSet::new();
+        while let Some(d) = stack.pop() {
+            if !seen.insert(d) {
+                continue;
+            }
+            let Some(def) = v.defs.get(d) else { continue };
+            for r in &def.rules {
+                used_rules.insert(r.span);
+                let mut exprs: Vec<&Expr> = vec![&r.value];
+                exprs.extend(r.condition.as_ref());
+                while let Some(e) = exprs.pop() {
+                    if let ExprKind::Def(x) = e.kind {
+                        stack.push(x);
+                    }
+                    exprs.extend(sub_exprs(e));
+                }
+            }
+        }
     }
 
     fn type_name_taken(&mut self, decls: &Declarations, name: &ast::Ident) -> bool {
@@ -2371,5 +2478,42 @@ fn arith_type(op: Arith, l: &Type, r: &Type) -> Option<Type> {
         (_, Integer, Integer) => Some(Integer),
         (_, Integer | Decimal, Integer | Decimal) => Some(Decimal),
         _ => None,
+    }
+}
+
+/// The direct sub-expressions of a checked expression.
+fn sub_exprs(e: &Expr) -> Vec<&Expr> {
+    match &e.kind {
+        ExprKind::Literal(_)
+        | ExprKind::Provisions(_)
+        | ExprKind::Def(_)
+        | ExprKind::Fact(_)
+        | ExprKind::Local(_) => Vec::new(),
+        ExprKind::List(xs) | ExprKind::Min(xs) | ExprKind::Max(xs) => xs.iter().collect(),
+        ExprKind::Field(x, _)
+        | ExprKind::Table(_, x)
+        | ExprKind::Not(x)
+        | ExprKind::Neg(x)
+        | ExprKind::Year(x)
+        | ExprKind::Given(x)
+        | ExprKind::AggregateList(_, x)
+        | ExprKind::Round { value: x, .. } => vec![x],
+        ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Arith(_, a, b)
+        | ExprKind::Compare(_, a, b)
+        | ExprKind::Within(a, b) => vec![a, b],
+        ExprKind::In { item, list, .. } => vec![item, list],
+        ExprKind::If(a, b, c) => vec![a, b, c],
+        ExprKind::Comprehension {
+            element,
+            source,
+            filter,
+            ..
+        } => {
+            let mut v: Vec<&Expr> = vec![element, source];
+            v.extend(filter.as_deref());
+            v
+        }
     }
 }

@@ -82,15 +82,59 @@ pub fn read_facts(program: &Program, name: &str, json: &str) -> Result<Facts, Fa
             ));
         }
     };
-    validate(program, name, &doc)
+    validate_places(program, &doc).map_err(|problems| {
+        // The document parsed, so the locator can find every place the validator names.
+        let source = NamedSource::new(name, json.to_string());
+        let problems = problems
+            .into_iter()
+            .map(|(p, place)| {
+                let p = p.in_source(source.clone());
+                match locate::span(json, &place) {
+                    // A missing fact is shown at the opening brace of the object it belongs in.
+                    Some((start, _)) if p.code == codes::MISSING_REQUIRED => {
+                        p.at_offset(start, 1, "add it here")
+                    }
+                    Some((start, len)) => {
+                        let label = match place {
+                            Place::Key { .. } => "not a fact of this rule set",
+                            Place::Value(_) => "this value",
+                        };
+                        p.at_offset(start, len, label)
+                    }
+                    None => p,
+                }
+            })
+            .collect();
+        summarize(name, problems)
+    })
 }
 
-/// Validates an already parsed JSON value (batch input parses lines itself).
+/// Validates an already parsed JSON value (batch input parses lines itself). The
+/// problems name each fact by its path but carry no source location.
 pub fn validate(
     program: &Program,
     name: &str,
     doc: &serde_json::Value,
 ) -> Result<Facts, FactsError> {
+    validate_places(program, doc)
+        .map_err(|problems| summarize(name, problems.into_iter().map(|(p, _)| p).collect()))
+}
+
+fn summarize(name: &str, problems: Vec<Problem>) -> Problems {
+    let n = problems.len();
+    Problems {
+        summary: format!(
+            "the facts in {name} have {n} problem{}",
+            if n == 1 { "" } else { "s" }
+        ),
+        problems,
+    }
+}
+
+fn validate_places(
+    program: &Program,
+    doc: &serde_json::Value,
+) -> Result<Facts, Vec<(Problem, Place)>> {
     let mut v = Validator {
         program,
         problems: Vec::new(),
@@ -99,6 +143,7 @@ pub fn validate(
         serde_json::Value::Object(map) => v.fields(&program.schema.facts, map, ""),
         other => {
             v.problem(
+                Place::Value(String::new()),
                 Problem::error(
                     codes::NOT_AN_OBJECT,
                     format!(
@@ -114,14 +159,7 @@ pub fn validate(
     if v.problems.is_empty() {
         Ok(Facts { values })
     } else {
-        let n = v.problems.len();
-        Err(Problems {
-            summary: format!(
-                "the facts in {name} have {n} problem{}",
-                if n == 1 { "" } else { "s" }
-            ),
-            problems: v.problems,
-        })
+        Err(v.problems)
     }
 }
 
@@ -147,16 +185,25 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 
 struct Validator<'p> {
     program: &'p Program,
-    problems: Vec<Problem>,
+    problems: Vec<(Problem, Place)>,
+}
+
+/// Where in the facts document a problem lies.
+enum Place {
+    /// The value at this path (`victim.losses[2].amount`; `""` is the whole document).
+    Value(String),
+    /// The key itself, for a key that should not be there.
+    Key { parent: String, key: String },
 }
 
 impl Validator<'_> {
-    fn problem(&mut self, p: Problem) {
-        self.problems.push(p);
+    fn problem(&mut self, at: Place, p: Problem) {
+        self.problems.push((p, at));
     }
 
     fn wrong(&mut self, path: &str, expected: &str, got: &serde_json::Value) {
         self.problem(
+            Place::Value(path.to_string()),
             Problem::error(
                 codes::WRONG_TYPE,
                 format!("`{path}` must be {expected}, but it is {}", json_kind(got)),
@@ -186,6 +233,10 @@ impl Validator<'_> {
                     None => format!("the facts here are: {}", names.join(", ")),
                 };
                 self.problem(
+                    Place::Key {
+                        parent: prefix.to_string(),
+                        key: key.clone(),
+                    },
                     Problem::error(codes::UNKNOWN_KEY, format!("unknown fact `{}`", join(key)))
                         .with_help(help),
                 );
@@ -226,7 +277,9 @@ impl Validator<'_> {
             .as_deref()
             .map(|s| format!(" ({s})"))
             .unwrap_or_default();
+        let parent = path.rsplit_once('.').map(|(p, _)| p).unwrap_or("");
         self.problem(
+            Place::Value(parent.to_string()),
             Problem::error(
                 codes::MISSING_REQUIRED,
                 format!("required fact `{path}` is missing{what}"),
@@ -259,6 +312,7 @@ impl Validator<'_> {
                 Ok(c) => Value::Citation(c.into()),
                 Err(e) => {
                     self.problem(
+                        Place::Value(path.to_string()),
                         Problem::error(
                             codes::MALFORMED_CITATION,
                             format!("`{path}` is `{s}`, which is not a provision citation"),
@@ -280,6 +334,7 @@ impl Validator<'_> {
                             .map(|n| format!("did you mean `{n}`? "))
                             .unwrap_or_default();
                         self.problem(
+                            Place::Value(path.to_string()),
                             Problem::error(
                                 codes::UNKNOWN_MEMBER,
                                 format!(
@@ -298,6 +353,7 @@ impl Validator<'_> {
             (Type::List(inner), J::Array(items)) => {
                 if items.len() > MAX_LIST_LEN {
                     self.problem(
+                        Place::Value(path.to_string()),
                         Problem::error(
                             codes::TOO_LARGE,
                             format!(
@@ -311,6 +367,7 @@ impl Validator<'_> {
                 }
                 if nonempty && items.is_empty() {
                     self.problem(
+                        Place::Value(path.to_string()),
                         Problem::error(
                             codes::EMPTY_LIST,
                             format!("`{path}` must list at least one item"),
@@ -361,6 +418,7 @@ impl Validator<'_> {
             let too_big = plain && t.trim_start_matches('-').replace('.', "").len() > 28;
             if too_big {
                 self.problem(
+                    Place::Value(path.to_string()),
                     Problem::error(
                         codes::OUT_OF_RANGE,
                         format!("`{path}` is {t}, beyond the supported range of money"),
@@ -369,6 +427,7 @@ impl Validator<'_> {
                 );
             } else {
                 self.problem(
+                    Place::Value(path.to_string()),
                     Problem::error(
                         codes::WRONG_TYPE,
                         format!("`{path}` must be a money amount, but it is `{t}`"),
@@ -380,6 +439,7 @@ impl Validator<'_> {
         };
         if d.is_sign_negative() && !d.is_zero() {
             self.problem(
+                Place::Value(path.to_string()),
                 Problem::error(
                     codes::NEGATIVE_MONEY,
                     format!("`{path}` is {t}, but money here cannot be negative"),
@@ -390,6 +450,7 @@ impl Validator<'_> {
         }
         if d.normalize().scale() > 2 {
             self.problem(
+                Place::Value(path.to_string()),
                 Problem::error(
                     codes::FRACTIONAL_CENTS,
                     format!("`{path}` is {t}, which has more than two decimals"),
@@ -403,6 +464,7 @@ impl Validator<'_> {
         cents.rescale(2);
         if cents.scale() != 2 {
             self.problem(
+                Place::Value(path.to_string()),
                 Problem::error(
                     codes::OUT_OF_RANGE,
                     format!("`{path}` is {t}, beyond the supported range of money"),
@@ -419,6 +481,7 @@ impl Validator<'_> {
             Ok(d) => Value::Number(d),
             Err(_) => {
                 self.problem(
+                    Place::Value(path.to_string()),
                     Problem::error(
                         codes::WRONG_TYPE,
                         format!("`{path}` must be a decimal number, but it is `{s}`"),
@@ -441,6 +504,7 @@ impl Validator<'_> {
             });
         if !shaped {
             self.problem(
+                Place::Value(path.to_string()),
                 Problem::error(
                     codes::WRONG_TYPE,
                     format!("`{path}` must be a date written YYYY-MM-DD, but it is `{s}`"),
@@ -453,6 +517,7 @@ impl Validator<'_> {
             Ok(d) => Value::Date(d),
             Err(_) => {
                 self.problem(
+                    Place::Value(path.to_string()),
                     Problem::error(
                         codes::IMPOSSIBLE_DATE,
                         format!("`{path}` is `{s}`, which is not a day in the calendar"),
@@ -489,5 +554,184 @@ fn type_words(program: &Program, ty: &Type) -> String {
         },
         Type::Record(_) => "an object".into(),
         Type::List(_) | Type::Empty => "a list".into(),
+    }
+}
+
+/// Finds the byte range of a path in a JSON text that is known to be valid JSON.
+mod locate {
+    use super::Place;
+
+    enum Seg {
+        Key(String),
+        Index(usize),
+    }
+
+    /// `victim.losses[2].amount` as segments. Schema names never hold `.` or `[`.
+    fn segments(path: &str) -> Vec<Seg> {
+        let mut out = Vec::new();
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            let mut pieces = part.split('[');
+            if let Some(key) = pieces.next().filter(|k| !k.is_empty()) {
+                out.push(Seg::Key(key.to_string()));
+            }
+            for idx in pieces {
+                if let Ok(i) = idx.trim_end_matches(']').parse() {
+                    out.push(Seg::Index(i));
+                }
+            }
+        }
+        out
+    }
+
+    /// `(start, len)` of the value at `place`, or of the offending key.
+    pub(super) fn span(json: &str, place: &Place) -> Option<(usize, usize)> {
+        let (path, key) = match place {
+            Place::Value(p) => (p.as_str(), None),
+            Place::Key { parent, key } => (parent.as_str(), Some(key.as_str())),
+        };
+        let mut c = Cursor {
+            text: json.as_bytes(),
+            at: 0,
+        };
+        c.ws();
+        for seg in segments(path) {
+            match seg {
+                Seg::Key(k) => c.member(&k)?,
+                Seg::Index(i) => c.element(i)?,
+            }
+        }
+        match key {
+            Some(k) => c.key_span(k),
+            None => {
+                let start = c.at;
+                c.skip_value()?;
+                Some((start, c.at.saturating_sub(start).max(1)))
+            }
+        }
+    }
+
+    struct Cursor<'a> {
+        text: &'a [u8],
+        at: usize,
+    }
+
+    impl Cursor<'_> {
+        fn peek(&self) -> Option<u8> {
+            self.text.get(self.at).copied()
+        }
+
+        fn ws(&mut self) {
+            while self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
+                self.at += 1;
+            }
+        }
+
+        fn eat(&mut self, b: u8) -> Option<()> {
+            self.ws();
+            (self.peek()? == b).then(|| self.at += 1)
+        }
+
+        /// A string token; returns its decoded text.
+        fn string(&mut self) -> Option<String> {
+            self.ws();
+            let start = self.at;
+            if self.peek()? != b'"' {
+                return None;
+            }
+            self.at += 1;
+            loop {
+                match self.peek()? {
+                    b'\\' => self.at += 2,
+                    b'"' => {
+                        self.at += 1;
+                        break;
+                    }
+                    _ => self.at += 1,
+                }
+            }
+            serde_json::from_slice(self.text.get(start..self.at)?).ok()
+        }
+
+        fn skip_value(&mut self) -> Option<()> {
+            self.ws();
+            match self.peek()? {
+                b'"' => self.string().map(|_| ()),
+                open @ (b'{' | b'[') => {
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    self.at += 1;
+                    self.ws();
+                    if self.peek()? == close {
+                        self.at += 1;
+                        return Some(());
+                    }
+                    loop {
+                        if open == b'{' {
+                            self.string()?;
+                            self.eat(b':')?;
+                        }
+                        self.skip_value()?;
+                        self.ws();
+                        match self.peek()? {
+                            b',' => self.at += 1,
+                            b if b == close => {
+                                self.at += 1;
+                                return Some(());
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                _ => {
+                    while self.peek().is_some_and(|b| {
+                        !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace()
+                    }) {
+                        self.at += 1;
+                    }
+                    Some(())
+                }
+            }
+        }
+
+        /// Moves to the value of member `key` of the object here.
+        fn member(&mut self, key: &str) -> Option<()> {
+            self.eat(b'{')?;
+            loop {
+                let k = self.string()?;
+                self.eat(b':')?;
+                self.ws();
+                if k == key {
+                    return Some(());
+                }
+                self.skip_value()?;
+                self.eat(b',')?;
+            }
+        }
+
+        /// Moves to element `index` of the array here.
+        fn element(&mut self, index: usize) -> Option<()> {
+            self.eat(b'[')?;
+            for _ in 0..index {
+                self.skip_value()?;
+                self.eat(b',')?;
+            }
+            self.ws();
+            Some(())
+        }
+
+        /// The span of member name `key` in the object here.
+        fn key_span(&mut self, key: &str) -> Option<(usize, usize)> {
+            self.eat(b'{')?;
+            loop {
+                self.ws();
+                let start = self.at;
+                let k = self.string()?;
+                if k == key {
+                    return Some((start, self.at - start));
+                }
+                self.eat(b':')?;
+                self.skip_value()?;
+                self.eat(b',')?;
+            }
+        }
     }
 }

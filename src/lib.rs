@@ -39,6 +39,7 @@
 pub mod ast;
 pub mod check;
 pub mod citation;
+pub mod conditions;
 pub mod diagnostic;
 pub mod eval;
 pub mod facts;

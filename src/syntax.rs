@@ -405,7 +405,7 @@ fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::field_access => "`.field`",
         Rule::index => "`[key]`",
         Rule::if_expr => "`if … then … else …`",
-        Rule::comprehension => "`sum(x.amount for x in list if condition)`",
+        Rule::comprehension => "`for x in list` (as in `sum(x.amount for x in list if condition)`)",
         Rule::call | Rule::call_open => "a function call like `min(a, b)`",
         Rule::list_lit | Rule::list_item => "a list like `[§2251(d), §2252]`",
         Rule::bool_lit => "`true` or `false`",
@@ -982,29 +982,40 @@ impl Lower<'_> {
             Rule::call => {
                 let mut parts = pair.into_inner();
                 let name = self.call_name(parts.next(), span);
-                let args = parts.map(|p| self.expr(p)).collect::<Result<_>>()?;
-                ExprKind::Call(name, args)
-            }
-            Rule::comprehension => {
-                let mut parts = pair.into_inner();
-                let aggregate = self.call_name(parts.next(), span);
-                let element = parts.next().map(|p| self.expr(p)).transpose()?;
-                let var = self.next_ident(&mut parts, span);
-                let source = parts.next().map(|p| self.expr(p)).transpose()?;
-                let filter = parts.next().map(|p| self.expr(p)).transpose()?;
-                let (Some(element), Some(source)) = (element, source) else {
-                    return Err(self.literal_error(
-                        span,
-                        "incomplete list expression".into(),
-                        "write `sum(x.amount for x in list if condition)`",
-                    ));
-                };
-                ExprKind::Comprehension {
-                    aggregate,
-                    element: Box::new(element),
-                    var,
-                    source: Box::new(source),
-                    filter: filter.map(Box::new),
+                let mut args = Vec::new();
+                let mut tail = None;
+                for p in parts {
+                    if p.as_rule() == Rule::comprehension {
+                        tail = Some(p);
+                    } else {
+                        args.push(self.expr(p)?);
+                    }
+                }
+                match (tail, args.pop()) {
+                    (Some(tail), Some(element)) => {
+                        let mut parts = tail.into_inner();
+                        let var = self.next_ident(&mut parts, span);
+                        let source = parts.next().map(|p| self.expr(p)).transpose()?;
+                        let filter = parts.next().map(|p| self.expr(p)).transpose()?;
+                        let Some(source) = source else {
+                            return Err(self.literal_error(
+                                span,
+                                "incomplete list expression".into(),
+                                "write `sum(x.amount for x in list if condition)`",
+                            ));
+                        };
+                        ExprKind::Comprehension {
+                            aggregate: name,
+                            element: Box::new(element),
+                            var,
+                            source: Box::new(source),
+                            filter: filter.map(Box::new),
+                        }
+                    }
+                    (_, last) => {
+                        args.extend(last);
+                        ExprKind::Call(name, args)
+                    }
                 }
             }
             Rule::list_lit => {

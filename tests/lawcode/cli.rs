@@ -161,3 +161,19 @@ fn bad_rules_exit_one() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("lawcode::load::unreadable"));
 }
+
+#[test]
+fn an_unreadable_facts_file_exits_one() {
+    let o = lawcode(&[
+        "eval",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "no/such/facts.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("lawcode::facts::unreadable"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -27,6 +27,145 @@ fn bad_rule_files() {
     });
 }
 
+/// Rule files that check, with warnings worth a reader's attention.
+#[test]
+fn rule_files_with_warnings() {
+    insta::glob!("../fixtures/warnings", "*.law", |path| {
+        let (_, report) = lawcode::load_program(relative(path)).unwrap();
+        assert!(
+            !report.warnings.is_empty(),
+            "{} should warn",
+            path.display()
+        );
+        let text: Vec<String> = report.warnings.iter().map(|w| render(w)).collect();
+        insta::assert_snapshot!(text.join("\n"));
+    });
+}
+
+/// Rules that check and facts that validate, but whose evaluation fails: each
+/// `tests/fixtures/eval/<case>.law` is evaluated on `<case>.json`.
+#[test]
+fn evaluation_errors() {
+    insta::glob!("../fixtures/eval", "*.law", |path| {
+        let program = lawcode::load_program(relative(path)).unwrap().0;
+        let facts_path = path.with_extension("json");
+        let json = std::fs::read_to_string(&facts_path).unwrap();
+        let facts = program.read_facts("case.json", &json).unwrap();
+        let err = program
+            .evaluate(&facts, EvalOptions::default())
+            .unwrap_err();
+        assert!(err.code.starts_with("lawcode::eval::"));
+        insta::assert_snapshot!(render(&err));
+    });
+}
+
+#[test]
+fn bad_facts_fixtures() {
+    let program = program_2259();
+    insta::glob!("../fixtures/facts", "*.json", |path| {
+        let name = relative(path).display().to_string();
+        let err = program
+            .read_facts(&name, &std::fs::read_to_string(path).unwrap())
+            .unwrap_err();
+        insta::assert_snapshot!(render(&err));
+    });
+}
+
+#[test]
+fn oversized_facts_are_refused() {
+    let program = program_2259();
+    let huge = format!(
+        "{{\"offense_date\": \"2019-05-01\", \"pad\": \"{}\"}}",
+        "x".repeat(lawcode::facts::MAX_FACTS_BYTES)
+    );
+    let err = program.read_facts("huge.json", &huge).unwrap_err();
+    assert_eq!(err.problems[0].code, "lawcode::facts::too_large");
+    let many = format!(
+        "{{\"offense_date\": \"2019-05-01\", \"convictions\": [{}]}}",
+        vec!["{\"section\": \"2252\"}"; lawcode::facts::MAX_LIST_LEN + 1].join(",")
+    );
+    let err = program.read_facts("many.json", &many).unwrap_err();
+    assert!(
+        err.problems
+            .iter()
+            .any(|p| p.code == "lawcode::facts::too_large"),
+        "{err:?}"
+    );
+    // JSON nested deeper than serde_json's limit is a syntax error, not a stack overflow.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let err = program.read_facts("deep.json", &deep).unwrap_err();
+    assert_eq!(err.problems[0].code, "lawcode::facts::json_syntax");
+}
+
+#[test]
+fn importing_too_many_files_is_refused() {
+    /// Every file imports two new ones: an endless tree of imports.
+    struct Endless;
+    impl lawcode::load::FileReader for Endless {
+        fn read(&self, path: &Path) -> std::io::Result<String> {
+            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+            Ok(format!("import \"{stem}a.law\"\nimport \"{stem}b.law\"\n"))
+        }
+    }
+    let err = lawcode::load_program_with(&Endless, Path::new("x.law")).unwrap_err();
+    assert!(render(&err).contains("lawcode::load::too_many_files"));
+}
+
+/// Every diagnostic code in the source is documented in docs/diagnostics.md, and every
+/// code of the parse, check, facts, eval and load stages has at least one snapshot.
+#[test]
+fn every_code_is_documented_and_shown() {
+    let mut codes = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(repo().join("src")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for (i, _) in text.match_indices("lawcode::") {
+            let code: String = text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            if code.matches("::").count() == 2 && !code.ends_with(':') {
+                codes.insert(code);
+            }
+        }
+    }
+    let docs = std::fs::read_to_string(repo().join("docs/diagnostics.md")).unwrap();
+    let mut snapshots = String::new();
+    for entry in std::fs::read_dir(repo().join("tests/lawcode/snapshots")).unwrap() {
+        snapshots.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    let mut tests = String::new();
+    for entry in std::fs::read_dir(repo().join("tests/lawcode")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            tests.push_str(&std::fs::read_to_string(path).unwrap());
+        }
+    }
+    let undocumented: Vec<&String> = codes
+        .iter()
+        .filter(|c| !docs.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "codes missing from docs/diagnostics.md: {undocumented:?}"
+    );
+    let staged = [
+        "lawcode::parse::",
+        "lawcode::check::",
+        "lawcode::facts::",
+        "lawcode::eval::",
+        "lawcode::load::",
+    ];
+    let unshown: Vec<&String> = codes
+        .iter()
+        .filter(|c| staged.iter().any(|s| c.starts_with(s)))
+        .filter(|c| !snapshots.contains(c.as_str()) && !tests.contains(&format!("\"{c}\"")))
+        .collect();
+    assert!(
+        unshown.is_empty(),
+        "codes with no snapshot or test: {unshown:?}"
+    );
+}
+
 #[test]
 fn bad_facts_files() {
     let program = program_2259();

@@ -150,3 +150,37 @@ fn grammar_fixtures() {
         insta::assert_snapshot!(outline(&file));
     });
 }
+
+/// Inputs the fuzzers found, kept so they stay fixed: each must parse (or fail to
+/// parse) and check without a panic or a hang.
+#[test]
+fn fuzz_regressions() {
+    for path in crate::support::files("tests/fixtures/regressions", "law") {
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).to_string();
+        if let Ok(program) = lawcode::compile("regression.law", &text) {
+            let facts = program.read_facts("f.json", "{}");
+            if let Ok(facts) = facts {
+                let _ = program.evaluate(
+                    &facts,
+                    lawcode::EvalOptions {
+                        trace: true,
+                        ..Default::default()
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// Calls nested inside list expressions used to make the parser backtrack exponentially.
+#[test]
+fn nested_calls_parse_in_linear_time() {
+    let mut e = "x".to_string();
+    for _ in 0..40 {
+        e = format!("sum(min({e}, y) for l in xs if max(a, b))");
+    }
+    let text = format!("statute \"T\"\n(a) {{ rule r = {e} }}");
+    // Without the fix this does not finish in any reasonable time.
+    let file = lawcode::syntax::parse_file(FileId(0), "t.law", &text).unwrap();
+    assert_eq!(file.items.len(), 2);
+}
