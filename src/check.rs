@@ -185,8 +185,12 @@ impl<'s> Checker<'s> {
         let mut versions: Vec<VersionInfo> = Vec::new();
         let mut version_ids: HashMap<String, VersionId> = HashMap::new();
         for v in &version_decls {
-            if let Some(&prev) = version_ids.get(&v.name.node) {
-                let _ = prev;
+            if version_ids.contains_key(&v.name.node) {
+                let first = version_decls
+                    .iter()
+                    .find(|x| x.name.node == v.name.node)
+                    .map(|x| x.name.span)
+                    .unwrap_or_default();
                 let p = self
                     .err(
                         codes::DUPLICATE,
@@ -194,6 +198,7 @@ impl<'s> Checker<'s> {
                         format!("version `{}` is declared twice", v.name.node),
                         "declared again here",
                     )
+                    .label(self.sources, first, "first declared here")
                     .with_help("give each version its own name");
                 self.report(p);
                 continue;
@@ -403,7 +408,8 @@ impl<'s> Checker<'s> {
             for item in &f.items {
                 if let ast::Item::Outcomes(os) = item {
                     for o in os {
-                        if outcomes.iter().any(|x| x.name == o.name.node) {
+                        if let Some(i) = outcomes.iter().position(|x| x.name == o.name.node) {
+                            let first = outcome_spans.get(i).copied().unwrap_or_default();
                             let p = self
                                 .err(
                                     codes::DUPLICATE,
@@ -411,6 +417,7 @@ impl<'s> Checker<'s> {
                                     format!("outcome `{}` is declared twice", o.name.node),
                                     "declared again",
                                 )
+                                .label(self.sources, first, "first declared here")
                                 .with_help("remove one of the declarations");
                             self.report(p);
                             continue;
@@ -769,7 +776,7 @@ impl<'s> Checker<'s> {
     ) -> Vec<FieldDecl> {
         let mut out: Vec<FieldDecl> = Vec::new();
         for f in fields {
-            if out.iter().any(|x| x.name == f.name.node) {
+            if let Some(first) = out.iter().find(|x| x.name == f.name.node) {
                 let p = self
                     .err(
                         codes::DUPLICATE,
@@ -777,6 +784,7 @@ impl<'s> Checker<'s> {
                         format!("`{}` is declared twice", f.name.node),
                         "declared again",
                     )
+                    .label(self.sources, first.span, "first declared here")
                     .with_help("remove one of the declarations");
                 self.report(p);
                 continue;
