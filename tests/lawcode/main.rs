@@ -12,6 +12,7 @@
 mod cases;
 mod cli;
 mod diagnostics;
+mod evaluator;
 mod examples;
 mod properties;
 mod support;

@@ -1,0 +1,252 @@
+//! The evaluator's semantics on small rule sets: defaults and exceptions,
+//! undecided values, Kleene logic, versions, tables and provision sets.
+
+use lawcode::{EvalOptions, compile};
+use serde_json::{Value, json};
+
+fn eval(rules: &str, facts: &str) -> lawcode::Evaluation {
+    let program =
+        compile("t.law", rules).unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
+    let facts = program
+        .read_facts("f.json", facts)
+        .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
+    program
+        .evaluate(
+            &facts,
+            EvalOptions {
+                trace: true,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+}
+
+fn out(e: &lawcode::Evaluation, name: &str) -> Value {
+    e.outcome(name).cloned().unwrap()
+}
+
+const CHAIN: &str = r#"
+statute "Act § 1"
+facts { losses: money "l"  trafficking: bool "t"  terminated: bool "x"  role: money optional "r" }
+outcomes { award: money "a" }
+(b) {
+    (1) { rule award = losses }
+    (2) {
+        exception to (b)(1): award = max(role, $3,000) when trafficking
+        exception to (b)(2): award = $0 when terminated
+    }
+}
+"#;
+
+#[test]
+fn an_exception_displaces_its_target_and_an_exception_to_it_displaces_both() {
+    let base = r#""losses": "100.00", "role": "50.00""#;
+    let e = eval(
+        CHAIN,
+        &format!(r#"{{ {base}, "trafficking": false, "terminated": false }}"#),
+    );
+    assert_eq!(out(&e, "award"), json!("100.00"));
+    let e = eval(
+        CHAIN,
+        &format!(r#"{{ {base}, "trafficking": true, "terminated": false }}"#),
+    );
+    assert_eq!(out(&e, "award"), json!("3000.00"));
+    // The exception to the exception wins even though its own target also applies.
+    let e = eval(
+        CHAIN,
+        &format!(r#"{{ {base}, "trafficking": true, "terminated": true }}"#),
+    );
+    assert_eq!(out(&e, "award"), json!("0.00"));
+    // An applicable exception displaces its target even when the target's value is never needed.
+    let e = eval(
+        CHAIN,
+        r#"{ "losses": "100.00", "trafficking": false, "terminated": true }"#,
+    );
+    assert_eq!(out(&e, "award"), json!("0.00"));
+}
+
+#[test]
+fn an_absent_optional_fact_leaves_only_what_needs_it_undecided() {
+    let e = eval(
+        CHAIN,
+        r#"{ "losses": "100.00", "trafficking": true, "terminated": false }"#,
+    );
+    assert_eq!(out(&e, "award"), Value::Null);
+    assert_eq!(e.missing, ["role"]);
+    // When an exception above displaces the undecided rule, the outcome is decided.
+    let e = eval(
+        CHAIN,
+        r#"{ "losses": "100.00", "trafficking": true, "terminated": true }"#,
+    );
+    assert_eq!(out(&e, "award"), json!("0.00"));
+    assert!(e.missing.is_empty());
+}
+
+#[test]
+fn and_or_decide_around_an_undecided_operand() {
+    let rules = r#"
+statute "Act § 1"
+facts { a: bool "a"  maybe: bool optional "m" }
+outcomes { both: bool "a and m"  either: bool "a or m"  neg: bool "not m" }
+(a) {
+    rule both = a and maybe
+    rule either = a or maybe
+    rule neg = not maybe
+}
+"#;
+    let e = eval(rules, r#"{ "a": false }"#);
+    assert_eq!(
+        (out(&e, "both"), out(&e, "either"), out(&e, "neg")),
+        (json!(false), Value::Null, Value::Null)
+    );
+    let e = eval(rules, r#"{ "a": true }"#);
+    assert_eq!(
+        (out(&e, "both"), out(&e, "either")),
+        (Value::Null, json!(true))
+    );
+    assert_eq!(e.missing, ["maybe"]);
+}
+
+#[test]
+fn versions_are_selected_by_the_date_fact_and_undefined_outcomes_are_null() {
+    let rules = r#"
+statute "Act § 1"
+version old from 2000-01-01
+version new from 2020-01-01
+versions selected by offense_date
+facts { offense_date: date "d"  losses: money "l" }
+outcomes { award: money "a"  floor: money "only in the new text" }
+(a) { rule award = losses }
+(b) in new { rule floor = $3,000 }
+"#;
+    let e = eval(
+        rules,
+        r#"{ "offense_date": "2019-12-31", "losses": "1.00" }"#,
+    );
+    assert_eq!(e.version.unwrap().to_string(), "2000-01-01");
+    assert_eq!(out(&e, "floor"), Value::Null);
+    assert!(
+        e.missing.is_empty(),
+        "an outcome the text does not define is not missing anything"
+    );
+    let e = eval(
+        rules,
+        r#"{ "offense_date": "2020-01-01", "losses": "1.00" }"#,
+    );
+    assert_eq!(e.version.unwrap().to_string(), "2020-01-01");
+    assert_eq!(out(&e, "floor"), json!("3000.00"));
+    // A date before every version gets the earliest text, and the trace says so.
+    let e = eval(
+        rules,
+        r#"{ "offense_date": "1990-01-01", "losses": "1.00" }"#,
+    );
+    assert_eq!(e.version.unwrap().to_string(), "2000-01-01");
+    let version = &e.trace.as_ref().unwrap()[0];
+    assert!(
+        version
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("precedes every encoded text"),
+        "{version:?}"
+    );
+}
+
+#[test]
+fn provision_sets_ranges_and_containment() {
+    let rules = r#"
+statute "Act § 1"
+facts { section: citation "s" }
+outcomes { in_range: bool "r"  in_section: bool "s"  in_chapter: bool "c" }
+(a) {
+    rule in_range = section within [§2252A(a)(1) through (5)]
+    rule in_section = section within §2252
+    rule in_chapter = section within [§2251 through §2260A]
+}
+"#;
+    let cases = [
+        ("2252A(a)(5)(B)", [true, false, true]),
+        ("2252A(a)(6)", [false, false, true]),
+        ("2252(a)(2)", [false, true, true]),
+        ("2252", [false, true, true]),
+        ("2260A", [false, false, true]),
+        ("2241(c)", [false, false, false]),
+    ];
+    for (section, want) in cases {
+        let e = eval(rules, &format!(r#"{{ "section": "{section}" }}"#));
+        let got = [
+            out(&e, "in_range"),
+            out(&e, "in_section"),
+            out(&e, "in_chapter"),
+        ];
+        assert_eq!(got, want.map(Value::Bool), "{section}");
+    }
+}
+
+#[test]
+fn aggregates_filter_and_count_items() {
+    let rules = r#"
+statute "Act § 1"
+record loss { amount: money "a"  proximate: bool default true "p" }
+facts { losses: list of loss "l" }
+outcomes { total: money "t"  counted: integer "c"  any_big: bool "b"  all_proximate: bool "p"  largest: money "m" }
+(a) {
+    rule total = sum(l.amount for l in losses if l.proximate)
+    rule counted = count(l for l in losses if l.proximate)
+    rule any_big = any(l.amount > $1,000 for l in losses)
+    rule all_proximate = all(l.proximate for l in losses)
+    rule largest = max(l.amount for l in losses)
+}
+"#;
+    let e = eval(
+        rules,
+        r#"{ "losses": [ { "amount": "10.50" }, { "amount": 2000, "proximate": false }, { "amount": "0.25" } ] }"#,
+    );
+    assert_eq!(out(&e, "total"), json!("10.75"));
+    assert_eq!(out(&e, "counted"), json!(2));
+    assert_eq!(out(&e, "any_big"), json!(true));
+    assert_eq!(out(&e, "all_proximate"), json!(false));
+    assert_eq!(out(&e, "largest"), json!("2000.00"));
+    // The trace lists each item and whether the filter kept it.
+    let total = &e.trace.as_ref().unwrap()[0];
+    let items: Vec<_> = total
+        .walk()
+        .filter(|n| n.kind == lawcode::trace::NodeKind::Item)
+        .map(|n| (n.name.clone(), n.status))
+        .collect();
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        items[1],
+        (
+            "losses[1]".to_string(),
+            Some(lawcode::trace::Status::Excluded)
+        )
+    );
+}
+
+#[test]
+fn table_lookups_and_explicit_rounding() {
+    let rules = r#"
+statute "Act § 1"
+table index: integer -> decimal source "test" { 2017 => 245.120  2022 => 292.655 }
+facts { order_date: date "d" }
+outcomes { amount: money "a"  half_even: money "h" }
+(a) {
+    rule ratio = max(1, index[year(order_date)] / index[2017])
+    rule amount = round($35,000 * ratio, cents, half_away_from_zero)
+    rule half_even = round($0.25 / 2, cents, half_even)
+}
+"#;
+    let e = eval(rules, r#"{ "order_date": "2022-06-01" }"#);
+    assert_eq!(out(&e, "amount"), json!("41787.39"));
+    assert_eq!(out(&e, "half_even"), json!("0.12"));
+    let program = compile("t.law", rules).unwrap();
+    let facts = program
+        .read_facts("f.json", r#"{ "order_date": "2030-01-01" }"#)
+        .unwrap();
+    let err = program
+        .evaluate(&facts, EvalOptions::default())
+        .unwrap_err();
+    assert_eq!(err.code, "lawcode::eval::missing_table_row");
+    assert!(err.message.contains("2030"), "{}", err.message);
+}
