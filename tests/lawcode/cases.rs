@@ -2,8 +2,7 @@
 //! the facts of a case and the outcomes, missing facts and citations a reader
 //! expects. The expectations were worked out by hand from the contract.
 
-use crate::support::{citations, files, program_2259};
-use lawcode::EvalOptions;
+use crate::support::{citations, evaluate_traced, files, program_2259};
 use lawcode::render::evaluation_json;
 
 #[test]
@@ -20,18 +19,7 @@ fn every_case_in_the_corpus_gives_the_expected_outcomes() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let case: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let facts = program
-            .read_facts(&name, &case["facts"].to_string())
-            .unwrap_or_else(|e| panic!("{name}: facts rejected: {e:?}"));
-        let result = program
-            .evaluate(
-                &facts,
-                EvalOptions {
-                    trace: true,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        let result = evaluate_traced(program, &name, &case["facts"].to_string());
         let json = evaluation_json(&result);
         let expect = &case["expect"];
         for (outcome, want) in expect["outcomes"].as_object().unwrap() {
@@ -83,18 +71,7 @@ fn every_case_trace_is_snapshotted() {
     insta::glob!("../cases/usc-18-2259", "*.json", |path| {
         let case: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let facts = program
-            .read_facts("case.json", &case["facts"].to_string())
-            .unwrap();
-        let result = program
-            .evaluate(
-                &facts,
-                EvalOptions {
-                    trace: true,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        let result = evaluate_traced(program, "case.json", &case["facts"].to_string());
         insta::assert_snapshot!(lawcode::render::evaluation_text(program, &result));
     });
 }

@@ -10,16 +10,7 @@ fn examples_in_text_and_json() {
     let program = program_2259();
     insta::glob!("../../examples", "*.json", |path| {
         let json = std::fs::read_to_string(path).unwrap();
-        let facts = program.read_facts("example.json", &json).unwrap();
-        let result = program
-            .evaluate(
-                &facts,
-                EvalOptions {
-                    trace: true,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        let result = crate::support::evaluate_traced(program, "example.json", &json);
         insta::assert_snapshot!("text", evaluation_text(program, &result));
         insta::assert_json_snapshot!("json", evaluation_json(&result));
     });

@@ -56,3 +56,20 @@ pub fn citations(trace: &serde_json::Value) -> Vec<String> {
     walk(trace, &mut out);
     out
 }
+
+/// Validates a facts document and evaluates it with the trace on; panics with the
+/// rendered diagnostic if either step fails.
+pub fn evaluate_traced(program: &Program, name: &str, facts_json: &str) -> lawcode::Evaluation {
+    let facts = program
+        .read_facts(name, facts_json)
+        .unwrap_or_else(|e| panic!("{name}: facts rejected:\n{}", render(&e)));
+    program
+        .evaluate(
+            &facts,
+            lawcode::EvalOptions {
+                trace: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{name}: evaluation failed:\n{}", render(&e)))
+}
