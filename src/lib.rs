@@ -45,6 +45,7 @@ pub mod facts;
 pub mod load;
 pub mod program;
 pub mod render;
+pub mod rule_source;
 pub mod source;
 pub mod syntax;
 pub mod trace;
