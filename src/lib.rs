@@ -39,6 +39,8 @@
 pub mod ast;
 pub mod check;
 pub mod citation;
+pub mod corpus;
+pub mod coverage;
 pub mod diagnostic;
 pub mod eval;
 pub mod facts;
@@ -46,6 +48,7 @@ pub mod load;
 pub mod program;
 pub mod render;
 pub mod rule_source;
+pub mod runner;
 pub mod source;
 pub mod syntax;
 pub mod trace;

@@ -1,11 +1,12 @@
 //! The `lawcode` command line: a thin shell over the library.
 //!
-//! Exit codes: 0 a result (partial results too), 1 bad rules or bad facts
-//! (or an evaluation error), 2 a usage error.
+//! Exit codes: 0 a result (partial results too; for `test`, every case
+//! passed), 1 bad rules or bad facts (or an evaluation error; for `test`, a
+//! failing or malformed case), 2 a usage error.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use lawcode::render;
 use lawcode::rule_source::{LoadedRules, RuleSource, parse_date};
+use lawcode::{render, runner};
 use miette::Report;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -49,6 +50,22 @@ enum Command {
         #[arg(long)]
         no_trace: bool,
     },
+    /// Run every *.json test file under DIR and compare the outcomes with what each expects.
+    Test {
+        /// The entry rule file, `[REV:]PATH[@DATE]`.
+        rules: String,
+        /// The directory of test files (searched recursively).
+        dir: PathBuf,
+        /// Evaluate every case under the version in force on this date (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Also report which provisions and branches the cases exercised.
+        #[arg(long)]
+        coverage: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -68,6 +85,13 @@ fn main() -> ExitCode {
             format,
             no_trace,
         } => eval(&file, &facts, as_of.as_deref(), format, no_trace),
+        Command::Test {
+            rules,
+            dir,
+            as_of,
+            format,
+            coverage,
+        } => test(&rules, &dir, as_of.as_deref(), format, coverage),
     };
     match result {
         Ok(code) => code,
@@ -126,6 +150,36 @@ fn eval(
     };
     print(&out);
     Ok(ExitCode::SUCCESS)
+}
+
+fn test(
+    rules: &str,
+    dir: &std::path::Path,
+    as_of: Option<&str>,
+    format: Format,
+    coverage: bool,
+) -> Result<ExitCode, Report> {
+    let loaded = load(rules)?;
+    let as_of = as_of.map(parse_date).transpose()?;
+    let options = loaded.options(true, as_of)?;
+    let report = runner::run(
+        &loaded.program,
+        rules,
+        dir,
+        runner::RunOptions {
+            as_of: options.as_of,
+            coverage,
+        },
+    )?;
+    print(&match format {
+        Format::Json => json_text(&report),
+        Format::Text => report.text(),
+    });
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn json_text(value: &impl serde::Serialize) -> String {

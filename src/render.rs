@@ -127,9 +127,16 @@ pub fn evaluation_text(program: &Program, e: &Evaluation) -> String {
     }
     if let Some(trace) = &e.trace {
         out.push_str("\ntrace\n");
-        for node in trace {
-            write_node(&mut out, node, "", "", true);
-        }
+        out.push_str(&trace_text(trace, ""));
+    }
+    out
+}
+
+/// Trace nodes as an indented tree, each line prefixed with `indent`.
+pub fn trace_text(nodes: &[TraceNode], indent: &str) -> String {
+    let mut out = String::new();
+    for node in nodes {
+        write_node(&mut out, node, indent, indent, true);
     }
     out
 }
