@@ -42,6 +42,7 @@ pub mod citation;
 pub mod corpus;
 pub mod coverage;
 pub mod diagnostic;
+pub mod diff;
 pub mod eval;
 pub mod facts;
 pub mod load;

@@ -2,11 +2,12 @@
 //!
 //! Exit codes: 0 a result (partial results too; for `test`, every case
 //! passed), 1 bad rules or bad facts (or an evaluation error; for `test`, a
-//! failing or malformed case), 2 a usage error.
+//! failing or malformed case; for `diff`, a case that could not be evaluated),
+//! 2 a usage error.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use lawcode::rule_source::{LoadedRules, RuleSource, parse_date};
-use lawcode::{render, runner};
+use lawcode::{diff, render, runner};
 use miette::Report;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -66,6 +67,19 @@ enum Command {
         #[arg(long)]
         coverage: bool,
     },
+    /// Evaluate every case under two rule sources and report the cases whose outcomes differ.
+    Diff {
+        /// The old rule source, `[REV:]PATH[@DATE]`, e.g. HEAD:rules/usc/18/2259.law
+        old: String,
+        /// The new rule source, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
+        new: String,
+        /// The directory of cases: test files or bare facts files (searched recursively).
+        #[arg(long)]
+        cases: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -92,6 +106,12 @@ fn main() -> ExitCode {
             format,
             coverage,
         } => test(&rules, &dir, as_of.as_deref(), format, coverage),
+        Command::Diff {
+            old,
+            new,
+            cases,
+            format,
+        } => diff_command(&old, &new, &cases, format),
     };
     match result {
         Ok(code) => code,
@@ -179,6 +199,26 @@ fn test(
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+fn diff_command(
+    old: &str,
+    new: &str,
+    cases: &std::path::Path,
+    format: Format,
+) -> Result<ExitCode, Report> {
+    let old = load(old)?;
+    let new = load(new)?;
+    let report = diff::diff_cases(&old, &new, cases)?;
+    print(&match format {
+        Format::Json => json_text(&report),
+        Format::Text => report.text(&new.program.statute.citation),
+    });
+    Ok(if report.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 
