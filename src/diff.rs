@@ -15,7 +15,7 @@ use crate::corpus::{self, Reported};
 use crate::coverage::columns;
 use crate::diagnostic::Problem;
 use crate::rule_source::LoadedRules;
-use crate::runner::{evaluate_case, outcome_node};
+use crate::runner::{evaluate_facts, outcome_node};
 use crate::trace::{NodeKind, Status, TraceNode};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -84,18 +84,21 @@ pub fn diff_cases(old: &LoadedRules, new: &LoadedRules, dir: &Path) -> Result<Di
         errors: Vec::new(),
     };
     for (name, path) in &paths {
-        if let Err(p) = corpus::read_case(name, path) {
-            report.errors.push(CaseError {
-                case: name.clone(),
-                side: "file",
-                error: Reported::from_diagnostic(&p),
-            });
-            continue;
-        }
-        let a = evaluate_case(&old.program, name, path, old.source.as_of);
-        let b = evaluate_case(&new.program, name, path, new.source.as_of);
+        let case = match corpus::read_case(name, path) {
+            Ok(c) => c,
+            Err(p) => {
+                report.errors.push(CaseError {
+                    case: name.clone(),
+                    side: "file",
+                    error: Reported::from_diagnostic(&p),
+                });
+                continue;
+            }
+        };
+        let a = evaluate_facts(&old.program, &case, old.source.as_of);
+        let b = evaluate_facts(&new.program, &case, new.source.as_of);
         let (a, b) = match (a, b) {
-            (Ok((_, a)), Ok((_, b))) => (a, b),
+            (Ok(a), Ok(b)) => (a, b),
             (a, b) => {
                 for (side, r) in [("old", a.err()), ("new", b.err())] {
                     if let Some(e) = r {

@@ -184,14 +184,22 @@ pub fn evaluate_case(
     path: &Path,
     as_of: Option<jiff::civil::Date>,
 ) -> Result<(CaseFile, Evaluation), Reported> {
-    let reported = |d: &dyn miette::Diagnostic| Reported::from_diagnostic(d);
-    let case = corpus::read_case(name, path).map_err(|e| reported(&e))?;
-    let facts = crate::facts::validate(program, &path.display().to_string(), &case.facts)
-        .map_err(|e| reported(&e))?;
-    let evaluation = program
-        .evaluate(&facts, EvalOptions { trace: true, as_of })
-        .map_err(|e| reported(&e))?;
+    let case = corpus::read_case(name, path).map_err(|e| Reported::from_diagnostic(&e))?;
+    let evaluation = evaluate_facts(program, &case, as_of)?;
     Ok((case, evaluation))
+}
+
+/// Validates a case's facts against `program` and evaluates them with tracing on.
+pub fn evaluate_facts(
+    program: &Program,
+    case: &CaseFile,
+    as_of: Option<jiff::civil::Date>,
+) -> Result<Evaluation, Reported> {
+    let facts = crate::facts::validate(program, &case.path.display().to_string(), &case.facts)
+        .map_err(|e| Reported::from_diagnostic(&e))?;
+    program
+        .evaluate(&facts, EvalOptions { trace: true, as_of })
+        .map_err(|e| Reported::from_diagnostic(&e))
 }
 
 fn check_outcome_names(program: &Program, name: &str, expect: &Expect) -> Result<(), Problem> {
