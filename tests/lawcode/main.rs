@@ -14,5 +14,6 @@ mod cli;
 mod diagnostics;
 mod examples;
 mod properties;
+mod sources;
 mod support;
 mod syntax;
