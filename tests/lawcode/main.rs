@@ -11,9 +11,11 @@
 
 mod cases;
 mod cli;
+mod coverage;
 mod diagnostics;
 mod examples;
 mod properties;
+mod runner;
 mod sources;
 mod support;
 mod syntax;
