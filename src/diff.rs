@@ -160,7 +160,10 @@ pub fn changed_provisions(old: &[TraceNode], new: &[TraceNode], outcomes: &[&str
         memo: HashMap::new(),
     };
     for o in outcomes {
-        walk.compare(outcome_node(old, o), outcome_node(new, o));
+        walk.compare(
+            outcome_node(old, o).map(View::Node),
+            outcome_node(new, o).map(View::Node),
+        );
     }
     walk.causes.into_iter().collect()
 }
@@ -180,97 +183,167 @@ fn expansions(trace: &[TraceNode]) -> HashMap<&str, &TraceNode> {
     out
 }
 
+/// A trace node as the walk sees it. A definition whose single rule applied
+/// shows no rule node (the evaluator folds it in); the walk unfolds it, so
+/// that a definition compares rule by rule whichever side folded.
+#[derive(Debug, Clone, Copy)]
+enum View<'t> {
+    Node(&'t TraceNode),
+    /// The applied single rule of this (folded) definition.
+    FoldedRule(&'t TraceNode),
+}
+
+impl<'t> View<'t> {
+    fn node(self) -> &'t TraceNode {
+        match self {
+            View::Node(n) | View::FoldedRule(n) => n,
+        }
+    }
+
+    fn kind(self) -> NodeKind {
+        match self {
+            View::Node(n) => n.kind,
+            View::FoldedRule(_) => NodeKind::Rule,
+        }
+    }
+
+    fn status(self) -> Option<Status> {
+        match self {
+            View::Node(n) => n.status,
+            View::FoldedRule(_) => Some(Status::Applied),
+        }
+    }
+
+    /// What identifies a node among its siblings across two traces.
+    fn key(self) -> (u8, &'t str, &'t str) {
+        let n = self.node();
+        match self.kind() {
+            NodeKind::Definition | NodeKind::Undefined => (0, "", n.name.as_str()),
+            NodeKind::Rule => (1, n.citation.as_str(), n.name.as_str()),
+            NodeKind::Exception => (2, n.citation.as_str(), n.name.as_str()),
+            NodeKind::Fact => (3, "", n.name.as_str()),
+            NodeKind::Table => (4, "", n.name.as_str()),
+            NodeKind::Item => (5, "", n.name.as_str()),
+            NodeKind::Version => (6, "", ""),
+            NodeKind::NotComputed => (7, n.citation.as_str(), n.name.as_str()),
+            NodeKind::Disregarded => (8, n.citation.as_str(), n.name.as_str()),
+        }
+    }
+
+    fn children(self) -> Vec<View<'t>> {
+        match self {
+            View::FoldedRule(def) => def.children.iter().map(View::Node).collect(),
+            View::Node(n) => {
+                let folded = n.kind == NodeKind::Definition
+                    && !n
+                        .children
+                        .iter()
+                        .any(|c| matches!(c.kind, NodeKind::Rule | NodeKind::Exception));
+                if folded {
+                    vec![View::FoldedRule(n)]
+                } else {
+                    n.children.iter().map(View::Node).collect()
+                }
+            }
+        }
+    }
+}
+
 struct Walk<'t> {
     old: HashMap<&'t str, &'t TraceNode>,
     new: HashMap<&'t str, &'t TraceNode>,
     causes: BTreeSet<String>,
-    /// Definitions already compared, by name: whether they differed.
+    /// Definitions already compared, by name.
     memo: HashMap<&'t str, bool>,
 }
 
 impl<'t> Walk<'t> {
     /// Records the causes of any difference between `a` (old) and `b` (new);
-    /// true when a cause was recorded.
-    fn compare(&mut self, a: Option<&'t TraceNode>, b: Option<&'t TraceNode>) -> bool {
-        match (a, b) {
-            (None, None) => false,
-            (Some(x), None) | (None, Some(x)) => self.one_sided(x),
-            (Some(a), Some(b)) => {
-                let (a, b) = (full(&self.old, a), full(&self.new, b));
-                match (a.kind == NodeKind::Undefined, b.kind == NodeKind::Undefined) {
-                    (true, true) => return false,
-                    (true, false) => return self.one_sided(b),
-                    (false, true) => return self.one_sided(a),
-                    (false, false) => {}
-                }
-                if a.value == b.value && a.status == b.status {
-                    return false;
-                }
-                let def = (b.kind == NodeKind::Definition).then_some(b.name.as_str());
-                if let Some(found) = def.and_then(|d| self.memo.get(d)) {
-                    return *found;
-                }
-                let mut found = false;
-                for (x, y) in pair_children(a, b) {
-                    found |= self.compare(x, y);
-                }
-                if !found {
-                    self.causes.insert(b.citation.clone());
-                }
-                if let Some(d) = def {
-                    self.memo.insert(d, true);
-                }
-                true
+    /// true when a recorded cause accounts for it.
+    fn compare(&mut self, a: Option<View<'t>>, b: Option<View<'t>>) -> bool {
+        let (a, b) = match (a, b) {
+            (None, None) => return false,
+            (Some(x), None) | (None, Some(x)) => return self.one_sided(x),
+            (Some(a), Some(b)) => (full(&self.old, a), full(&self.new, b)),
+        };
+        match (
+            a.kind() == NodeKind::Undefined,
+            b.kind() == NodeKind::Undefined,
+        ) {
+            (true, true) => return false,
+            (true, false) => return self.one_sided(b),
+            (false, true) => return self.one_sided(a),
+            (false, false) => {}
+        }
+        let (x, y) = (a.node(), b.node());
+        if x.value == y.value && a.status() == b.status() {
+            return false;
+        }
+        let is_def = matches!(b, View::Node(n) if n.kind == NodeKind::Definition);
+        if is_def {
+            if let Some(done) = self.memo.get(y.name.as_str()) {
+                return *done;
             }
         }
+        let flipped = a.status() != b.status();
+        let overridden = |v: View| v.status() == Some(Status::Overridden);
+        let found = if flipped && (overridden(a) || overridden(b)) {
+            // Displaced on one side only: the exception that displaces it, a sibling,
+            // is the cause; should no sibling account for it, the definition will.
+            false
+        } else {
+            let mut found = false;
+            for (c, d) in pair_children(a, b) {
+                // A condition or filter that flipped: the cause is among the reads
+                // both sides made; what only the applying side read follows from it.
+                if flipped && (c.is_none() || d.is_none()) {
+                    continue;
+                }
+                found |= self.compare(c, d);
+            }
+            if !found {
+                self.causes.insert(y.citation.clone());
+            }
+            true
+        };
+        if is_def {
+            self.memo.insert(y.name.as_str(), found);
+        }
+        found
     }
 
     /// A node on one side only is a cause, unless it is a rule that gave nothing.
-    fn one_sided(&mut self, n: &TraceNode) -> bool {
-        let idle = matches!(n.kind, NodeKind::Rule | NodeKind::Exception)
-            && matches!(n.status, Some(Status::NotApplicable | Status::Overridden));
+    fn one_sided(&mut self, v: View<'t>) -> bool {
+        let idle = matches!(v.kind(), NodeKind::Rule | NodeKind::Exception)
+            && matches!(v.status(), Some(Status::NotApplicable | Status::Overridden));
         if idle {
             return false;
         }
-        self.causes.insert(n.citation.clone());
+        self.causes.insert(v.node().citation.clone());
         true
     }
 }
 
-fn full<'t>(index: &HashMap<&str, &'t TraceNode>, n: &'t TraceNode) -> &'t TraceNode {
-    if n.kind == NodeKind::Definition && n.children.is_empty() {
-        index.get(n.name.as_str()).copied().unwrap_or(n)
-    } else {
-        n
+/// A definition repeated as `explained above` stands for its first full occurrence.
+fn full<'t>(index: &HashMap<&str, &'t TraceNode>, v: View<'t>) -> View<'t> {
+    match v {
+        View::Node(n) if n.kind == NodeKind::Definition && n.children.is_empty() => {
+            View::Node(index.get(n.name.as_str()).copied().unwrap_or(n))
+        }
+        other => other,
     }
 }
 
-/// What identifies a node among its siblings across two traces.
-fn key(n: &TraceNode) -> (u8, &str, &str) {
-    match n.kind {
-        NodeKind::Definition | NodeKind::Undefined => (0, "", n.name.as_str()),
-        NodeKind::Rule => (1, n.citation.as_str(), n.name.as_str()),
-        NodeKind::Exception => (2, n.citation.as_str(), n.name.as_str()),
-        NodeKind::Fact => (3, "", n.name.as_str()),
-        NodeKind::Table => (4, "", n.name.as_str()),
-        NodeKind::Item => (5, "", n.name.as_str()),
-        NodeKind::Version => (6, "", ""),
-        NodeKind::NotComputed => (7, n.citation.as_str(), n.name.as_str()),
-        NodeKind::Disregarded => (8, n.citation.as_str(), n.name.as_str()),
-    }
-}
+type Pair<'t> = (Option<View<'t>>, Option<View<'t>>);
 
 /// Children of `a` and `b` paired by key (the n-th of a key with the n-th), old order first.
-fn pair_children<'t>(
-    a: &'t TraceNode,
-    b: &'t TraceNode,
-) -> Vec<(Option<&'t TraceNode>, Option<&'t TraceNode>)> {
-    let keyed = |n: &'t TraceNode| {
+fn pair_children<'t>(a: View<'t>, b: View<'t>) -> Vec<Pair<'t>> {
+    let keyed = |v: View<'t>| {
         let mut seen: HashMap<(u8, &str, &str), usize> = HashMap::new();
-        n.children
-            .iter()
+        v.children()
+            .into_iter()
             .map(|c| {
-                let k = key(c);
+                let k = c.key();
                 let i = seen.entry(k).or_default();
                 *i += 1;
                 ((k, *i), c)
@@ -278,7 +351,7 @@ fn pair_children<'t>(
             .collect::<Vec<_>>()
     };
     let (xs, ys) = (keyed(a), keyed(b));
-    let mut out: Vec<(Option<&TraceNode>, Option<&TraceNode>)> = xs
+    let mut out: Vec<Pair<'t>> = xs
         .iter()
         .map(|(k, x)| (Some(*x), ys.iter().find(|(l, _)| l == k).map(|(_, y)| *y)))
         .collect();
