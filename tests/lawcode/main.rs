@@ -13,6 +13,7 @@ mod cases;
 mod cli;
 mod coverage;
 mod diagnostics;
+mod diff;
 mod examples;
 mod properties;
 mod runner;
