@@ -323,11 +323,7 @@ pub fn rule_statuses(
         if done.contains(&id) {
             continue;
         }
-        let rule_nodes: Vec<&TraceNode> = node
-            .children
-            .iter()
-            .filter(|c| matches!(c.kind, NodeKind::Rule | NodeKind::Exception))
-            .collect();
+        let rule_nodes: Vec<&TraceNode> = node.rules().collect();
         if rule_nodes.is_empty() {
             let folded =
                 def.rules.len() == 1 && (!node.value.is_null() || !node.children.is_empty());

@@ -14,6 +14,7 @@
 use crate::corpus::{self, Reported};
 use crate::coverage::columns;
 use crate::diagnostic::Problem;
+use crate::render::plain_value;
 use crate::rule_source::LoadedRules;
 use crate::runner::{evaluate_facts, outcome_node};
 use crate::trace::{NodeKind, Status, TraceNode};
@@ -234,11 +235,7 @@ impl<'t> View<'t> {
         match self {
             View::FoldedRule(def) => def.children.iter().map(View::Node).collect(),
             View::Node(n) => {
-                let folded = n.kind == NodeKind::Definition
-                    && !n
-                        .children
-                        .iter()
-                        .any(|c| matches!(c.kind, NodeKind::Rule | NodeKind::Exception));
+                let folded = n.kind == NodeKind::Definition && n.rules().next().is_none();
                 if folded {
                     vec![View::FoldedRule(n)]
                 } else {
@@ -363,13 +360,6 @@ fn pair_children<'t>(a: View<'t>, b: View<'t>) -> Vec<Pair<'t>> {
     out
 }
 
-fn shown(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 impl DiffReport {
     /// A per-case table of what changed, then the summary. `statute` is shortened
     /// out of citations (`18 U.S.C. § 2259(b)(2)(B)` reads `(b)(2)(B)`).
@@ -412,8 +402,8 @@ impl DiffReport {
                             String::new()
                         },
                         o.clone(),
-                        shown(&change.old),
-                        shown(&change.new),
+                        plain_value(&change.old),
+                        plain_value(&change.new),
                     ]);
                 }
             }

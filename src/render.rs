@@ -77,11 +77,18 @@ pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
     out
 }
 
+/// A JSON value as a table cell: texts without quotes, everything else as JSON (`null`, `true`).
+pub fn plain_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn value_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "undecided".to_string(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => plain_value(other),
     }
 }
 

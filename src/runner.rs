@@ -13,6 +13,7 @@ use crate::coverage::{Coverage, CoverageReport};
 use crate::diagnostic::{Problem, nearest};
 use crate::eval::{EvalOptions, Evaluation};
 use crate::program::Program;
+use crate::render::plain_value;
 use crate::trace::{NodeKind, Status, TraceNode};
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -299,11 +300,7 @@ pub fn outcome_node<'t>(trace: &'t [TraceNode], outcome: &str) -> Option<&'t Tra
 /// undecided), and what that rule read, one level deep.
 fn producing_path(node: &TraceNode) -> TraceNode {
     let mut top = shallow(node);
-    let rules: Vec<&TraceNode> = node
-        .children
-        .iter()
-        .filter(|c| matches!(c.kind, NodeKind::Rule | NodeKind::Exception))
-        .collect();
+    let rules: Vec<&TraceNode> = node.rules().collect();
     if rules.is_empty() {
         // A single rule, folded into the definition: its reads are the node's children.
         top.children = node.children.iter().map(shallow).collect();
@@ -325,13 +322,6 @@ fn shallow(n: &TraceNode) -> TraceNode {
         notes: Vec::new(),
         children: Vec::new(),
         ..n.clone()
-    }
-}
-
-fn shown(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -369,8 +359,8 @@ impl TestReport {
                         let _ = writeln!(
                             out,
                             "      {outcome}: want {}, got {}",
-                            shown(want),
-                            shown(got)
+                            plain_value(want),
+                            plain_value(got)
                         );
                         out.push_str(&crate::render::trace_text(path, "        "));
                     }
