@@ -173,3 +173,13 @@ pub fn suggestion(wanted: &str, candidates: &[&str], fallback: &str) -> String {
         None => fallback.to_string(),
     }
 }
+
+/// The byte offset of a 1-based line and column (as serde_json reports them), clamped to the text.
+pub fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len().saturating_sub(1))
+}

@@ -34,6 +34,11 @@ pub enum LoadError {
 /// Where rule files come from.
 pub trait FileReader {
     fn read(&self, path: &Path) -> std::io::Result<String>;
+
+    /// What diagnostics call the file at `path` (a git revision prefixes its name).
+    fn display_name(&self, path: &Path) -> String {
+        path.display().to_string()
+    }
 }
 
 /// Reads from the file system.
@@ -69,18 +74,15 @@ pub fn load(
                 .with_help("check for an import that pulls in a whole directory tree"),
             )));
         }
+        let name = reader.display_name(&path);
         let text = reader.read(&path).map_err(|e| {
-            let mut p = Problem::error(
-                codes::UNREADABLE,
-                format!("cannot read `{}`: {e}", path.display()),
-            )
-            .with_help("check the path; imports are relative to the file that imports them");
+            let mut p = Problem::error(codes::UNREADABLE, format!("cannot read `{name}`: {e}"))
+                .with_help("check the path; imports are relative to the file that imports them");
             if let Some((span, _)) = &imported_at {
                 p = p.label(&sources, *span, "imported here");
             }
             LoadError::Read(Box::new(p))
         })?;
-        let name = path.display().to_string();
         let id = sources.add(name.clone(), text.as_str());
         let file =
             syntax::parse_file(id, &name, &text).map_err(|e| LoadError::Parse(Box::new(e)))?;

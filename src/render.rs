@@ -77,11 +77,18 @@ pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
     out
 }
 
+/// A JSON value as a table cell: texts without quotes, everything else as JSON (`null`, `true`).
+pub fn plain_value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn value_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "undecided".to_string(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => plain_value(other),
     }
 }
 
@@ -127,9 +134,16 @@ pub fn evaluation_text(program: &Program, e: &Evaluation) -> String {
     }
     if let Some(trace) = &e.trace {
         out.push_str("\ntrace\n");
-        for node in trace {
-            write_node(&mut out, node, "", "", true);
-        }
+        out.push_str(&trace_text(trace, ""));
+    }
+    out
+}
+
+/// Trace nodes as an indented tree, each line prefixed with `indent`.
+pub fn trace_text(nodes: &[TraceNode], indent: &str) -> String {
+    let mut out = String::new();
+    for node in nodes {
+        write_node(&mut out, node, indent, indent, true);
     }
     out
 }

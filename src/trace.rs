@@ -89,6 +89,17 @@ impl TraceNode {
         }
     }
 
+    /// A default rule or an exception (the nodes under a definition that are its rules).
+    pub fn is_rule(&self) -> bool {
+        matches!(self.kind, NodeKind::Rule | NodeKind::Exception)
+    }
+
+    /// The rules a definition's node shows, in order; none when the definition's
+    /// single rule applied and was folded into the node.
+    pub fn rules(&self) -> impl Iterator<Item = &TraceNode> {
+        self.children.iter().filter(|c| c.is_rule())
+    }
+
     /// Every node of the tree, depth first.
     pub fn walk(&self) -> Box<dyn Iterator<Item = &TraceNode> + '_> {
         Box::new(std::iter::once(self).chain(self.children.iter().flat_map(|c| c.walk())))

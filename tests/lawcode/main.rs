@@ -11,9 +11,13 @@
 
 mod cases;
 mod cli;
+mod coverage;
 mod diagnostics;
+mod diff;
 mod evaluator;
 mod examples;
 mod properties;
+mod runner;
+mod sources;
 mod support;
 mod syntax;

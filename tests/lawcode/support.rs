@@ -73,3 +73,88 @@ pub fn evaluate_traced(program: &Program, name: &str, facts_json: &str) -> lawco
         )
         .unwrap_or_else(|e| panic!("{name}: evaluation failed:\n{}", render(&e)))
 }
+
+/// Runs the `lawcode` binary in `dir`, without colour.
+pub fn lawcode_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_lawcode"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+pub fn stdout_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+pub fn stderr_of(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// A fresh git repository in a temporary directory holding a copy of `rules/`
+/// and of the § 2259 case corpus (as `cases/`), committed once. Tests edit it
+/// and compare against `HEAD:`, independently of this repository's history.
+pub fn git_repo_with_rules() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("rules"), &dir.path().join("rules"));
+    copy_dir(
+        &repo().join("tests/cases/usc-18-2259"),
+        &dir.path().join("cases"),
+    );
+    git(dir.path(), &["init", "--quiet"]);
+    git(dir.path(), &["add", "--all"]);
+    git(
+        dir.path(),
+        &["commit", "--quiet", "--message", "the rules as enacted"],
+    );
+    dir
+}
+
+/// Runs git in `dir` with a fixed identity; panics when git fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let o = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=lawcode tests",
+            "-c",
+            "user.email=tests@lawcode.invalid",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "git {args:?}: {}", stderr_of(&o));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Replaces `from` by `to` in a file, which must contain it.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no `{from}`", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+/// A diagnostic as one line: miette's wrapping and margin bars removed.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|w| *w != "│")
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,248 @@
+//! `lawcode diff`: the cases whose outcomes an amendment changes, and the
+//! provisions where each change arose.
+
+use crate::support::{
+    RULES_2259, edit, files, git_repo_with_rules, lawcode_in, repo, stderr_of, stdout_of,
+};
+use lawcode::diff::changed_provisions;
+use lawcode::{EvalOptions, compile};
+
+const CORPUS: &str = "tests/cases/usc-18-2259";
+
+fn diff_json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["diff"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let o = lawcode_in(dir, &all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    serde_json::from_str(&stdout_of(&o)).unwrap()
+}
+
+fn changed<'v>(v: &'v serde_json::Value, case: &str) -> &'v serde_json::Value {
+    v["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == case)
+        .unwrap_or_else(|| panic!("{case} did not change"))
+}
+
+#[test]
+fn the_2018_text_against_the_1996_text_on_the_same_cases() {
+    let old = format!("{RULES_2259}@2018-12-06");
+    let new = format!("{RULES_2259}@2018-12-07");
+    let v = diff_json(repo(), &[&old, &new, "--cases", CORPUS]);
+    assert_eq!(v["compared"], files(CORPUS, "json").len());
+    assert_eq!(v["old"], old);
+    assert_eq!(v["new"], new);
+
+    // Under the 1996 text the court's relative-role amount (Paroline) was the
+    // order; under the current one it is raised to the $3,000 floor of (b)(2)(B).
+    let c = changed(&v, "current-trafficking-floor-3000-applies.json");
+    assert_eq!(
+        c["outcomes"]["restitution_amount"],
+        serde_json::json!({ "old": "1200.00", "new": "3000.00" })
+    );
+    assert_eq!(
+        c["outcomes"]["trafficking"],
+        serde_json::json!({ "old": null, "new": true })
+    );
+    let provisions: Vec<&str> = c["provisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    for p in ["(b)(2)(B)", "(c)(3)"] {
+        assert!(
+            provisions.contains(&format!("18 U.S.C. § 2259{p}").as_str()),
+            "{p} not in {provisions:?}"
+        );
+    }
+    // Only causes are listed, never the definition that merely passes a value up.
+    assert!(
+        !provisions.contains(&"18 U.S.C. § 2259(a)"),
+        "{provisions:?}"
+    );
+
+    // The summary counts what the cases list.
+    let by_outcome = v["summary"]["by_outcome"].as_object().unwrap();
+    let listed: usize = v["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["outcomes"].as_object().unwrap().len())
+        .sum();
+    let counted: u64 = by_outcome.values().map(|n| n.as_u64().unwrap()).sum();
+    assert_eq!(counted as usize, listed);
+    assert_eq!(
+        by_outcome["trafficking"].as_u64().unwrap() as usize,
+        v["changed"].as_array().unwrap().len(),
+        "trafficking is undefined under the 1996 text: every case changes"
+    );
+    let by_provision = v["summary"]["by_provision"].as_object().unwrap();
+    assert!(by_provision["18 U.S.C. § 2259(b)(2)(B)"].as_u64().unwrap() > 0);
+
+    let o = lawcode_in(repo(), &["diff", &old, &new, "--cases", CORPUS]);
+    assert_eq!(o.status.code(), Some(0));
+    insta::assert_snapshot!("text_1996_to_2018", stdout_of(&o));
+}
+
+#[test]
+fn a_hypothetical_5000_floor_changes_restitution_in_b_2_b_only() {
+    let dir = git_repo_with_rules();
+    let rules = "rules/usc/18/2259.law";
+    let head = format!("HEAD:{rules}");
+
+    // Nothing edited yet: nothing changes.
+    let v = diff_json(dir.path(), &[&head, rules, "--cases", "cases"]);
+    assert_eq!(v["compared"], files(CORPUS, "json").len());
+    assert_eq!(v["changed"], serde_json::json!([]));
+
+    edit(
+        &dir.path().join(rules),
+        "rule minimum_restitution = $3,000",
+        "rule minimum_restitution = $5,000",
+    );
+    let v = diff_json(dir.path(), &[&head, rules, "--cases", "cases"]);
+    let changed = v["changed"].as_array().unwrap();
+    assert!(!changed.is_empty());
+    for c in changed {
+        let outcomes = c["outcomes"].as_object().unwrap();
+        assert_eq!(outcomes.len(), 1, "{c}");
+        let r = &outcomes["restitution_amount"];
+        let old: f64 = r["old"].as_str().unwrap().parse().unwrap();
+        let new: f64 = r["new"].as_str().unwrap().parse().unwrap();
+        assert!(old < new && new <= 5000.0, "{c}");
+        assert_eq!(
+            c["provisions"],
+            serde_json::json!(["18 U.S.C. § 2259(b)(2)(B)"]),
+            "{c}"
+        );
+        assert!(
+            c["case"].as_str().unwrap().starts_with("current-")
+                || c["case"].as_str().unwrap().contains("2018-12-07")
+        );
+    }
+    assert_eq!(
+        v["summary"]["by_provision"],
+        serde_json::json!({ "18 U.S.C. § 2259(b)(2)(B)": changed.len() })
+    );
+
+    let o = lawcode_in(dir.path(), &["diff", &head, rules, "--cases", "cases"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    insta::assert_snapshot!("text_floor_5000", stdout_of(&o));
+}
+
+#[test]
+fn bare_facts_files_are_cases_too() {
+    let old = format!("{RULES_2259}@2018-12-06");
+    let v = diff_json(repo(), &[&old, RULES_2259, "--cases", "examples"]);
+    assert_eq!(v["compared"], files("examples", "json").len());
+    // The 1996-text examples are evaluated under the 1996 text by both sides.
+    let cases: Vec<&str> = v["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["case"].as_str().unwrap())
+        .collect();
+    assert!(
+        !cases.iter().any(|c| c.starts_with("original-1996")),
+        "{cases:?}"
+    );
+    assert!(cases.contains(&"trafficking-floor.json"), "{cases:?}");
+}
+
+#[test]
+fn a_case_that_cannot_be_evaluated_is_listed_and_the_rest_are_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo().join("examples/trafficking-floor.json"),
+        dir.path().join("good.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("broken.json"), "{ \"offense_date\": ").unwrap();
+    let rules = repo().join(RULES_2259);
+    let rules = rules.to_str().unwrap();
+    let old = format!("{rules}@2018-12-06");
+    let o = lawcode_in(
+        dir.path(),
+        &["diff", &old, rules, "--cases", ".", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&o)).unwrap();
+    assert_eq!(v["compared"], 1);
+    assert_eq!(v["changed"][0]["case"], "good.json");
+    assert_eq!(v["errors"][0]["case"], "broken.json");
+    assert_eq!(v["errors"][0]["side"], "file");
+    assert_eq!(v["errors"][0]["error"]["code"], "lawcode::test::bad_json");
+}
+
+/// Traces of one case under two versions of a small statute.
+fn traces(
+    old: &str,
+    new: &str,
+    facts: &str,
+) -> (
+    Vec<lawcode::trace::TraceNode>,
+    Vec<lawcode::trace::TraceNode>,
+) {
+    let header = r#"
+statute "Example Act § 1" "Award"
+facts { losses: money "losses"  waived: bool "waived" }
+outcomes { award: money "the award" }
+"#;
+    let run = |body: &str| {
+        let program = compile("award.law", &format!("{header}{body}")).unwrap();
+        let f = program.read_facts("case.json", facts).unwrap();
+        program
+            .evaluate(
+                &f,
+                EvalOptions {
+                    trace: true,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .trace
+            .unwrap()
+    };
+    (run(old), run(new))
+}
+
+#[test]
+fn the_cause_is_the_deepest_node_that_differs_not_its_ancestors() {
+    let before = r#"
+(a) "Award" {
+    rule award = max(losses, floor)
+    (1) "Floor" { rule floor = $3,000 }
+}
+"#;
+    // A changed amount: the floor's provision, not (a) that only passes it on.
+    let after = before.replace("$3,000", "$5,000");
+    let (old, new) = traces(before, &after, r#"{ "losses": "100.00", "waived": false }"#);
+    assert_eq!(
+        changed_provisions(&old, &new, &["award"]),
+        ["Example Act § 1(a)(1)"]
+    );
+
+    // A changed formula with unchanged inputs: the rule's own provision.
+    let after = before.replace("max(losses, floor)", "losses + floor");
+    let (old, new) = traces(before, &after, r#"{ "losses": "100.00", "waived": false }"#);
+    assert_eq!(
+        changed_provisions(&old, &new, &["award"]),
+        ["Example Act § 1(a)"]
+    );
+
+    // A new exception that applies: its provision; one that does not apply changes nothing.
+    let after =
+        format!("{before}\n(b) \"Waiver\" {{ exception to (a): award = $0.00 when waived }}");
+    let (old, new) = traces(before, &after, r#"{ "losses": "100.00", "waived": true }"#);
+    assert_eq!(
+        changed_provisions(&old, &new, &["award"]),
+        ["Example Act § 1(b)"]
+    );
+    let (old, new) = traces(before, &after, r#"{ "losses": "100.00", "waived": false }"#);
+    assert_eq!(old.len(), new.len());
+    assert!(changed_provisions(&old, &new, &["award"]).is_empty());
+}
