@@ -172,12 +172,17 @@ fn fuzz_regressions() {
     }
 }
 
-/// Calls nested inside list expressions used to make the parser backtrack exponentially.
+/// Calls nested inside list expressions, and names that begin with a keyword
+/// (`iforin(…)`), used to make the parser backtrack exponentially.
 #[test]
 fn nested_calls_parse_in_linear_time() {
     let mut e = "x".to_string();
-    for _ in 0..40 {
-        e = format!("sum(min({e}, y) for l in xs if max(a, b))");
+    for i in 0..40 {
+        e = if i % 2 == 0 {
+            format!("sum(min({e}, y) for l in xs if max(a, b))")
+        } else {
+            format!("iforin(thenx({e}) - elsey, forz)")
+        };
     }
     let text = format!("statute \"T\"\n(a) {{ rule r = {e} }}");
     // Without the fix this does not finish in any reasonable time.
