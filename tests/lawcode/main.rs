@@ -12,7 +12,12 @@
 mod cases;
 mod cli;
 mod diagnostics;
+mod differential;
 mod examples;
+#[path = "../support/generate.rs"]
+mod generate;
+#[path = "../support/native_2259.rs"]
+mod native_2259;
 mod properties;
 mod support;
 mod syntax;
