@@ -1,13 +1,14 @@
 //! The `lawcode` command line: a thin shell over the library.
 //!
 //! Exit codes: 0 a result (partial results too), 1 bad rules or bad facts
-//! (or an evaluation error), 2 a usage error.
+//! (or an evaluation error; with `--batch`, any line that failed), 2 a usage error.
 
-use clap::{Parser, Subcommand, ValueEnum};
-use lawcode::{EvalOptions, render};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use lawcode::{EvalOptions, batch, render};
 use miette::Report;
-use std::io::Write as _;
-use std::path::PathBuf;
+use std::io::{BufReader, BufWriter, IsTerminal, Read, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -28,17 +29,21 @@ enum Command {
         /// The entry rule file, e.g. rules/usc/18/2259.law
         file: PathBuf,
     },
-    /// Evaluate a rule file against the facts of one case.
+    /// Evaluate a rule file against the facts of one case, or of many (`--batch`).
     Eval {
         /// The entry rule file, e.g. rules/usc/18/2259.law
         file: PathBuf,
         /// The facts of the case, as JSON.
-        #[arg(long)]
-        facts: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Leave out the trace.
+        #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
+        facts: Option<PathBuf>,
+        /// Many cases, one JSON facts object per line (`-` for standard input); writes one
+        /// JSON result per line, in input order.
+        #[arg(long, value_name = "CASES.jsonl")]
+        batch: Option<PathBuf>,
+        /// Output format [default: text; with --batch, json (the only one)].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Leave out the trace (faster).
         #[arg(long)]
         no_trace: bool,
     },
@@ -74,9 +79,36 @@ fn main() -> ExitCode {
         Command::Eval {
             file,
             facts,
+            batch: Some(batch),
             format,
             no_trace,
         } => {
+            if let Some(Format::Text) = format {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        "--batch writes JSON Lines only; leave out `--format text`",
+                    )
+                    .exit();
+            }
+            debug_assert!(facts.is_none());
+            run_batch(&file, &batch, !no_trace)
+        }
+        Command::Eval {
+            file,
+            facts,
+            batch: None,
+            format,
+            no_trace,
+        } => {
+            let Some(facts) = facts else {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "give the facts with --facts FILE, or many cases with --batch FILE",
+                    )
+                    .exit();
+            };
             let program = match lawcode::load_program(&file) {
                 Ok((p, _)) => p,
                 Err(e) => return fail(Report::new(e)),
@@ -106,7 +138,7 @@ fn main() -> ExitCode {
                 Ok(r) => r,
                 Err(e) => return fail(Report::new(e)),
             };
-            let out = match format {
+            let out = match format.unwrap_or(Format::Text) {
                 Format::Json => {
                     let mut s = serde_json::to_string_pretty(&render::evaluation_json(&result))
                         .unwrap_or_default();
@@ -119,6 +151,108 @@ fn main() -> ExitCode {
             // A closed pipe (`| head`) is not an error worth a panic.
             let _ = stdout.write_all(out.as_bytes());
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `eval --batch`: JSON Lines in, JSON Lines out; exit 1 when any line failed.
+fn run_batch(file: &Path, cases: &Path, trace: bool) -> ExitCode {
+    let program = match lawcode::load_program(file) {
+        Ok((p, _)) => p,
+        Err(e) => return fail(Report::new(e)),
+    };
+    let unreadable = |e: std::io::Error| {
+        fail(miette::miette!(
+            code = "lawcode::facts::unreadable",
+            help = "check the path to the cases file",
+            "cannot read `{}`: {e}",
+            cases.display()
+        ))
+    };
+    let (input, size): (Box<dyn Read + Send>, Option<u64>) = if cases == Path::new("-") {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        match std::fs::File::open(cases) {
+            Ok(f) => {
+                let size = f.metadata().ok().map(|m| m.len());
+                (Box::new(f), size)
+            }
+            Err(e) => return unreadable(e),
+        }
+    };
+    let input = BufReader::with_capacity(1 << 20, input);
+    let output = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+
+    // A progress bar only for a person watching: on a terminal, and never when the output is
+    // piped into another program or stderr is redirected.
+    let bar = (std::io::stderr().is_terminal() && !stdout_is_pipe()).then(|| progress_bar(size));
+    let report = |p: batch::Progress| {
+        if let Some(bar) = &bar {
+            match size {
+                Some(_) => bar.set_position(p.bytes),
+                None => bar.set_position(p.lines),
+            }
+            bar.set_message(format!("{} cases", p.lines));
+        }
+    };
+    let options = batch::BatchOptions { trace, threads: 0 };
+    let result = batch::run(&program, input, output, options, Some(&report));
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(summary) if summary.failed > 0 => {
+            eprintln!(
+                "{} of {} cases failed; see the error lines of the output",
+                summary.failed, summary.lines
+            );
+            ExitCode::from(1)
+        }
+        Ok(_) => ExitCode::SUCCESS,
+        // A closed pipe (`| head`) ends the batch quietly, like a single eval.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => unreadable(e),
+    }
+}
+
+/// Whether standard output is a pipe (`| jq`), as opposed to a terminal or a file.
+fn stdout_is_pipe() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd as _;
+        use std::os::unix::fs::FileTypeExt as _;
+        let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        std::fs::File::from(fd)
+            .metadata()
+            .is_ok_and(|m| m.file_type().is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
+fn progress_bar(size: Option<u64>) -> ProgressBar {
+    match size {
+        Some(bytes) => {
+            let bar = ProgressBar::new(bytes);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {percent}% {msg} ({per_sec})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        }
+        None => {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar
         }
     }
 }

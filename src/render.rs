@@ -77,6 +77,12 @@ pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
     out
 }
 
+/// Appends [`evaluation_json`] as compact JSON (one line, no newline) to `out`.
+pub fn write_evaluation_json(out: &mut Vec<u8>, e: &Evaluation) {
+    // Writing into a Vec cannot fail, and a `serde_json::Value` always serializes.
+    let _ = serde_json::to_writer(out, &evaluation_json(e));
+}
+
 fn value_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "undecided".to_string(),

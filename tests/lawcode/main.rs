@@ -9,6 +9,7 @@
     reason = "tests may panic"
 )]
 
+mod batch;
 mod cases;
 mod cli;
 mod diagnostics;
