@@ -349,3 +349,27 @@ fn progress_reaches_the_end() {
     assert_eq!(last.lines, 600);
     assert_eq!(last.bytes, input.len() as u64);
 }
+
+/// The batch writer prints each result without building a `serde_json::Value`; byte for byte it
+/// is the compact form of the single eval's object.
+#[test]
+fn the_direct_writer_matches_the_json_value_byte_for_byte() {
+    let program = program_2259();
+    let mut g = Generator::new(99);
+    for i in 0..300 {
+        let facts = program.read_facts("case.json", &g.line()).unwrap();
+        let result = program
+            .evaluate(
+                &facts,
+                EvalOptions {
+                    trace: i % 2 == 0,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let mut direct = Vec::new();
+        lawcode::render::write_evaluation_json(&mut direct, &result);
+        let via_value = serde_json::to_vec(&evaluation_json(&result)).unwrap();
+        assert!(direct == via_value, "case {i} differs");
+    }
+}
