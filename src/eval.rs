@@ -380,7 +380,7 @@ impl<'p> Evaluator<'p> {
 
         // A rule is displaced when an exception below it (at any depth) applies.
         let overridden_by =
-            |i: RuleId| -> Option<RuleId> { first_applying_exception(def, &applies, i) };
+            |i: RuleId| -> Option<RuleId> { first_applying_exception(def, applies, i) };
         // The first two rules that apply and are not displaced (two are a conflict).
         let mut candidates: (Option<RuleId>, Option<RuleId>) = (None, None);
         let mut unknown = BTreeSet::new();
