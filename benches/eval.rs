@@ -146,15 +146,25 @@ fn batch_100k(c: &mut Criterion) {
     group.finish();
 }
 
-/// Criterion's mean estimate for a benchmark of this run, in nanoseconds.
+/// Criterion's estimate (the slope where it has one, else the mean) for a benchmark of this run,
+/// in nanoseconds. Criterion stores `group/function` under `group` with `/` turned into `_`.
 fn mean_ns(id: &str) -> Option<f64> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("target"));
-    let path = target.join("criterion").join(id).join("new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
+    let (group, function) = match id.rsplit_once('/') {
+        Some((g, f)) if g.contains('/') || g == "batch_100k" => (g.replace('/', "_"), Some(f)),
+        _ => (id.replace('/', "_"), None),
+    };
+    let mut path = target.join("criterion").join(group);
+    if let Some(f) = function {
+        path = path.join(f);
+    }
+    let text = std::fs::read_to_string(path.join("new/estimates.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["mean"]["point_estimate"].as_f64()
+    v["slope"]["point_estimate"]
+        .as_f64()
+        .or_else(|| v["mean"]["point_estimate"].as_f64())
 }
 
 fn human(ns: f64) -> String {

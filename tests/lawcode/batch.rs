@@ -30,6 +30,13 @@ fn lawcode_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     out
 }
 
+/// `lawcode eval rules/usc/18/2259.law --batch - <extra>` with `stdin` as the cases.
+fn batch_stdin(extra: &[&str], stdin: &[u8]) -> Output {
+    let mut args = vec!["eval", "rules/usc/18/2259.law", "--batch", "-"];
+    args.extend_from_slice(extra);
+    lawcode_with_stdin(&args, stdin)
+}
+
 fn json_lines(o: &Output) -> Vec<Value> {
     String::from_utf8(o.stdout.clone())
         .unwrap()
@@ -98,16 +105,7 @@ fn each_line_is_the_object_a_single_eval_prints() {
     );
 
     // --no-trace leaves the trace out and changes nothing else.
-    let o = lawcode_with_stdin(
-        &[
-            "eval",
-            "rules/usc/18/2259.law",
-            "--batch",
-            "-",
-            "--no-trace",
-        ],
-        input.as_bytes(),
-    );
+    let o = batch_stdin(&["--no-trace"], input.as_bytes());
     assert_eq!(o.status.code(), Some(0));
     for (got, facts) in json_lines(&o).iter().zip(&cases) {
         assert!(got.get("trace").is_none());
@@ -129,16 +127,7 @@ fn bad_lines_become_error_objects_and_the_exit_code_is_one() {
         good,
     ]
     .join("\n");
-    let o = lawcode_with_stdin(
-        &[
-            "eval",
-            "rules/usc/18/2259.law",
-            "--batch",
-            "-",
-            "--no-trace",
-        ],
-        input.as_bytes(),
-    );
+    let o = batch_stdin(&["--no-trace"], input.as_bytes());
     assert_eq!(o.status.code(), Some(1));
     let lines = json_lines(&o);
     assert_eq!(lines.len(), 8);
