@@ -240,7 +240,7 @@ fn progress_bar(size: Option<u64>) -> ProgressBar {
             let bar = ProgressBar::new(bytes);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {wide_bar} {percent}% {msg} ({per_sec})",
+                    "{spinner} [{elapsed_precise}] {wide_bar} {percent}% {msg} ({binary_bytes_per_sec}, eta {eta})",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
