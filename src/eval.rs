@@ -131,6 +131,7 @@ pub fn evaluate(
             Vec::new()
         },
         rule_stack: Vec::new(),
+        applies: Vec::new(),
     };
     let mut outcomes = Vec::with_capacity(program.outcomes.len());
     let mut missing = BTreeSet::new();
@@ -208,6 +209,8 @@ struct Evaluator<'p> {
     /// Children being collected for the innermost rule, item or table read.
     frames: Vec<Vec<Child>>,
     def_traces: Vec<Option<DefTrace>>,
+    /// Whether each rule of the definitions being computed applies, innermost last.
+    applies: Vec<Applies>,
     /// The rules being evaluated, innermost last, for error messages and fact citations.
     rule_stack: Vec<(DefId, RuleId)>,
 }
@@ -321,8 +324,9 @@ impl<'p> Evaluator<'p> {
         let Some(def) = self.version.defs.get(id) else {
             return Err(Stop::Missing(BTreeSet::new()));
         };
-        let n = def.rules.len();
-        let mut applies = Vec::with_capacity(n);
+        // This definition's rule statuses sit on a stack shared by every definition being
+        // computed, from `base` up: no allocation per definition.
+        let base = self.applies.len();
         let mut traces: Vec<RuleTrace> = Vec::new();
         for (i, rule) in def.rules.iter().enumerate() {
             self.rule_stack.push((id, i));
@@ -336,7 +340,13 @@ impl<'p> Evaluator<'p> {
                 },
             });
             self.rule_stack.pop();
-            let a = a?;
+            let a = match a {
+                Ok(a) => a,
+                Err(e) => {
+                    self.applies.truncate(base);
+                    return Err(e);
+                }
+            };
             if self.tracing {
                 let snippet = rule
                     .condition
@@ -361,13 +371,18 @@ impl<'p> Evaluator<'p> {
                     children,
                 });
             }
-            applies.push(a);
+            // INVARIANT: definitions computed while evaluating the condition above truncated
+            // the stack back to where they found it, so this rule's status lands at base + i.
+            self.applies.push(a);
         }
+        let stack = std::mem::take(&mut self.applies);
+        let applies = stack.get(base..).unwrap_or_default();
 
         // A rule is displaced when an exception below it (at any depth) applies.
         let overridden_by =
-            |i: RuleId| -> Option<RuleId> { first_applying_exception(def, &applies, i) };
-        let mut candidates = Vec::new();
+            |i: RuleId| -> Option<RuleId> { first_applying_exception(def, applies, i) };
+        // The first two rules that apply and are not displaced (two are a conflict).
+        let mut candidates: (Option<RuleId>, Option<RuleId>) = (None, None);
         let mut unknown = BTreeSet::new();
         for (i, a) in applies.iter().enumerate() {
             let displaced = overridden_by(i);
@@ -386,17 +401,24 @@ impl<'p> Evaluator<'p> {
                 continue;
             }
             match a {
-                Applies::Yes => candidates.push(i),
+                Applies::Yes => match candidates {
+                    (None, _) => candidates.0 = Some(i),
+                    (Some(_), None) => candidates.1 = Some(i),
+                    (Some(_), Some(_)) => {}
+                },
                 Applies::Unknown(m) => unknown.extend(m.iter().cloned()),
                 Applies::No => {}
             }
         }
+        let mut stack = stack;
+        stack.truncate(base);
+        self.applies = stack;
 
         let outcome: R = if !unknown.is_empty() {
             Err(Stop::Missing(unknown))
         } else {
-            match candidates.as_slice() {
-                [] => {
+            match candidates {
+                (None, _) => {
                     let span = def.rules.first().map(|r| r.span).unwrap_or_default();
                     Err(self.error(
                         codes::NO_RULE_APPLIES,
@@ -405,8 +427,7 @@ impl<'p> Evaluator<'p> {
                         "every case needs one applicable rule: add a rule without `when`, or widen a condition".to_string(),
                     ))
                 }
-                [one] => {
-                    let one = *one;
+                (Some(one), None) => {
                     let rule = def.rules.get(one);
                     self.rule_stack.push((id, one));
                     let (v, children) = self.with_frame(|ev| match rule {
@@ -428,9 +449,9 @@ impl<'p> Evaluator<'p> {
                         other => other,
                     }
                 }
-                [a, b, ..] => {
-                    let (ra, rb) = (def.rules.get(*a), def.rules.get(*b));
-                    let (la, lb) = (self.label_of_rule(id, *a), self.label_of_rule(id, *b));
+                (Some(a), Some(b)) => {
+                    let (ra, rb) = (def.rules.get(a), def.rules.get(b));
+                    let (la, lb) = (self.label_of_rule(id, a), self.label_of_rule(id, b));
                     let mut p = Problem::error(
                         codes::CONFLICT,
                         format!("two rules for `{}` apply to this case, in {la} and in {lb}, and neither is an exception to the other", def.name),
@@ -451,8 +472,8 @@ impl<'p> Evaluator<'p> {
         };
 
         if self.tracing {
-            let winner = match (&outcome, candidates.as_slice()) {
-                (Ok(_) | Err(Stop::Missing(_)), [one]) => Some(*one),
+            let winner = match (&outcome, candidates) {
+                (Ok(_) | Err(Stop::Missing(_)), (Some(one), None)) => Some(one),
                 _ => None,
             };
             let (value, detail) = match &outcome {
@@ -548,14 +569,17 @@ impl<'p> Evaluator<'p> {
                 let found = table.and_then(|t| {
                     crate::program::TableKey::from_value(&k).and_then(|key| t.rows.get(&key))
                 });
-                let key_text = value_json(self.program, &key.ty, &k);
-                let key_text = key_text
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| key_text.to_string());
+                let key_text = || {
+                    let key_text = value_json(self.program, &key.ty, &k);
+                    key_text
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| key_text.to_string())
+                };
                 match (table, found) {
                     (Some(t), Some(v)) => {
                         if self.tracing {
+                            let key_text = key_text();
                             let mut node = TraceNode::new(
                                 self.here(),
                                 NodeKind::Table,
@@ -570,6 +594,7 @@ impl<'p> Evaluator<'p> {
                     (t, _) => {
                         let name = t.map(|t| t.name.as_str()).unwrap_or("?");
                         let source = t.map(|t| t.source.as_str()).unwrap_or("");
+                        let key_text = key_text();
                         Err(self.error(
                             codes::MISSING_TABLE_ROW,
                             e.span,
@@ -837,20 +862,12 @@ impl<'p> Evaluator<'p> {
 
     /// The raw value of a fact, field or bound variable (`Absent` is kept, not turned into undecided).
     fn place(&mut self, e: &'p Expr) -> R {
+        if let Some(found) = self.place_ref(e) {
+            return found.cloned();
+        }
         match &e.kind {
-            ExprKind::Fact(i) => Ok(self.facts.get(*i).cloned().unwrap_or(Value::Absent)),
-            ExprKind::Local(d) => Ok(self
-                .locals
-                .get(*d)
-                .map(|l| l.0.clone())
-                .unwrap_or(Value::Absent)),
             ExprKind::Field(inner, i) => {
-                let base = match &inner.kind {
-                    ExprKind::Fact(_) | ExprKind::Local(_) | ExprKind::Field(..) => {
-                        self.place(inner)?
-                    }
-                    _ => self.expr(inner)?,
-                };
+                let base = self.expr(inner)?;
                 match base {
                     Value::Record(fields) => Ok(fields.get(*i).cloned().unwrap_or(Value::Absent)),
                     Value::Absent => {
@@ -862,6 +879,28 @@ impl<'p> Evaluator<'p> {
                 }
             }
             _ => self.expr(e),
+        }
+    }
+
+    /// [`Self::place`] for a fact, a bound variable, or a chain of fields over one, by reference:
+    /// reading `victim.losses` clones the list, not the whole `victim` record. `None` for any
+    /// other expression.
+    fn place_ref(&self, e: &Expr) -> Option<Result<&Value, Stop>> {
+        static ABSENT: Value = Value::Absent;
+        match &e.kind {
+            ExprKind::Fact(i) => Some(Ok(self.facts.get(*i).unwrap_or(&ABSENT))),
+            ExprKind::Local(d) => Some(Ok(self.locals.get(*d).map_or(&ABSENT, |l| &l.0))),
+            ExprKind::Field(inner, i) => Some(match self.place_ref(inner)? {
+                Err(stop) => Err(stop),
+                Ok(Value::Record(fields)) => Ok(fields.get(*i).unwrap_or(&ABSENT)),
+                Ok(Value::Absent) => {
+                    let mut m = BTreeSet::new();
+                    m.insert(self.path_text(inner));
+                    Err(Stop::Missing(m))
+                }
+                Ok(_) => Ok(&ABSENT),
+            }),
+            _ => None,
         }
     }
 

@@ -140,7 +140,7 @@ fn validate_places(
         problems: Vec::new(),
     };
     let values = match doc {
-        serde_json::Value::Object(map) => v.fields(&program.schema.facts, map, ""),
+        serde_json::Value::Object(map) => v.fields(&program.schema.facts, map, &FactPath::Root),
         other => {
             v.problem(
                 Place::Value(String::new()),
@@ -183,6 +183,26 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
+/// A fact's path (`victim.losses[2].amount`), spelled out only when a message needs it: valid
+/// facts, the common case, never pay for formatting it.
+#[derive(Clone, Copy)]
+enum FactPath<'a> {
+    Root,
+    Field(&'a FactPath<'a>, &'a str),
+    Index(&'a FactPath<'a>, usize),
+}
+
+impl std::fmt::Display for FactPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FactPath::Root => Ok(()),
+            FactPath::Field(FactPath::Root, name) => f.write_str(name),
+            FactPath::Field(parent, name) => write!(f, "{parent}.{name}"),
+            FactPath::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
 struct Validator<'p> {
     program: &'p Program,
     problems: Vec<(Problem, Place)>,
@@ -196,12 +216,12 @@ enum Place {
     Key { parent: String, key: String },
 }
 
-impl Validator<'_> {
+impl<'p> Validator<'p> {
     fn problem(&mut self, at: Place, p: Problem) {
         self.problems.push((p, at));
     }
 
-    fn wrong(&mut self, path: &str, expected: &str, got: &serde_json::Value) {
+    fn wrong(&mut self, path: &FactPath<'_>, expected: &str, got: &serde_json::Value) {
         self.problem(
             Place::Value(path.to_string()),
             Problem::error(
@@ -216,15 +236,9 @@ impl Validator<'_> {
         &mut self,
         decls: &[FieldDecl],
         map: &serde_json::Map<String, serde_json::Value>,
-        prefix: &str,
+        prefix: &FactPath<'_>,
     ) -> Vec<Value> {
-        let join = |name: &str| {
-            if prefix.is_empty() {
-                name.to_string()
-            } else {
-                format!("{prefix}.{name}")
-            }
-        };
+        let join = |name| FactPath::Field(prefix, name);
         for key in map.keys() {
             if !decls.iter().any(|d| &d.name == key) {
                 let names: Vec<&str> = decls.iter().map(|d| d.name.as_str()).collect();
@@ -245,7 +259,7 @@ impl Validator<'_> {
         decls
             .iter()
             .map(|d| {
-                let path = join(&d.name);
+                let path = join(d.name.as_str());
                 match map.get(&d.name) {
                     Some(serde_json::Value::Null) | None => self.absent(d, &path),
                     Some(v) => self.value(&d.ty, v, &path, d.nonempty),
@@ -256,7 +270,7 @@ impl Validator<'_> {
 
     /// A fact that is not given: its default, `Absent` if optional, an empty record if
     /// every field of the record may be left out, else an error.
-    fn absent(&mut self, d: &FieldDecl, path: &str) -> Value {
+    fn absent(&mut self, d: &FieldDecl, path: &FactPath<'_>) -> Value {
         if let Some(default) = &d.default {
             return default.clone();
         }
@@ -264,11 +278,11 @@ impl Validator<'_> {
             return Value::Absent;
         }
         if let Type::Record(r) = &d.ty {
-            if let Some(rec) = self.program.schema.records.get(*r) {
+            let program: &'p Program = self.program;
+            if let Some(rec) = program.schema.records.get(*r) {
                 if rec.fields.iter().all(FieldDecl::may_be_absent) {
                     let empty = serde_json::Map::new();
-                    let fields = rec.fields.clone();
-                    return Value::Record(self.fields(&fields, &empty, path).into());
+                    return Value::Record(self.fields(&rec.fields, &empty, path).into());
                 }
             }
         }
@@ -277,9 +291,12 @@ impl Validator<'_> {
             .as_deref()
             .map(|s| format!(" ({s})"))
             .unwrap_or_default();
-        let parent = path.rsplit_once('.').map(|(p, _)| p).unwrap_or("");
+        let parent = match path {
+            FactPath::Field(parent, _) => parent.to_string(),
+            _ => String::new(),
+        };
         self.problem(
-            Place::Value(parent.to_string()),
+            Place::Value(parent),
             Problem::error(
                 codes::MISSING_REQUIRED,
                 format!("required fact `{path}` is missing{what}"),
@@ -292,7 +309,13 @@ impl Validator<'_> {
         Value::Absent
     }
 
-    fn value(&mut self, ty: &Type, v: &serde_json::Value, path: &str, nonempty: bool) -> Value {
+    fn value(
+        &mut self,
+        ty: &Type,
+        v: &serde_json::Value,
+        path: &FactPath<'_>,
+        nonempty: bool,
+    ) -> Value {
         use serde_json::Value as J;
         match (ty, v) {
             (Type::Bool, J::Bool(b)) => Value::Bool(*b),
@@ -378,16 +401,16 @@ impl Validator<'_> {
                 let values: Vec<Value> = items
                     .iter()
                     .enumerate()
-                    .map(|(i, x)| self.value(inner, x, &format!("{path}[{i}]"), false))
+                    .map(|(i, x)| self.value(inner, x, &FactPath::Index(path, i), false))
                     .collect();
                 Value::List(values.into())
             }
             (Type::Record(r), J::Object(map)) => {
-                let Some(rec) = self.program.schema.records.get(*r) else {
+                let program: &'p Program = self.program;
+                let Some(rec) = program.schema.records.get(*r) else {
                     return Value::Absent;
                 };
-                let fields = rec.fields.clone();
-                Value::Record(self.fields(&fields, map, path).into())
+                Value::Record(self.fields(&rec.fields, map, path).into())
             }
             (ty, v) => {
                 let expected = type_words(self.program, ty);
@@ -397,10 +420,14 @@ impl Validator<'_> {
         }
     }
 
-    fn money(&mut self, v: &serde_json::Value, path: &str) -> Value {
+    fn money(&mut self, v: &serde_json::Value, path: &FactPath<'_>) -> Value {
+        let number;
         let text = match v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
+            serde_json::Value::String(s) => s.as_str(),
+            other => {
+                number = other.to_string();
+                number.as_str()
+            }
         };
         let t = text.trim();
         let plain = !t.is_empty()
@@ -476,7 +503,7 @@ impl Validator<'_> {
         Value::Number(cents)
     }
 
-    fn decimal(&mut self, s: &str, path: &str) -> Value {
+    fn decimal(&mut self, s: &str, path: &FactPath<'_>) -> Value {
         match Decimal::from_str_exact(s).or_else(|_| Decimal::from_scientific(s)) {
             Ok(d) => Value::Number(d),
             Err(_) => {
@@ -493,7 +520,7 @@ impl Validator<'_> {
         }
     }
 
-    fn date(&mut self, s: &str, path: &str) -> Value {
+    fn date(&mut self, s: &str, path: &FactPath<'_>) -> Value {
         let shaped = s.len() == 10
             && s.char_indices().all(|(i, c)| {
                 if i == 4 || i == 7 {

@@ -37,6 +37,7 @@
 )]
 
 pub mod ast;
+pub mod batch;
 pub mod check;
 pub mod citation;
 pub mod conditions;

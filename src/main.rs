@@ -1,16 +1,17 @@
 //! The `lawcode` command line: a thin shell over the library.
 //!
 //! Exit codes: 0 a result (partial results too; for `test`, every case
-//! passed), 1 bad rules or bad facts (or an evaluation error; for `test`, a
-//! failing or malformed case; for `diff`, a case that could not be evaluated),
-//! 2 a usage error.
+//! passed), 1 bad rules or bad facts (or an evaluation error; with `--batch`,
+//! any line that failed; for `test`, a failing or malformed case; for `diff`, a
+//! case that could not be evaluated), 2 a usage error.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
 use lawcode::rule_source::{LoadedRules, RuleSource, parse_date};
-use lawcode::{diff, render, runner};
+use lawcode::{batch, diff, render, runner};
 use miette::Report;
-use std::io::Write as _;
-use std::path::PathBuf;
+use std::io::{BufReader, BufWriter, IsTerminal, Read, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -39,15 +40,19 @@ enum Command {
         /// The entry rule file, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
         file: String,
         /// The facts of the case, as JSON.
-        #[arg(long)]
-        facts: PathBuf,
+        #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
+        facts: Option<PathBuf>,
+        /// Many cases, one JSON facts object per line (`-` for standard input); writes one
+        /// JSON result per line, in input order.
+        #[arg(long, value_name = "CASES.jsonl")]
+        batch: Option<PathBuf>,
         /// Apply the version in force on this date (YYYY-MM-DD) instead of the one the facts select.
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Leave out the trace.
+        /// Output format [default: text; with --batch, json (the only one)].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Leave out the trace (faster).
         #[arg(long)]
         no_trace: bool,
     },
@@ -95,10 +100,46 @@ fn main() -> ExitCode {
         Command::Eval {
             file,
             facts,
+            batch: Some(batch),
             as_of,
             format,
             no_trace,
-        } => eval(&file, &facts, as_of.as_deref(), format, no_trace),
+        } => {
+            if let Some(Format::Text) = format {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        "--batch writes JSON Lines only; leave out `--format text`",
+                    )
+                    .exit();
+            }
+            debug_assert!(facts.is_none());
+            run_batch(&file, &batch, as_of.as_deref(), !no_trace)
+        }
+        Command::Eval {
+            file,
+            facts,
+            batch: None,
+            as_of,
+            format,
+            no_trace,
+        } => {
+            let Some(facts) = facts else {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::MissingRequiredArgument,
+                        "give the facts with --facts FILE, or many cases with --batch FILE",
+                    )
+                    .exit();
+            };
+            eval(
+                &file,
+                &facts,
+                as_of.as_deref(),
+                format.unwrap_or(Format::Text),
+                no_trace,
+            )
+        }
         Command::Test {
             rules,
             dir,
@@ -231,4 +272,111 @@ fn json_text(value: &impl serde::Serialize) -> String {
 fn print(out: &str) {
     // A closed pipe (`| head`) is not an error worth a panic.
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
+}
+
+/// `eval --batch`: JSON Lines in, JSON Lines out; exit 1 when any line failed.
+fn run_batch(
+    file: &str,
+    cases: &Path,
+    as_of: Option<&str>,
+    trace: bool,
+) -> Result<ExitCode, Report> {
+    let loaded = load(file)?;
+    let as_of = as_of.map(parse_date).transpose()?;
+    let eval = loaded.options(trace, as_of)?;
+    let program = &loaded.program;
+    let unreadable = |e: std::io::Error| {
+        miette::miette!(
+            code = "lawcode::facts::unreadable",
+            help = "check the path to the cases file",
+            "cannot read `{}`: {e}",
+            cases.display()
+        )
+    };
+    let (input, size): (Box<dyn Read + Send>, Option<u64>) = if cases == Path::new("-") {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        match std::fs::File::open(cases) {
+            Ok(f) => {
+                let size = f.metadata().ok().map(|m| m.len());
+                (Box::new(f), size)
+            }
+            Err(e) => return Err(unreadable(e)),
+        }
+    };
+    let input = BufReader::with_capacity(1 << 20, input);
+    let output = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+
+    // A progress bar only for a person watching: on a terminal, and never when the output is
+    // piped into another program or stderr is redirected.
+    let bar = (std::io::stderr().is_terminal() && !stdout_is_pipe()).then(|| progress_bar(size));
+    let report = |p: batch::Progress| {
+        if let Some(bar) = &bar {
+            match size {
+                Some(_) => bar.set_position(p.bytes),
+                None => bar.set_position(p.lines),
+            }
+            bar.set_message(format!("{} cases", p.lines));
+        }
+    };
+    let options = batch::BatchOptions { eval, threads: 0 };
+    let result = batch::run(program, input, output, options, Some(&report));
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
+        Ok(summary) if summary.failed > 0 => {
+            eprintln!(
+                "{} of {} cases failed; see the error lines of the output",
+                summary.failed, summary.lines
+            );
+            Ok(ExitCode::from(1))
+        }
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        // A closed pipe (`| head`) ends the batch quietly, like a single eval.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(unreadable(e)),
+    }
+}
+
+/// Whether standard output is a pipe (`| jq`), as opposed to a terminal or a file.
+fn stdout_is_pipe() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd as _;
+        use std::os::unix::fs::FileTypeExt as _;
+        let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        std::fs::File::from(fd)
+            .metadata()
+            .is_ok_and(|m| m.file_type().is_fifo())
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
+}
+
+fn progress_bar(size: Option<u64>) -> ProgressBar {
+    match size {
+        Some(bytes) => {
+            let bar = ProgressBar::new(bytes);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {percent}% {msg} ({binary_bytes_per_sec}, eta {eta})",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar
+        }
+        None => {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar
+        }
+    }
 }

@@ -5,6 +5,7 @@ use crate::eval::Evaluation;
 use crate::program::Program;
 use crate::trace::{NodeKind, Status, TraceNode};
 use crate::value::{Type, Value, money_text};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::json;
 use std::fmt::Write as _;
 
@@ -82,6 +83,90 @@ pub fn plain_value(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Appends [`evaluation_json`] as compact JSON (one line, no newline) to `out`, byte for byte
+/// what `serde_json::to_writer(out, &evaluation_json(e))` writes, without building the
+/// intermediate `serde_json::Value` (batch evaluation writes millions of these).
+pub fn write_evaluation_json(out: &mut Vec<u8>, e: &Evaluation) {
+    // Writing into a Vec cannot fail, and these types always serialize.
+    let _ = serde_json::to_writer(out, &SortedEvaluation(e));
+}
+
+// `serde_json::Map` keeps keys sorted (the crate does not enable `preserve_order`), so the
+// wrappers below write every object's keys in sorted order, as `evaluation_json` would.
+
+struct SortedEvaluation<'a>(&'a Evaluation);
+
+impl Serialize for SortedEvaluation<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("missing", &e.missing)?;
+        map.serialize_entry("outcomes", &SortedOutcomes(&e.outcomes))?;
+        map.serialize_entry("statute", &e.statute)?;
+        if let Some(trace) = &e.trace {
+            map.serialize_entry("trace", &SortedNodes(trace))?;
+        }
+        map.serialize_entry("version", &e.version.map(|d| d.to_string()))?;
+        map.end()
+    }
+}
+
+struct SortedOutcomes<'a>(&'a [(String, serde_json::Value)]);
+
+impl Serialize for SortedOutcomes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut sorted: Vec<&(String, serde_json::Value)> = self.0.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        // A repeated name keeps its last value, as a map would.
+        sorted.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        let mut map = s.serialize_map(Some(sorted.len()))?;
+        for (name, value) in sorted {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+struct SortedNodes<'a>(&'a [TraceNode]);
+
+impl Serialize for SortedNodes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(SortedNode))
+    }
+}
+
+struct SortedNode<'a>(&'a TraceNode);
+
+impl Serialize for SortedNode<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let n = self.0;
+        let mut map = s.serialize_map(None)?;
+        if !n.children.is_empty() {
+            map.serialize_entry("children", &SortedNodes(&n.children))?;
+        }
+        map.serialize_entry("citation", &n.citation)?;
+        if let Some(detail) = &n.detail {
+            map.serialize_entry("detail", detail)?;
+        }
+        map.serialize_entry("kind", &n.kind)?;
+        map.serialize_entry("name", &n.name)?;
+        if !n.notes.is_empty() {
+            map.serialize_entry("notes", &n.notes)?;
+        }
+        if let Some(status) = &n.status {
+            map.serialize_entry("status", status)?;
+        }
+        map.serialize_entry("value", &n.value)?;
+        map.end()
     }
 }
 

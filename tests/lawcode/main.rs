@@ -9,13 +9,19 @@
     reason = "tests may panic"
 )]
 
+mod batch;
 mod cases;
 mod cli;
 mod coverage;
 mod diagnostics;
 mod diff;
+mod differential;
 mod evaluator;
 mod examples;
+#[path = "../support/generate.rs"]
+mod generate;
+#[path = "../support/native_2259.rs"]
+mod native_2259;
 mod properties;
 mod runner;
 mod sources;

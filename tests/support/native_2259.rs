@@ -30,8 +30,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
+use serde::de::{Deserializer, Error as _};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -1029,18 +1029,22 @@ mod tests {
         assert!(parse_facts(&format!("{base}}}")).is_ok());
         assert!(parse_facts(&format!("{base}, \"colour\": 1}}")).is_err());
         assert!(parse_facts(r#"{"offense_date": "2020-01-01", "convictions": []}"#).is_err());
-        assert!(parse_facts(
-            r#"{"offense_date": "2021-02-29", "convictions": [{"section": "2252"}]}"#
-        )
-        .is_err());
-        assert!(parse_facts(
-            r#"{"offense_date": "2020-02-29", "convictions": [{"section": "22x52(a"}]}"#
-        )
-        .is_err());
-        assert!(parse_facts(&format!(
-            "{base}, \"victim\": {{\"representative\": \"uncle\"}}}}"
-        ))
-        .is_err());
+        assert!(
+            parse_facts(r#"{"offense_date": "2021-02-29", "convictions": [{"section": "2252"}]}"#)
+                .is_err()
+        );
+        assert!(
+            parse_facts(
+                r#"{"offense_date": "2020-02-29", "convictions": [{"section": "22x52(a"}]}"#
+            )
+            .is_err()
+        );
+        assert!(
+            parse_facts(&format!(
+                "{base}, \"victim\": {{\"representative\": \"uncle\"}}}}"
+            ))
+            .is_err()
+        );
         assert!(parse_facts(r#"{"convictions": [{"section": "2252"}]}"#).is_err());
         assert!(parse_facts("{").is_err());
     }
