@@ -419,13 +419,21 @@ impl<'p> Evaluator<'p> {
         } else {
             match candidates {
                 (None, _) => {
-                    let span = def.rules.first().map(|r| r.span).unwrap_or_default();
-                    Err(self.error(
+                    let statute = &self.program.statute.citation;
+                    let mut p = Problem::error(
                         codes::NO_RULE_APPLIES,
-                        span,
-                        format!("no rule for `{}` applies to this case", def.name),
-                        "every case needs one applicable rule: add a rule without `when`, or widen a condition".to_string(),
-                    ))
+                        format!("in {statute}: no rule for `{}` applies to this case; every rule's condition is false", def.name),
+                    )
+                    .with_help("every case needs one applicable rule: add a rule without `when`, or widen a condition");
+                    for (i, r) in def.rules.iter().enumerate() {
+                        let span = r.condition.as_ref().map(|c| c.span).unwrap_or(r.span);
+                        p = p.label(
+                            &self.program.sources,
+                            span,
+                            format!("false in {}", self.label_of_rule(id, i)),
+                        );
+                    }
+                    Err(Stop::Error(Box::new(p)))
                 }
                 (Some(one), None) => {
                     let rule = def.rules.get(one);
@@ -452,18 +460,19 @@ impl<'p> Evaluator<'p> {
                 (Some(a), Some(b)) => {
                     let (ra, rb) = (def.rules.get(a), def.rules.get(b));
                     let (la, lb) = (self.label_of_rule(id, a), self.label_of_rule(id, b));
+                    let statute = &self.program.statute.citation;
                     let mut p = Problem::error(
                         codes::CONFLICT,
-                        format!("two rules for `{}` apply to this case, in {la} and in {lb}, and neither is an exception to the other", def.name),
+                        format!("in {statute}: two rules for `{}` apply to this case, in {la} and in {lb}, and neither is an exception to the other", def.name),
                     )
                     .with_help(format!("make one an exception to the other (`exception to {la}: {} = …`), or narrow their `when` conditions so only one applies", def.name));
                     if let (Some(ra), Some(rb)) = (ra, rb) {
                         p = p
-                            .label(&self.program.sources, ra.span, format!("applies ({la})"))
+                            .label(&self.program.sources, ra.span, format!("applies in {la}"))
                             .label(
                                 &self.program.sources,
                                 rb.span,
-                                format!("also applies ({lb})"),
+                                format!("and applies in {lb}"),
                             );
                     }
                     Err(Stop::Error(Box::new(p)))
@@ -971,7 +980,7 @@ impl<'p> Evaluator<'p> {
                 .unwrap_or_default();
             node.detail = Some(match (date, &self.program.version_selector, forced) {
                 (Some(d), _, true) => format!(
-                    "as of {d} (--as-of): the text in force from {}{by}",
+                    "pinned to {d} (not the facts' date): the text in force from {}{by}",
                     v.effective
                 ),
                 (Some(d), Some(s), false) if d < v.effective => format!(

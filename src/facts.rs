@@ -67,7 +67,7 @@ pub fn read_facts(program: &Program, name: &str, json: &str) -> Result<Facts, Fa
     let doc: serde_json::Value = match serde_json::from_str(json) {
         Ok(v) => v,
         Err(e) => {
-            let offset = line_col_offset(json, e.line(), e.column());
+            let offset = crate::diagnostic::line_col_offset(json, e.line(), e.column());
             let message = e.to_string();
             let message = message
                 .split(" at line ")
@@ -161,15 +161,6 @@ fn validate_places(
     } else {
         Err(v.problems)
     }
-}
-
-fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    (line_start + column.saturating_sub(1)).min(text.len().saturating_sub(1))
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {

@@ -48,7 +48,7 @@ fn as_of_applies_the_text_in_force_that_day_whatever_the_offense_date() {
         version_node["detail"]
             .as_str()
             .unwrap()
-            .contains("as of 2018-12-06"),
+            .contains("pinned to 2018-12-06"),
         "{version_node}"
     );
 }
