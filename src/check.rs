@@ -493,7 +493,6 @@ impl<'s> Checker<'s> {
                 &tables,
                 &provisions,
                 &outcomes,
-                vid,
                 &v.name,
                 rules,
             );
@@ -1170,7 +1169,6 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         tables: &'c [Table],
         provisions: &'c [ProvisionInfo],
         outcomes: &'c [OutcomeDecl],
-        _vid: VersionId,
         version_name: &str,
         rules: Vec<&'c RawRule<'a>>,
     ) -> Self {
