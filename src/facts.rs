@@ -30,6 +30,7 @@ pub mod codes {
     pub const MALFORMED_CITATION: &str = "lawcode::facts::malformed_citation";
     pub const EMPTY_LIST: &str = "lawcode::facts::empty_list";
     pub const TOO_LARGE: &str = "lawcode::facts::too_large";
+    pub const DUPLICATE_KEY: &str = "lawcode::facts::duplicate_key";
 }
 
 /// Most items a list fact may hold.
@@ -82,12 +83,31 @@ pub fn read_facts(program: &Program, name: &str, json: &str) -> Result<Facts, Fa
             ));
         }
     };
-    validate_places(program, &doc).map_err(|problems| {
+    // serde_json keeps the last of two equal keys; a fact given twice must not be silently dropped.
+    let duplicates = locate::duplicate_keys(json);
+    let validated = match (validate_places(program, &doc), duplicates.is_empty()) {
+        (Ok(facts), true) => Ok(facts),
+        (Ok(_), false) => Err(Vec::new()),
+        (Err(problems), _) => Err(problems),
+    };
+    validated.map_err(|mut problems| {
+        let dups = duplicates.into_iter().map(|(path, start, len)| {
+            let p = Problem::error(codes::DUPLICATE_KEY, format!("`{path}` is given twice"))
+                .with_help("give each fact once; a JSON object keeps only one value per key")
+                .in_source(NamedSource::new(name, json.to_string()))
+                .at_offset(start, len, "given again here");
+            (p, None)
+        });
+        let located: Vec<(Problem, Option<Place>)> = problems
+            .drain(..)
+            .map(|(p, place)| (p, Some(place)))
+            .collect();
+        let problems = dups.chain(located);
         // The document parsed, so the locator can find every place the validator names.
         let source = NamedSource::new(name, json.to_string());
         let problems = problems
-            .into_iter()
             .map(|(p, place)| {
+                let Some(place) = place else { return p };
                 let p = p.in_source(source.clone());
                 match locate::span(json, &place) {
                     // A missing fact is shown at the opening brace of the object it belongs in.
@@ -601,6 +621,27 @@ mod locate {
         out
     }
 
+    /// Keys that appear twice in one object: the path of the repeated fact and the span of
+    /// its second key. Keys are compared as written, and decoded only when one holds an escape;
+    /// nothing is allocated unless a key repeats (batch evaluation runs this on every line).
+    pub(super) fn duplicate_keys(json: &str) -> Vec<(String, usize, usize)> {
+        let mut found = Vec::new();
+        let mut c = Cursor {
+            text: json.as_bytes(),
+            at: 0,
+        };
+        let mut path: Vec<Step> = Vec::new();
+        c.find_duplicates(&mut path, &mut found);
+        found
+    }
+
+    /// One step of the path being walked: a key (its span in the text) or an index.
+    #[derive(Clone, Copy)]
+    enum Step {
+        Key(usize, usize),
+        Index(usize),
+    }
+
     /// `(start, len)` of the value at `place`, or of the offending key.
     pub(super) fn span(json: &str, place: &Place) -> Option<(usize, usize)> {
         let (path, key) = match place {
@@ -706,6 +747,115 @@ mod locate {
                         self.at += 1;
                     }
                     Some(())
+                }
+            }
+        }
+
+        /// The decoded text of the string token at `start..end`.
+        fn decode(&self, start: usize, end: usize) -> String {
+            self.text
+                .get(start..end)
+                .and_then(|raw| serde_json::from_slice::<String>(raw).ok())
+                .unwrap_or_default()
+        }
+
+        /// `victim.losses[2].amount` for a path of steps.
+        fn path_text(&self, path: &[Step]) -> String {
+            let mut out = String::new();
+            for step in path {
+                match *step {
+                    Step::Key(s, e) => {
+                        if !out.is_empty() {
+                            out.push('.');
+                        }
+                        out.push_str(&self.decode(s, e));
+                    }
+                    Step::Index(i) => out.push_str(&format!("[{i}]")),
+                }
+            }
+            out
+        }
+
+        fn same_key(&self, a: (usize, usize), b: (usize, usize)) -> bool {
+            let (x, y) = (self.text.get(a.0..a.1), self.text.get(b.0..b.1));
+            if x == y {
+                return true;
+            }
+            let escaped = |k: Option<&[u8]>| k.is_some_and(|k| k.contains(&b'\\'));
+            (escaped(x) || escaped(y)) && self.decode(a.0, a.1) == self.decode(b.0, b.1)
+        }
+
+        /// Walks the value here, recording repeated keys of every object inside it.
+        fn find_duplicates(
+            &mut self,
+            path: &mut Vec<Step>,
+            found: &mut Vec<(String, usize, usize)>,
+        ) -> Option<()> {
+            self.ws();
+            match self.peek()? {
+                b'{' => {
+                    self.at += 1;
+                    let mut keys: Vec<(usize, usize)> = Vec::new();
+                    loop {
+                        self.ws();
+                        if self.peek()? == b'}' {
+                            self.at += 1;
+                            return Some(());
+                        }
+                        let start = self.at;
+                        self.raw_string()?;
+                        let key = (start, self.at);
+                        path.push(Step::Key(start, self.at));
+                        if keys.iter().any(|&k| self.same_key(k, key)) {
+                            found.push((self.path_text(path), start, self.at - start));
+                        }
+                        keys.push(key);
+                        self.eat(b':')?;
+                        self.find_duplicates(path, found)?;
+                        path.pop();
+                        self.ws();
+                        if self.peek()? == b',' {
+                            self.at += 1;
+                        }
+                    }
+                }
+                b'[' => {
+                    self.at += 1;
+                    let mut index = 0usize;
+                    loop {
+                        self.ws();
+                        if self.peek()? == b']' {
+                            self.at += 1;
+                            return Some(());
+                        }
+                        path.push(Step::Index(index));
+                        self.find_duplicates(path, found)?;
+                        path.pop();
+                        index += 1;
+                        self.ws();
+                        if self.peek()? == b',' {
+                            self.at += 1;
+                        }
+                    }
+                }
+                _ => self.skip_value(),
+            }
+        }
+
+        /// Skips a string token without decoding it.
+        fn raw_string(&mut self) -> Option<()> {
+            if self.peek()? != b'"' {
+                return None;
+            }
+            self.at += 1;
+            loop {
+                match self.peek()? {
+                    b'\\' => self.at += 2,
+                    b'"' => {
+                        self.at += 1;
+                        return Some(());
+                    }
+                    _ => self.at += 1,
                 }
             }
         }
