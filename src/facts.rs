@@ -694,20 +694,7 @@ mod locate {
         fn string(&mut self) -> Option<String> {
             self.ws();
             let start = self.at;
-            if self.peek()? != b'"' {
-                return None;
-            }
-            self.at += 1;
-            loop {
-                match self.peek()? {
-                    b'\\' => self.at += 2,
-                    b'"' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => self.at += 1,
-                }
-            }
+            self.raw_string()?;
             serde_json::from_slice(self.text.get(start..self.at)?).ok()
         }
 
