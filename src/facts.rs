@@ -64,6 +64,11 @@ pub fn read_facts(program: &Program, name: &str, json: &str) -> Result<Facts, Fa
             .with_help("split the case, or use `--batch` with one case per line"),
         ));
     }
+    // Valid facts, the common case, are read in one pass; anything else is read again below,
+    // which finds and reports every problem.
+    if let Some(facts) = direct::read(program, json) {
+        return Ok(facts);
+    }
     let doc: serde_json::Value = match serde_json::from_str(json) {
         Ok(v) => v,
         Err(e) => {
@@ -575,6 +580,207 @@ fn type_words(program: &Program, ty: &Type) -> String {
     }
 }
 
+/// Reading valid facts straight from the JSON text into values, without the intermediate
+/// `serde_json::Value` tree (its maps, keys and lists were most of the cost of reading a case).
+///
+/// It gives up (`None`) at the first thing that is not plainly valid (an unknown or repeated key,
+/// a wrong type, a missing required fact, malformed JSON…), and [`read_facts`] then reads the
+/// document the full way, which reports every problem. Scalars are converted by the same
+/// [`Validator::value`] as the full way, so both give the same values; only the walk over
+/// objects, lists and absent facts is done here.
+mod direct {
+    use super::{FactPath, MAX_LIST_LEN, Validator};
+    use crate::program::{FieldDecl, Program};
+    use crate::value::{Type, Value};
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    pub(super) fn read(program: &Program, json: &str) -> Option<super::Facts> {
+        let mut validator = Validator {
+            program,
+            problems: Vec::new(),
+        };
+        let mut de = serde_json::Deserializer::from_str(json);
+        let values = Fields {
+            val: &mut validator,
+            decls: &program.schema.facts,
+        }
+        .deserialize(&mut de)
+        .ok()?;
+        de.end().ok()?;
+        validator
+            .problems
+            .is_empty()
+            .then_some(super::Facts { values })
+    }
+
+    /// The error that makes the caller read the document the full way; its text is never shown.
+    fn give_up<E: Error>() -> E {
+        E::custom("not plainly valid")
+    }
+
+    /// An object of facts or record fields, in the order of `decls`.
+    struct Fields<'a, 'p> {
+        val: &'a mut Validator<'p>,
+        decls: &'p [FieldDecl],
+    }
+
+    impl<'de> DeserializeSeed<'de> for Fields<'_, '_> {
+        type Value = Vec<Value>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Value>, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Fields<'_, '_> {
+        type Value = Vec<Value>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
+            let decls = self.decls;
+            // Which keys were given, to give up on a repeated one (the full way keeps the last).
+            let mut seen: u64 = 0;
+            if decls.len() > 64 {
+                return Err(give_up());
+            }
+            let mut given: Vec<Option<Value>> = decls.iter().map(|_| None).collect();
+            while let Some(i) = map.next_key_seed(Key(decls))? {
+                let bit = 1u64 << i;
+                let (Some(decl), Some(slot)) = (decls.get(i), given.get_mut(i)) else {
+                    return Err(give_up());
+                };
+                if seen & bit != 0 {
+                    return Err(give_up());
+                }
+                seen |= bit;
+                *slot = map.next_value_seed(Slot {
+                    val: &mut *self.val,
+                    ty: &decl.ty,
+                    nonempty: decl.nonempty,
+                })?;
+            }
+            let mut out = Vec::with_capacity(decls.len());
+            for (d, g) in decls.iter().zip(given) {
+                out.push(match g {
+                    Some(v) => v,
+                    // Not given, or `null`: its default, `Absent`, or an empty record.
+                    None => self.val.absent(d, &FactPath::Root),
+                });
+            }
+            if self.val.problems.is_empty() {
+                Ok(out)
+            } else {
+                Err(give_up())
+            }
+        }
+    }
+
+    /// A key, as the index of its declaration.
+    struct Key<'p>(&'p [FieldDecl]);
+
+    impl<'de> DeserializeSeed<'de> for Key<'_> {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Key<'_> {
+        type Value = usize;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a fact's name")
+        }
+
+        fn visit_str<E: Error>(self, key: &str) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|d| d.name == key)
+                .ok_or_else(give_up)
+        }
+    }
+
+    /// The value of one fact or field; `None` for `null`.
+    struct Slot<'a, 'p> {
+        val: &'a mut Validator<'p>,
+        ty: &'p Type,
+        nonempty: bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Slot<'_, '_> {
+        type Value = Option<Value>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+            match self.ty {
+                Type::List(_) | Type::Record(_) => d.deserialize_any(self),
+                ty => {
+                    let json = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+                    if json.is_null() {
+                        return Ok(None);
+                    }
+                    let before = self.val.problems.len();
+                    let v = self.val.value(ty, &json, &FactPath::Root, self.nonempty);
+                    if self.val.problems.len() == before {
+                        Ok(Some(v))
+                    } else {
+                        Err(give_up())
+                    }
+                }
+            }
+        }
+    }
+
+    impl<'de> Visitor<'de> for Slot<'_, '_> {
+        type Value = Option<Value>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list or an object")
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
+            let Type::List(inner) = self.ty else {
+                return Err(give_up());
+            };
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element_seed(Slot {
+                val: &mut *self.val,
+                ty: inner,
+                nonempty: false,
+            })? {
+                // A `null` item is an error of the full way.
+                items.push(item.ok_or_else(give_up)?);
+                if items.len() > MAX_LIST_LEN {
+                    return Err(give_up());
+                }
+            }
+            if self.nonempty && items.is_empty() {
+                return Err(give_up());
+            }
+            Ok(Some(Value::List(items.into())))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+            let Type::Record(r) = self.ty else {
+                return Err(give_up());
+            };
+            let program: &Program = self.val.program;
+            let rec = program.schema.records.get(*r).ok_or_else(give_up)?;
+            let fields = Fields {
+                val: self.val,
+                decls: &rec.fields,
+            }
+            .visit_map(map)?;
+            Ok(Some(Value::Record(fields.into())))
+        }
+    }
+}
+
 /// Finds the byte range of a path in a JSON text that is known to be valid JSON.
 mod locate {
     use super::Place;
@@ -751,5 +957,70 @@ mod locate {
                 self.eat(b',')?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[path = "../tests/support/generate.rs"]
+mod generate;
+
+#[cfg(test)]
+mod tests {
+    use super::generate;
+    use super::*;
+
+    fn full_way(program: &Program, json: &str) -> Option<Facts> {
+        let doc: serde_json::Value = serde_json::from_str(json).ok()?;
+        validate_places(program, &doc).ok()
+    }
+
+    /// What the one-pass reader accepts, the full way accepts too, with the same values. (It may
+    /// give up on valid facts, a repeated key for one: the full way then reads them.)
+    #[test]
+    fn direct_reading_agrees_with_the_full_way() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/usc/18/2259.law");
+        let program = crate::load_program(&path).unwrap().0;
+        let mut g = generate::Generator::new(7).with_errors();
+        let mut cases: Vec<String> = (0..3_000).map(|_| g.line()).collect();
+        for dir in ["tests/cases/errors", "tests/cases/usc-18-2259"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+                // A corpus file holds the facts under "facts"; an error case may be bare facts.
+                let facts = doc.get("facts").cloned().unwrap_or(doc);
+                cases.push(facts.to_string());
+            }
+        }
+        cases.extend(
+            [
+                "",
+                "[]",
+                "null",
+                r#"{"offense_date": "2019-05-01", "offense_date": "2019-05-02", "convictions": [{"section": "2251(a)"}]}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}], "court": null, "victim": {"losses": null}}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}], "victim": {"prior_recovery": 12.5e2}}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}], "victim": 5}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": [null]}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": []}"#,
+                r#"{"offense_d\u0061te": "2019-05-01", "convictions": [{"section": "2251(a)"}]} "#,
+                r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}]} x"#,
+            ]
+            .map(String::from),
+        );
+        let mut accepted = 0;
+        for json in &cases {
+            let direct = direct::read(&program, json);
+            if let Some(f) = &direct {
+                accepted += 1;
+                assert_eq!(Some(f), full_way(&program, json).as_ref(), "{json}");
+            }
+            assert_eq!(
+                read_facts(&program, "case", json).ok(),
+                full_way(&program, json),
+                "{json}"
+            );
+        }
+        assert!(accepted > 1_000, "only {accepted} cases read directly");
     }
 }
