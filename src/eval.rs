@@ -384,13 +384,15 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn with_frame<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Vec<Child>) {
+    /// Runs `f`, collecting the trace children it records; `None` when not tracing (an
+    /// `Option` so that the untraced path has no vector to drop).
+    fn with_frame<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Option<Vec<Child>>) {
         if !self.tracing {
-            return (f(self), Vec::new());
+            return (f(self), None);
         }
         self.frames.push(Vec::new());
         let out = f(self);
-        let children = self.frames.pop().unwrap_or_default();
+        let children = self.frames.pop();
         (out, children)
     }
 
@@ -468,7 +470,7 @@ impl<'p> Evaluator<'p> {
                     status,
                     detail,
                     value: serde_json::Value::Null,
-                    children,
+                    children: children.unwrap_or_default(),
                 });
             }
             // INVARIANT: definitions computed while evaluating the condition above truncated
@@ -544,7 +546,7 @@ impl<'p> Evaluator<'p> {
                     });
                     self.rule_stack.pop();
                     if let Some(t) = traces.get_mut(one) {
-                        t.children.extend(children);
+                        t.children.extend(children.into_iter().flatten());
                         if let Ok(v) = &v {
                             t.value = value_json(self.program, &def.ty, v);
                         }
@@ -665,7 +667,7 @@ impl<'p> Evaluator<'p> {
                     );
                     self.push_child(Child::Node(node, Vec::new()));
                 }
-                if v == Value::Absent {
+                if matches!(v, Value::Absent) {
                     let mut m = BTreeSet::new();
                     m.insert(self.path_text(e));
                     return Err(Stop::Missing(m));
@@ -831,7 +833,7 @@ impl<'p> Evaluator<'p> {
                     );
                     self.push_child(Child::Node(node, Vec::new()));
                 }
-                Ok(Value::Bool(v != Value::Absent))
+                Ok(Value::Bool(!matches!(v, Value::Absent)))
             }
             ExprKind::AggregateList(agg, list) => {
                 let Value::List(items) = self.expr(list)? else {
@@ -866,7 +868,7 @@ impl<'p> Evaluator<'p> {
                     let (step, children) = self.with_frame(|ev| {
                         let keep = match filter {
                             None => Ok(true),
-                            Some(f) => ev.expr(f).map(|v| v == Value::Bool(true)),
+                            Some(f) => ev.expr(f).map(|v| matches!(v, Value::Bool(true))),
                         };
                         match keep {
                             Ok(true) => Ok(Some(ev.expr(element))),
@@ -890,7 +892,7 @@ impl<'p> Evaluator<'p> {
                         if filter.is_some() || status == Status::Undecided {
                             node.status = Some(status);
                         }
-                        self.push_child(Child::Node(node, children));
+                        self.push_child(Child::Node(node, children.unwrap_or_default()));
                     }
                     if let Some(step) = step {
                         acc.add(self, step, &element.ty)?;
@@ -1377,12 +1379,12 @@ impl<'e> Accumulator<'e> {
             }
             Aggregate::Count => self.count += 1,
             Aggregate::Any => {
-                if v == Value::Bool(true) {
+                if matches!(v, Value::Bool(true)) {
                     self.decided = Some(true);
                 }
             }
             Aggregate::All => {
-                if v == Value::Bool(false) {
+                if matches!(v, Value::Bool(false)) {
                     self.decided = Some(false);
                 }
             }

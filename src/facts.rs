@@ -315,8 +315,8 @@ impl<'p> Validator<'p> {
         use serde_json::Value as J;
         match (ty, v) {
             (Type::Bool, J::Bool(b)) => Value::Bool(*b),
-            (Type::Text, J::String(s)) => Value::Text(s.as_str().into()),
-            (Type::Money, J::String(_) | J::Number(_)) => self.money(v, path),
+            (_, J::String(s)) if takes_text(ty) => self.text_value(ty, s, path),
+            (Type::Money, J::Number(_)) => self.money(v, path),
             (Type::Integer, J::Number(n)) => match Decimal::from_str_exact(&n.to_string()) {
                 Ok(d) if d.fract().is_zero() => Value::Number(d.trunc()),
                 _ => {
@@ -324,51 +324,7 @@ impl<'p> Validator<'p> {
                     Value::Absent
                 }
             },
-            (Type::Decimal, J::String(s)) => self.decimal(s, path),
             (Type::Decimal, J::Number(n)) => self.decimal(&n.to_string(), path),
-            (Type::Date, J::String(s)) => self.date(s, path),
-            (Type::Citation, J::String(s)) => match Citation::parse(s) {
-                Ok(c) => Value::Citation(c.into()),
-                Err(e) => {
-                    self.problem(
-                        Place::Value(path.to_string()),
-                        Problem::error(
-                            codes::MALFORMED_CITATION,
-                            format!("`{path}` is `{s}`, which is not a provision citation"),
-                        )
-                        .with_help(format!("{}; write it like `2252A(a)(5)(B)`", e.reason)),
-                    );
-                    Value::Absent
-                }
-            },
-            (Type::Enum(e), J::String(s)) => {
-                let Some(decl) = self.program.schema.enums.get(*e) else {
-                    return Value::Absent;
-                };
-                match decl.members.iter().position(|m| m == s) {
-                    Some(i) => Value::Enum(u32::try_from(i).unwrap_or(u32::MAX)),
-                    None => {
-                        let members: Vec<&str> = decl.members.iter().map(String::as_str).collect();
-                        let guess = nearest(s, members.iter().copied())
-                            .map(|n| format!("did you mean `{n}`? "))
-                            .unwrap_or_default();
-                        self.problem(
-                            Place::Value(path.to_string()),
-                            Problem::error(
-                                codes::UNKNOWN_MEMBER,
-                                format!(
-                                    "`{path}` is `{s}`, which is not one of the allowed values"
-                                ),
-                            )
-                            .with_help(format!(
-                                "{guess}the allowed values are: {}",
-                                members.join(", ")
-                            )),
-                        );
-                        Value::Absent
-                    }
-                }
-            }
             (Type::List(inner), J::Array(items)) => {
                 if items.len() > MAX_LIST_LEN {
                     self.problem(
@@ -416,15 +372,69 @@ impl<'p> Validator<'p> {
         }
     }
 
-    fn money(&mut self, v: &serde_json::Value, path: &FactPath<'_>) -> Value {
-        let number;
-        let text = match v {
-            serde_json::Value::String(s) => s.as_str(),
-            other => {
-                number = other.to_string();
-                number.as_str()
+    /// A JSON string as a value of `ty`, one of the types [`takes_text`] accepts (the one-pass
+    /// reader calls this with the string still in the JSON text).
+    fn text_value(&mut self, ty: &Type, s: &str, path: &FactPath<'_>) -> Value {
+        match ty {
+            Type::Text => Value::Text(s.into()),
+            Type::Money => self.money_text(s, false, path),
+            Type::Decimal => self.decimal(s, path),
+            Type::Date => self.date(s, path),
+            Type::Citation => match Citation::parse(s) {
+                Ok(c) => Value::Citation(c.into()),
+                Err(e) => {
+                    self.problem(
+                        Place::Value(path.to_string()),
+                        Problem::error(
+                            codes::MALFORMED_CITATION,
+                            format!("`{path}` is `{s}`, which is not a provision citation"),
+                        )
+                        .with_help(format!("{}; write it like `2252A(a)(5)(B)`", e.reason)),
+                    );
+                    Value::Absent
+                }
+            },
+            Type::Enum(e) => {
+                let Some(decl) = self.program.schema.enums.get(*e) else {
+                    return Value::Absent;
+                };
+                match decl.members.iter().position(|m| m == s) {
+                    Some(i) => Value::Enum(u32::try_from(i).unwrap_or(u32::MAX)),
+                    None => {
+                        let members: Vec<&str> = decl.members.iter().map(String::as_str).collect();
+                        let guess = nearest(s, members.iter().copied())
+                            .map(|n| format!("did you mean `{n}`? "))
+                            .unwrap_or_default();
+                        self.problem(
+                            Place::Value(path.to_string()),
+                            Problem::error(
+                                codes::UNKNOWN_MEMBER,
+                                format!(
+                                    "`{path}` is `{s}`, which is not one of the allowed values"
+                                ),
+                            )
+                            .with_help(format!(
+                                "{guess}the allowed values are: {}",
+                                members.join(", ")
+                            )),
+                        );
+                        Value::Absent
+                    }
+                }
             }
-        };
+            _ => Value::Absent,
+        }
+    }
+
+    fn money(&mut self, v: &serde_json::Value, path: &FactPath<'_>) -> Value {
+        match v {
+            serde_json::Value::String(s) => self.money_text(s, false, path),
+            other => self.money_text(&other.to_string(), true, path),
+        }
+    }
+
+    /// Money written as a JSON string, or (`number`) as a JSON number, spelled `text`.
+    fn money_text(&mut self, text: &str, number: bool, path: &FactPath<'_>) -> Value {
         let t = text.trim();
         let plain = !t.is_empty()
             && t.chars()
@@ -432,7 +442,7 @@ impl<'p> Validator<'p> {
             && t.matches('.').count() <= 1;
         let parsed = if plain {
             Decimal::from_str_exact(t).ok()
-        } else if matches!(v, serde_json::Value::Number(_)) {
+        } else if number {
             Decimal::from_scientific(t).ok()
         } else {
             None
@@ -551,6 +561,14 @@ impl<'p> Validator<'p> {
             }
         }
     }
+}
+
+/// The types a fact given as a JSON string may have.
+fn takes_text(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Text | Type::Money | Type::Decimal | Type::Date | Type::Citation | Type::Enum(_)
+    )
 }
 
 /// A type in words for messages: "a money amount like \"3000.00\"".
@@ -715,20 +733,69 @@ mod direct {
         fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
             match self.ty {
                 Type::List(_) | Type::Record(_) => d.deserialize_any(self),
-                ty => {
-                    let json = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
-                    if json.is_null() {
-                        return Ok(None);
-                    }
-                    let before = self.val.problems.len();
-                    let v = self.val.value(ty, &json, &FactPath::Root, self.nonempty);
-                    if self.val.problems.len() == before {
-                        Ok(Some(v))
-                    } else {
-                        Err(give_up())
-                    }
-                }
+                _ => d.deserialize_any(Scalar(self)),
             }
+        }
+    }
+
+    impl Slot<'_, '_> {
+        /// `value` unless converting it reported a problem.
+        fn checked<E: Error>(
+            self,
+            value: impl FnOnce(&mut Validator<'_>) -> Value,
+        ) -> Result<Option<Value>, E> {
+            let before = self.val.problems.len();
+            let v = value(self.val);
+            if self.val.problems.len() == before {
+                Ok(Some(v))
+            } else {
+                Err(give_up())
+            }
+        }
+    }
+
+    /// A slot of a type written as a JSON scalar. Strings are converted where they lie in the
+    /// text, without copying them into a `serde_json::Value`.
+    struct Scalar<'a, 'p>(Slot<'a, 'p>);
+
+    impl<'de> Visitor<'de> for Scalar<'_, '_> {
+        type Value = Option<Value>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a scalar")
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E: Error>(self, b: bool) -> Result<Option<Value>, E> {
+            match self.0.ty {
+                Type::Bool => Ok(Some(Value::Bool(b))),
+                _ => Err(give_up()),
+            }
+        }
+
+        fn visit_str<E: Error>(self, s: &str) -> Result<Option<Value>, E> {
+            if !super::takes_text(self.0.ty) {
+                return Err(give_up());
+            }
+            let ty = self.0.ty;
+            self.0.checked(|val| val.text_value(ty, s, &FactPath::Root))
+        }
+
+        /// A number: with serde_json's `arbitrary_precision` it arrives as a one-entry map that
+        /// `serde_json::Value` turns back into the number exactly as written.
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+            let json = <serde_json::Value as serde::Deserialize>::deserialize(
+                serde::de::value::MapAccessDeserializer::new(map),
+            )?;
+            if !json.is_number() {
+                return Err(give_up());
+            }
+            let (ty, nonempty) = (self.0.ty, self.0.nonempty);
+            self.0
+                .checked(|val| val.value(ty, &json, &FactPath::Root, nonempty))
         }
     }
 
@@ -1022,5 +1089,8 @@ mod tests {
             );
         }
         assert!(accepted > 1_000, "only {accepted} cases read directly");
+        // Money given as a JSON number is read directly too (serde_json hands it over as a map).
+        let number = r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}], "victim": {"prior_recovery": 1250.5}}"#;
+        assert!(direct::read(&program, number).is_some());
     }
 }
