@@ -659,34 +659,36 @@ mod direct {
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
             let decls = self.decls;
-            // Which keys were given, to give up on a repeated one (the full way keeps the last).
-            let mut seen: u64 = 0;
+            // Which keys were given, to give up on a repeated one (the full way keeps the last),
+            // and which of them had a value other than `null`.
+            let (mut seen, mut set): (u64, u64) = (0, 0);
             if decls.len() > 64 {
                 return Err(give_up());
             }
-            let mut given: Vec<Option<Value>> = decls.iter().map(|_| None).collect();
+            let mut out: Vec<Value> = decls.iter().map(|_| Value::Absent).collect();
             while let Some(i) = map.next_key_seed(Key(decls))? {
                 let bit = 1u64 << i;
-                let (Some(decl), Some(slot)) = (decls.get(i), given.get_mut(i)) else {
+                let (Some(decl), Some(slot)) = (decls.get(i), out.get_mut(i)) else {
                     return Err(give_up());
                 };
                 if seen & bit != 0 {
                     return Err(give_up());
                 }
                 seen |= bit;
-                *slot = map.next_value_seed(Slot {
+                if let Some(v) = map.next_value_seed(Slot {
                     val: &mut *self.val,
                     ty: &decl.ty,
                     nonempty: decl.nonempty,
-                })?;
+                })? {
+                    *slot = v;
+                    set |= bit;
+                }
             }
-            let mut out = Vec::with_capacity(decls.len());
-            for (d, g) in decls.iter().zip(given) {
-                out.push(match g {
-                    Some(v) => v,
+            for (i, (d, slot)) in decls.iter().zip(out.iter_mut()).enumerate() {
+                if set & (1u64 << i) == 0 {
                     // Not given, or `null`: its default, `Absent`, or an empty record.
-                    None => self.val.absent(d, &FactPath::Root),
-                });
+                    *slot = self.val.absent(d, &FactPath::Root);
+                }
             }
             if self.val.problems.is_empty() {
                 Ok(out)

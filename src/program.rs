@@ -48,6 +48,10 @@ pub struct OutcomeShape {
     /// Outcome indices in the order a JSON object writes them: by name, a repeated name once
     /// (its last declaration, as inserting into a map would keep).
     pub sorted: Vec<usize>,
+    /// Each name and the statute as JSON strings (quoted and escaped), written as they are
+    /// into every result of a batch.
+    pub names_json: Vec<String>,
+    pub statute_json: String,
     pub schema: Arc<Schema>,
 }
 
@@ -64,7 +68,10 @@ impl OutcomeShape {
                 _ => deduped.push(i),
             }
         }
+        let json = |text: &str| serde_json::Value::from(text).to_string();
         OutcomeShape {
+            names_json: names.iter().map(|n| json(n)).collect(),
+            statute_json: json(statute),
             statute: statute.to_string(),
             types: outcomes.iter().map(|o| o.ty.clone()).collect(),
             names,

@@ -8,6 +8,7 @@ use crate::value::{MoneyText, Type, Value, money_text};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::json;
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 /// A value in the contract's JSON form: money as a string with two decimals,
 /// booleans as booleans, `null` for an absent fact.
@@ -98,54 +99,50 @@ pub fn plain_value(v: &serde_json::Value) -> String {
 /// what `serde_json::to_writer(out, &evaluation_json(e))` writes, without building the
 /// intermediate `serde_json::Value` (batch evaluation writes millions of these).
 pub fn write_evaluation_json(out: &mut Vec<u8>, e: &Evaluation) {
+    // Keys in sorted order, as `serde_json::Map` (without `preserve_order`) keeps them; the
+    // outcome names and the statute were quoted and escaped once, when the program was checked.
     // Writing into a Vec cannot fail, and these types always serialize.
-    let _ = serde_json::to_writer(out, &SortedEvaluation(e));
-}
-
-// `serde_json::Map` keeps keys sorted (the crate does not enable `preserve_order`), so the
-// wrappers below write every object's keys in sorted order, as `evaluation_json` would.
-
-struct SortedEvaluation<'a>(&'a Evaluation);
-
-impl Serialize for SortedEvaluation<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let e = self.0;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("missing", &e.missing)?;
-        map.serialize_entry("outcomes", &SortedOutcomes(e))?;
-        map.serialize_entry("statute", e.statute())?;
-        if let Some(trace) = &e.trace {
-            map.serialize_entry("trace", &SortedNodes(trace))?;
+    let shape = e.shape();
+    out.extend_from_slice(b"{\"missing\":");
+    let _ = serde_json::to_writer(&mut *out, &e.missing);
+    out.extend_from_slice(b",\"outcomes\":{");
+    let mut first = true;
+    for &i in &shape.sorted {
+        let (Some(name), Some(ty), Some(value)) = (
+            shape.names_json.get(i),
+            shape.types.get(i),
+            e.typed_outcome(i),
+        ) else {
+            continue;
+        };
+        if !first {
+            out.push(b',');
         }
-        map.serialize_entry("version", &e.version.map(|d| d.to_string()))?;
-        map.end()
+        first = false;
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
+        let typed = TypedJson {
+            schema: &shape.schema,
+            ty,
+            value,
+        };
+        let _ = serde_json::to_writer(&mut *out, &typed);
     }
-}
-
-struct SortedOutcomes<'a>(&'a Evaluation);
-
-impl Serialize for SortedOutcomes<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let shape = self.0.shape();
-        let mut map = s.serialize_map(Some(shape.sorted.len()))?;
-        for &i in &shape.sorted {
-            if let (Some(name), Some(ty), Some(value)) = (
-                shape.names.get(i),
-                shape.types.get(i),
-                self.0.typed_outcome(i),
-            ) {
-                map.serialize_entry(
-                    name,
-                    &TypedJson {
-                        schema: &shape.schema,
-                        ty,
-                        value,
-                    },
-                )?;
-            }
+    out.extend_from_slice(b"},\"statute\":");
+    out.extend_from_slice(shape.statute_json.as_bytes());
+    if let Some(trace) = &e.trace {
+        out.extend_from_slice(b",\"trace\":");
+        let _ = serde_json::to_writer(&mut *out, &SortedNodes(trace));
+    }
+    out.extend_from_slice(b",\"version\":");
+    match e.version {
+        // A date is digits and dashes: nothing to escape.
+        Some(d) => {
+            let _ = write!(out, "\"{d}\"");
         }
-        map.end()
+        None => out.extend_from_slice(b"null"),
     }
+    out.push(b'}');
 }
 
 /// A value written as [`value_json_in`] would render it. Booleans, money and `null` (every
