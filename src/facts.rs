@@ -614,22 +614,36 @@ mod direct {
     use std::fmt;
 
     pub(super) fn read(program: &Program, json: &str) -> Option<super::Facts> {
-        let mut validator = Validator {
-            program,
-            problems: Vec::new(),
+        let mut reader = Reader {
+            val: Validator {
+                program,
+                problems: Vec::new(),
+            },
+            buf: Vec::new(),
         };
         let mut de = serde_json::Deserializer::from_str(json);
-        let values = Fields {
-            val: &mut validator,
+        let start = Fields {
+            r: &mut reader,
             decls: &program.schema.facts,
         }
         .deserialize(&mut de)
         .ok()?;
         de.end().ok()?;
-        validator
+        let values = reader.buf.drain(start..).collect();
+        reader
+            .val
             .problems
             .is_empty()
             .then_some(super::Facts { values })
+    }
+
+    /// The validator for scalars, and one buffer in which every list and record is assembled
+    /// before it is moved into its `Arc<[Value]>` (one allocation each, no intermediate `Vec`).
+    /// A list or record being read occupies `buf[start..]`; those nested in it are assembled
+    /// after it and taken out before it continues.
+    struct Reader<'p> {
+        val: Validator<'p>,
+        buf: Vec<Value>,
     }
 
     /// The error that makes the caller read the document the full way; its text is never shown.
@@ -639,25 +653,26 @@ mod direct {
 
     /// An object of facts or record fields, in the order of `decls`.
     struct Fields<'a, 'p> {
-        val: &'a mut Validator<'p>,
+        r: &'a mut Reader<'p>,
         decls: &'p [FieldDecl],
     }
 
+    /// Leaves the values in `buf`, from the index it returns, in the order of `decls`.
     impl<'de> DeserializeSeed<'de> for Fields<'_, '_> {
-        type Value = Vec<Value>;
-        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Value>, D::Error> {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
             d.deserialize_map(self)
         }
     }
 
     impl<'de> Visitor<'de> for Fields<'_, '_> {
-        type Value = Vec<Value>;
+        type Value = usize;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an object")
         }
 
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Value>, A::Error> {
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
             let decls = self.decls;
             // Which keys were given, to give up on a repeated one (the full way keeps the last),
             // and which of them had a value other than `null`.
@@ -665,10 +680,11 @@ mod direct {
             if decls.len() > 64 {
                 return Err(give_up());
             }
-            let mut out: Vec<Value> = decls.iter().map(|_| Value::Absent).collect();
+            let start = self.r.buf.len();
+            self.r.buf.extend(decls.iter().map(|_| Value::Absent));
             while let Some(i) = map.next_key_seed(Key(decls))? {
                 let bit = 1u64 << i;
-                let (Some(decl), Some(slot)) = (decls.get(i), out.get_mut(i)) else {
+                let Some(decl) = decls.get(i) else {
                     return Err(give_up());
                 };
                 if seen & bit != 0 {
@@ -676,22 +692,25 @@ mod direct {
                 }
                 seen |= bit;
                 if let Some(v) = map.next_value_seed(Slot {
-                    val: &mut *self.val,
+                    r: &mut *self.r,
                     ty: &decl.ty,
                     nonempty: decl.nonempty,
                 })? {
+                    let slot = self.r.buf.get_mut(start + i).ok_or_else(give_up)?;
                     *slot = v;
                     set |= bit;
                 }
             }
-            for (i, (d, slot)) in decls.iter().zip(out.iter_mut()).enumerate() {
+            for (i, d) in decls.iter().enumerate() {
                 if set & (1u64 << i) == 0 {
                     // Not given, or `null`: its default, `Absent`, or an empty record.
-                    *slot = self.val.absent(d, &FactPath::Root);
+                    let v = self.r.val.absent(d, &FactPath::Root);
+                    let slot = self.r.buf.get_mut(start + i).ok_or_else(give_up)?;
+                    *slot = v;
                 }
             }
-            if self.val.problems.is_empty() {
-                Ok(out)
+            if self.r.val.problems.is_empty() {
+                Ok(start)
             } else {
                 Err(give_up())
             }
@@ -725,7 +744,7 @@ mod direct {
 
     /// The value of one fact or field; `None` for `null`.
     struct Slot<'a, 'p> {
-        val: &'a mut Validator<'p>,
+        r: &'a mut Reader<'p>,
         ty: &'p Type,
         nonempty: bool,
     }
@@ -746,9 +765,9 @@ mod direct {
             self,
             value: impl FnOnce(&mut Validator<'_>) -> Value,
         ) -> Result<Option<Value>, E> {
-            let before = self.val.problems.len();
-            let v = value(self.val);
-            if self.val.problems.len() == before {
+            let before = self.r.val.problems.len();
+            let v = value(&mut self.r.val);
+            if self.r.val.problems.len() == before {
                 Ok(Some(v))
             } else {
                 Err(give_up())
@@ -816,36 +835,36 @@ mod direct {
             let Type::List(inner) = self.ty else {
                 return Err(give_up());
             };
-            let mut items = Vec::new();
+            let start = self.r.buf.len();
             while let Some(item) = seq.next_element_seed(Slot {
-                val: &mut *self.val,
+                r: &mut *self.r,
                 ty: inner,
                 nonempty: false,
             })? {
                 // A `null` item is an error of the full way.
-                items.push(item.ok_or_else(give_up)?);
-                if items.len() > MAX_LIST_LEN {
+                self.r.buf.push(item.ok_or_else(give_up)?);
+                if self.r.buf.len() - start > MAX_LIST_LEN {
                     return Err(give_up());
                 }
             }
-            if self.nonempty && items.is_empty() {
+            if self.nonempty && self.r.buf.len() == start {
                 return Err(give_up());
             }
-            Ok(Some(Value::List(items.into())))
+            Ok(Some(Value::List(self.r.buf.drain(start..).collect())))
         }
 
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
             let Type::Record(r) = self.ty else {
                 return Err(give_up());
             };
-            let program: &Program = self.val.program;
+            let program: &Program = self.r.val.program;
             let rec = program.schema.records.get(*r).ok_or_else(give_up)?;
-            let fields = Fields {
-                val: self.val,
+            let start = Fields {
+                r: &mut *self.r,
                 decls: &rec.fields,
             }
             .visit_map(map)?;
-            Ok(Some(Value::Record(fields.into())))
+            Ok(Some(Value::Record(self.r.buf.drain(start..).collect())))
         }
     }
 }
