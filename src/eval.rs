@@ -612,9 +612,10 @@ impl<'p> Evaluator<'p> {
 
     /// Money definitions are amounts in cents; anything finer must be rounded in the rules.
     fn check_money(&self, def: &Definition, rule: RuleId, v: Value) -> R {
-        if def.ty == Type::Money {
+        if matches!(def.ty, Type::Money) {
             if let Value::Number(d) = &v {
-                if d.normalize().scale() > 2 {
+                // Normalising only lowers the scale, so a scale of 2 or less needs no look.
+                if d.scale() > 2 && d.normalize().scale() > 2 {
                     let span = def
                         .rules
                         .get(rule)
