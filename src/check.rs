@@ -601,12 +601,19 @@ impl<'s> Checker<'s> {
             }
         }
 
+        let schema = Arc::new(schema);
+        let shape = Arc::new(OutcomeShape::new(
+            &statute.citation,
+            &outcomes,
+            Arc::clone(&schema),
+        ));
         Some(Program {
             statute,
             versions: program_versions,
             version_selector,
             schema,
             outcomes,
+            shape,
             provisions,
             tables,
             sources: SourceMap::new(),

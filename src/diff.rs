@@ -114,9 +114,9 @@ pub fn diff_cases(old: &LoadedRules, new: &LoadedRules, dir: &Path) -> Result<Di
             }
         };
         report.compared += 1;
-        let mut names: Vec<&str> = b.outcomes.iter().map(|(n, _)| n.as_str()).collect();
-        for (n, _) in &a.outcomes {
-            if !names.contains(&n.as_str()) {
+        let mut names: Vec<&str> = b.outcomes().map(|(n, _)| n).collect();
+        for (n, _) in a.outcomes() {
+            if !names.contains(&n) {
                 names.push(n);
             }
         }

@@ -11,12 +11,13 @@
 use crate::diagnostic::Problem;
 use crate::facts::Facts;
 use crate::program::*;
-use crate::render::value_json;
+use crate::render::{value_json, value_json_in};
 use crate::trace::{NodeKind, Status, TraceNode};
 use crate::value::{Type, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
+use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Stable codes of evaluation errors.
 pub mod codes {
@@ -33,25 +34,78 @@ pub mod codes {
 pub type EvalError = Problem;
 
 /// The result of evaluating one case.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Outcomes are kept as typed values and turned into the contract's JSON only when asked for
+/// ([`Evaluation::outcome`], [`Evaluation::outcomes`]) or written
+/// ([`crate::render::write_evaluation_json`]): a batch writes them without building any
+/// `serde_json::Value`, and the names and statute are shared with the program.
+#[derive(Debug, Clone)]
 pub struct Evaluation {
-    pub statute: String,
+    shape: Arc<OutcomeShape>,
     /// The effective date of the version applied; `None` for an unversioned rule set.
     pub version: Option<jiff::civil::Date>,
-    /// Every declared outcome in declared order; `null` when undefined in this version or undecided.
-    pub outcomes: Vec<(String, serde_json::Value)>,
+    /// Every declared outcome in declared order; `Absent` when undefined in this version or
+    /// undecided.
+    values: Vec<Value>,
+    /// `values` in the contract's JSON form, rendered on first use.
+    json: OnceLock<Vec<serde_json::Value>>,
     /// Optional facts whose absence left an outcome undecided, sorted.
     pub missing: Vec<String>,
     /// Present when tracing was asked for.
     pub trace: Option<Vec<TraceNode>>,
 }
 
+impl PartialEq for Evaluation {
+    fn eq(&self, other: &Evaluation) -> bool {
+        self.statute() == other.statute()
+            && self.version == other.version
+            && self.outcomes().eq(other.outcomes())
+            && self.missing == other.missing
+            && self.trace == other.trace
+    }
+}
+
 impl Evaluation {
+    /// The statute's citation.
+    pub fn statute(&self) -> &str {
+        &self.shape.statute
+    }
+
+    /// An outcome in the contract's JSON form (`null` when undefined or undecided); `None` for
+    /// a name that is not an outcome.
     pub fn outcome(&self, name: &str) -> Option<&serde_json::Value> {
-        self.outcomes
+        let i = self.shape.names.iter().position(|n| n == name)?;
+        self.json().get(i)
+    }
+
+    /// Every declared outcome in declared order, with its value in the contract's JSON form.
+    pub fn outcomes(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.shape
+            .names
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+            .map(String::as_str)
+            .zip(self.json().iter())
+    }
+
+    /// The typed value of the `i`th declared outcome (`Absent` for `null`).
+    pub(crate) fn typed_outcome(&self, i: usize) -> Option<&Value> {
+        self.values.get(i)
+    }
+
+    pub(crate) fn shape(&self) -> &OutcomeShape {
+        &self.shape
+    }
+
+    fn json(&self) -> &[serde_json::Value] {
+        self.json.get_or_init(|| {
+            let shape = &self.shape;
+            shape
+                .types
+                .iter()
+                .zip(&self.values)
+                .map(|(ty, v)| value_json_in(&shape.schema, ty, v))
+                .collect()
+        })
     }
 }
 
@@ -117,11 +171,18 @@ pub fn evaluate(
             "the rule set has no version to apply",
         ));
     };
+    // The evaluator's working vectors are kept per thread between cases: a batch evaluates
+    // millions of cases, and allocating them afresh was a large share of a case's cost.
+    let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    scratch.memo.clear();
+    scratch.memo.resize(version.defs.len(), None);
+    scratch.applies.clear();
+    scratch.rule_stack.clear();
     let mut ev = Evaluator {
         program,
         version,
         facts: &facts.values,
-        memo: vec![None; version.defs.len()],
+        memo: scratch.memo,
         locals: Vec::new(),
         tracing: options.trace,
         frames: Vec::new(),
@@ -130,35 +191,74 @@ pub fn evaluate(
         } else {
             Vec::new()
         },
-        rule_stack: Vec::new(),
-        applies: Vec::new(),
+        rule_stack: scratch.rule_stack,
+        applies: scratch.applies,
     };
-    let mut outcomes = Vec::with_capacity(program.outcomes.len());
+    let result = evaluate_outcomes(&mut ev, vid, date, options);
+    let Evaluator {
+        memo,
+        rule_stack,
+        applies,
+        ..
+    } = ev;
+    SCRATCH.with(|s| {
+        *s.borrow_mut() = Scratch {
+            memo,
+            rule_stack,
+            applies,
+        }
+    });
+    result
+}
+
+/// Working vectors of an [`Evaluator`] that outlive one case (see [`evaluate`]).
+#[derive(Default)]
+struct Scratch {
+    memo: Vec<Option<Result<Value, BTreeSet<String>>>>,
+    rule_stack: Vec<(DefId, RuleId)>,
+    applies: Vec<Applies>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+fn evaluate_outcomes(
+    ev: &mut Evaluator<'_>,
+    vid: VersionId,
+    date: Option<jiff::civil::Date>,
+    options: EvalOptions,
+) -> Result<Evaluation, EvalError> {
+    let program = ev.program;
+    let version = ev.version;
+    let mut values = Vec::with_capacity(program.outcomes.len());
     let mut missing = BTreeSet::new();
-    for (i, o) in program.outcomes.iter().enumerate() {
+    for i in 0..program.outcomes.len() {
         let value = match version.outcome_defs.get(i).copied().flatten() {
-            None => serde_json::Value::Null,
+            None => Value::Absent,
             Some(def) => match ev.def(def) {
-                Ok(v) => value_json(program, &o.ty, &v),
+                Ok(v) => v,
                 Err(Stop::Missing(m)) => {
                     missing.extend(m);
-                    serde_json::Value::Null
+                    Value::Absent
                 }
                 Err(Stop::Error(e)) => return Err(*e),
             },
         };
-        outcomes.push((o.name.clone(), value));
+        values.push(value);
     }
-    let trace = options
-        .trace
-        .then(|| ev.build_trace(vid, date, options.as_of.is_some(), &outcomes));
-    Ok(Evaluation {
-        statute: program.statute.citation.clone(),
+    let mut evaluation = Evaluation {
+        shape: Arc::clone(&program.shape),
         version: (!version.name.is_empty()).then_some(version.effective),
-        outcomes,
+        values,
+        json: OnceLock::new(),
         missing: missing.into_iter().collect(),
-        trace,
-    })
+        trace: None,
+    };
+    if options.trace {
+        evaluation.trace = Some(ev.build_trace(vid, date, options.as_of.is_some()));
+    }
+    Ok(evaluation)
 }
 
 /// Whether a rule's condition held.
@@ -284,13 +384,15 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn with_frame<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Vec<Child>) {
+    /// Runs `f`, collecting the trace children it records; `None` when not tracing (an
+    /// `Option` so that the untraced path has no vector to drop).
+    fn with_frame<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Option<Vec<Child>>) {
         if !self.tracing {
-            return (f(self), Vec::new());
+            return (f(self), None);
         }
         self.frames.push(Vec::new());
         let out = f(self);
-        let children = self.frames.pop().unwrap_or_default();
+        let children = self.frames.pop();
         (out, children)
     }
 
@@ -368,7 +470,7 @@ impl<'p> Evaluator<'p> {
                     status,
                     detail,
                     value: serde_json::Value::Null,
-                    children,
+                    children: children.unwrap_or_default(),
                 });
             }
             // INVARIANT: definitions computed while evaluating the condition above truncated
@@ -444,7 +546,7 @@ impl<'p> Evaluator<'p> {
                     });
                     self.rule_stack.pop();
                     if let Some(t) = traces.get_mut(one) {
-                        t.children.extend(children);
+                        t.children.extend(children.into_iter().flatten());
                         if let Ok(v) = &v {
                             t.value = value_json(self.program, &def.ty, v);
                         }
@@ -510,9 +612,10 @@ impl<'p> Evaluator<'p> {
 
     /// Money definitions are amounts in cents; anything finer must be rounded in the rules.
     fn check_money(&self, def: &Definition, rule: RuleId, v: Value) -> R {
-        if def.ty == Type::Money {
+        if matches!(def.ty, Type::Money) {
             if let Value::Number(d) = &v {
-                if d.normalize().scale() > 2 {
+                // Normalising only lowers the scale, so a scale of 2 or less needs no look.
+                if d.scale() > 2 && d.normalize().scale() > 2 {
                     let span = def
                         .rules
                         .get(rule)
@@ -565,7 +668,7 @@ impl<'p> Evaluator<'p> {
                     );
                     self.push_child(Child::Node(node, Vec::new()));
                 }
-                if v == Value::Absent {
+                if matches!(v, Value::Absent) {
                     let mut m = BTreeSet::new();
                     m.insert(self.path_text(e));
                     return Err(Stop::Missing(m));
@@ -731,7 +834,7 @@ impl<'p> Evaluator<'p> {
                     );
                     self.push_child(Child::Node(node, Vec::new()));
                 }
-                Ok(Value::Bool(v != Value::Absent))
+                Ok(Value::Bool(!matches!(v, Value::Absent)))
             }
             ExprKind::AggregateList(agg, list) => {
                 let Value::List(items) = self.expr(list)? else {
@@ -766,7 +869,7 @@ impl<'p> Evaluator<'p> {
                     let (step, children) = self.with_frame(|ev| {
                         let keep = match filter {
                             None => Ok(true),
-                            Some(f) => ev.expr(f).map(|v| v == Value::Bool(true)),
+                            Some(f) => ev.expr(f).map(|v| matches!(v, Value::Bool(true))),
                         };
                         match keep {
                             Ok(true) => Ok(Some(ev.expr(element))),
@@ -790,7 +893,7 @@ impl<'p> Evaluator<'p> {
                         if filter.is_some() || status == Status::Undecided {
                             node.status = Some(status);
                         }
-                        self.push_child(Child::Node(node, children));
+                        self.push_child(Child::Node(node, children.unwrap_or_default()));
                     }
                     if let Some(step) = step {
                         acc.add(self, step, &element.ty)?;
@@ -951,7 +1054,6 @@ impl<'p> Evaluator<'p> {
         vid: VersionId,
         date: Option<jiff::civil::Date>,
         forced: bool,
-        outcomes: &[(String, serde_json::Value)],
     ) -> Vec<TraceNode> {
         let statute = &self.program.statute.citation;
         let mut nodes = Vec::new();
@@ -1020,12 +1122,13 @@ impl<'p> Evaluator<'p> {
                     nodes.push(self.def_node(def, &mut seen));
                 }
                 None => {
-                    let value = outcomes
-                        .get(i)
-                        .map(|o| o.1.clone())
-                        .unwrap_or(serde_json::Value::Null);
-                    let mut node =
-                        TraceNode::new(statute.clone(), NodeKind::Undefined, o.name.clone(), value);
+                    // An outcome this version does not define is `null`.
+                    let mut node = TraceNode::new(
+                        statute.clone(),
+                        NodeKind::Undefined,
+                        o.name.clone(),
+                        serde_json::Value::Null,
+                    );
                     let v = self.version;
                     node.detail = Some(format!(
                         "the text in force from {} does not define `{}`",
@@ -1277,12 +1380,12 @@ impl<'e> Accumulator<'e> {
             }
             Aggregate::Count => self.count += 1,
             Aggregate::Any => {
-                if v == Value::Bool(true) {
+                if matches!(v, Value::Bool(true)) {
                     self.decided = Some(true);
                 }
             }
             Aggregate::All => {
-                if v == Value::Bool(false) {
+                if matches!(v, Value::Bool(false)) {
                     self.decided = Some(false);
                 }
             }

@@ -65,6 +65,11 @@ pub fn read_facts(program: &Program, name: &str, json: &str) -> Result<Facts, Fa
             .with_help("split the case, or use `--batch` with one case per line"),
         ));
     }
+    // Valid facts, the common case, are read in one pass; anything else is read again below,
+    // which finds and reports every problem.
+    if let Some(facts) = direct::read(program, json) {
+        return Ok(facts);
+    }
     let doc: serde_json::Value = match serde_json::from_str(json) {
         Ok(v) => v,
         Err(e) => {
@@ -330,8 +335,8 @@ impl<'p> Validator<'p> {
         use serde_json::Value as J;
         match (ty, v) {
             (Type::Bool, J::Bool(b)) => Value::Bool(*b),
-            (Type::Text, J::String(s)) => Value::Text(s.as_str().into()),
-            (Type::Money, J::String(_) | J::Number(_)) => self.money(v, path),
+            (_, J::String(s)) if takes_text(ty) => self.text_value(ty, s, path),
+            (Type::Money, J::Number(_)) => self.money(v, path),
             (Type::Integer, J::Number(n)) => match Decimal::from_str_exact(&n.to_string()) {
                 Ok(d) if d.fract().is_zero() => Value::Number(d.trunc()),
                 _ => {
@@ -339,51 +344,7 @@ impl<'p> Validator<'p> {
                     Value::Absent
                 }
             },
-            (Type::Decimal, J::String(s)) => self.decimal(s, path),
             (Type::Decimal, J::Number(n)) => self.decimal(&n.to_string(), path),
-            (Type::Date, J::String(s)) => self.date(s, path),
-            (Type::Citation, J::String(s)) => match Citation::parse(s) {
-                Ok(c) => Value::Citation(c.into()),
-                Err(e) => {
-                    self.problem(
-                        Place::Value(path.to_string()),
-                        Problem::error(
-                            codes::MALFORMED_CITATION,
-                            format!("`{path}` is `{s}`, which is not a provision citation"),
-                        )
-                        .with_help(format!("{}; write it like `2252A(a)(5)(B)`", e.reason)),
-                    );
-                    Value::Absent
-                }
-            },
-            (Type::Enum(e), J::String(s)) => {
-                let Some(decl) = self.program.schema.enums.get(*e) else {
-                    return Value::Absent;
-                };
-                match decl.members.iter().position(|m| m == s) {
-                    Some(i) => Value::Enum(u32::try_from(i).unwrap_or(u32::MAX)),
-                    None => {
-                        let members: Vec<&str> = decl.members.iter().map(String::as_str).collect();
-                        let guess = nearest(s, members.iter().copied())
-                            .map(|n| format!("did you mean `{n}`? "))
-                            .unwrap_or_default();
-                        self.problem(
-                            Place::Value(path.to_string()),
-                            Problem::error(
-                                codes::UNKNOWN_MEMBER,
-                                format!(
-                                    "`{path}` is `{s}`, which is not one of the allowed values"
-                                ),
-                            )
-                            .with_help(format!(
-                                "{guess}the allowed values are: {}",
-                                members.join(", ")
-                            )),
-                        );
-                        Value::Absent
-                    }
-                }
-            }
             (Type::List(inner), J::Array(items)) => {
                 if items.len() > MAX_LIST_LEN {
                     self.problem(
@@ -431,15 +392,69 @@ impl<'p> Validator<'p> {
         }
     }
 
-    fn money(&mut self, v: &serde_json::Value, path: &FactPath<'_>) -> Value {
-        let number;
-        let text = match v {
-            serde_json::Value::String(s) => s.as_str(),
-            other => {
-                number = other.to_string();
-                number.as_str()
+    /// A JSON string as a value of `ty`, one of the types [`takes_text`] accepts (the one-pass
+    /// reader calls this with the string still in the JSON text).
+    fn text_value(&mut self, ty: &Type, s: &str, path: &FactPath<'_>) -> Value {
+        match ty {
+            Type::Text => Value::Text(s.into()),
+            Type::Money => self.money_text(s, false, path),
+            Type::Decimal => self.decimal(s, path),
+            Type::Date => self.date(s, path),
+            Type::Citation => match Citation::parse(s) {
+                Ok(c) => Value::Citation(c.into()),
+                Err(e) => {
+                    self.problem(
+                        Place::Value(path.to_string()),
+                        Problem::error(
+                            codes::MALFORMED_CITATION,
+                            format!("`{path}` is `{s}`, which is not a provision citation"),
+                        )
+                        .with_help(format!("{}; write it like `2252A(a)(5)(B)`", e.reason)),
+                    );
+                    Value::Absent
+                }
+            },
+            Type::Enum(e) => {
+                let Some(decl) = self.program.schema.enums.get(*e) else {
+                    return Value::Absent;
+                };
+                match decl.members.iter().position(|m| m == s) {
+                    Some(i) => Value::Enum(u32::try_from(i).unwrap_or(u32::MAX)),
+                    None => {
+                        let members: Vec<&str> = decl.members.iter().map(String::as_str).collect();
+                        let guess = nearest(s, members.iter().copied())
+                            .map(|n| format!("did you mean `{n}`? "))
+                            .unwrap_or_default();
+                        self.problem(
+                            Place::Value(path.to_string()),
+                            Problem::error(
+                                codes::UNKNOWN_MEMBER,
+                                format!(
+                                    "`{path}` is `{s}`, which is not one of the allowed values"
+                                ),
+                            )
+                            .with_help(format!(
+                                "{guess}the allowed values are: {}",
+                                members.join(", ")
+                            )),
+                        );
+                        Value::Absent
+                    }
+                }
             }
-        };
+            _ => Value::Absent,
+        }
+    }
+
+    fn money(&mut self, v: &serde_json::Value, path: &FactPath<'_>) -> Value {
+        match v {
+            serde_json::Value::String(s) => self.money_text(s, false, path),
+            other => self.money_text(&other.to_string(), true, path),
+        }
+    }
+
+    /// Money written as a JSON string, or (`number`) as a JSON number, spelled `text`.
+    fn money_text(&mut self, text: &str, number: bool, path: &FactPath<'_>) -> Value {
         let t = text.trim();
         let plain = !t.is_empty()
             && t.chars()
@@ -447,7 +462,7 @@ impl<'p> Validator<'p> {
             && t.matches('.').count() <= 1;
         let parsed = if plain {
             Decimal::from_str_exact(t).ok()
-        } else if matches!(v, serde_json::Value::Number(_)) {
+        } else if number {
             Decimal::from_scientific(t).ok()
         } else {
             None
@@ -568,6 +583,14 @@ impl<'p> Validator<'p> {
     }
 }
 
+/// The types a fact given as a JSON string may have.
+fn takes_text(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::Text | Type::Money | Type::Decimal | Type::Date | Type::Citation | Type::Enum(_)
+    )
+}
+
 /// A type in words for messages: "a money amount like \"3000.00\"".
 fn type_words(program: &Program, ty: &Type) -> String {
     match ty {
@@ -592,6 +615,277 @@ fn type_words(program: &Program, ty: &Type) -> String {
         },
         Type::Record(_) => "an object".into(),
         Type::List(_) | Type::Empty => "a list".into(),
+    }
+}
+
+/// Reading valid facts straight from the JSON text into values, without the intermediate
+/// `serde_json::Value` tree (its maps, keys and lists were most of the cost of reading a case).
+///
+/// It gives up (`None`) at the first thing that is not plainly valid (an unknown or repeated key,
+/// a wrong type, a missing required fact, malformed JSON…), and [`read_facts`] then reads the
+/// document the full way, which reports every problem. Scalars are converted by the same
+/// [`Validator::value`] as the full way, so both give the same values; only the walk over
+/// objects, lists and absent facts is done here.
+mod direct {
+    use super::{FactPath, MAX_LIST_LEN, Validator};
+    use crate::program::{FieldDecl, Program};
+    use crate::value::{Type, Value};
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    pub(super) fn read(program: &Program, json: &str) -> Option<super::Facts> {
+        let mut reader = Reader {
+            val: Validator {
+                program,
+                problems: Vec::new(),
+            },
+            buf: Vec::new(),
+        };
+        let mut de = serde_json::Deserializer::from_str(json);
+        let start = Fields {
+            r: &mut reader,
+            decls: &program.schema.facts,
+        }
+        .deserialize(&mut de)
+        .ok()?;
+        de.end().ok()?;
+        let values = reader.buf.drain(start..).collect();
+        reader
+            .val
+            .problems
+            .is_empty()
+            .then_some(super::Facts { values })
+    }
+
+    /// The validator for scalars, and one buffer in which every list and record is assembled
+    /// before it is moved into its `Arc<[Value]>` (one allocation each, no intermediate `Vec`).
+    /// A list or record being read occupies `buf[start..]`; those nested in it are assembled
+    /// after it and taken out before it continues.
+    struct Reader<'p> {
+        val: Validator<'p>,
+        buf: Vec<Value>,
+    }
+
+    /// The error that makes the caller read the document the full way; its text is never shown.
+    fn give_up<E: Error>() -> E {
+        E::custom("not plainly valid")
+    }
+
+    /// An object of facts or record fields, in the order of `decls`.
+    struct Fields<'a, 'p> {
+        r: &'a mut Reader<'p>,
+        decls: &'p [FieldDecl],
+    }
+
+    /// Leaves the values in `buf`, from the index it returns, in the order of `decls`.
+    impl<'de> DeserializeSeed<'de> for Fields<'_, '_> {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Fields<'_, '_> {
+        type Value = usize;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+            let decls = self.decls;
+            // Which keys were given, to give up on a repeated one (the full way keeps the last),
+            // and which of them had a value other than `null`.
+            let (mut seen, mut set): (u64, u64) = (0, 0);
+            if decls.len() > 64 {
+                return Err(give_up());
+            }
+            let start = self.r.buf.len();
+            self.r.buf.extend(decls.iter().map(|_| Value::Absent));
+            while let Some(i) = map.next_key_seed(Key(decls))? {
+                let bit = 1u64 << i;
+                let Some(decl) = decls.get(i) else {
+                    return Err(give_up());
+                };
+                if seen & bit != 0 {
+                    return Err(give_up());
+                }
+                seen |= bit;
+                if let Some(v) = map.next_value_seed(Slot {
+                    r: &mut *self.r,
+                    ty: &decl.ty,
+                    nonempty: decl.nonempty,
+                })? {
+                    let slot = self.r.buf.get_mut(start + i).ok_or_else(give_up)?;
+                    *slot = v;
+                    set |= bit;
+                }
+            }
+            for (i, d) in decls.iter().enumerate() {
+                if set & (1u64 << i) == 0 {
+                    // Not given, or `null`: its default, `Absent`, or an empty record.
+                    let v = self.r.val.absent(d, &FactPath::Root);
+                    let slot = self.r.buf.get_mut(start + i).ok_or_else(give_up)?;
+                    *slot = v;
+                }
+            }
+            if self.r.val.problems.is_empty() {
+                Ok(start)
+            } else {
+                Err(give_up())
+            }
+        }
+    }
+
+    /// A key, as the index of its declaration.
+    struct Key<'p>(&'p [FieldDecl]);
+
+    impl<'de> DeserializeSeed<'de> for Key<'_> {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Key<'_> {
+        type Value = usize;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a fact's name")
+        }
+
+        fn visit_str<E: Error>(self, key: &str) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|d| d.name == key)
+                .ok_or_else(give_up)
+        }
+    }
+
+    /// The value of one fact or field; `None` for `null`.
+    struct Slot<'a, 'p> {
+        r: &'a mut Reader<'p>,
+        ty: &'p Type,
+        nonempty: bool,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Slot<'_, '_> {
+        type Value = Option<Value>;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Value>, D::Error> {
+            match self.ty {
+                Type::List(_) | Type::Record(_) => d.deserialize_any(self),
+                _ => d.deserialize_any(Scalar(self)),
+            }
+        }
+    }
+
+    impl Slot<'_, '_> {
+        /// `value` unless converting it reported a problem.
+        fn checked<E: Error>(
+            self,
+            value: impl FnOnce(&mut Validator<'_>) -> Value,
+        ) -> Result<Option<Value>, E> {
+            let before = self.r.val.problems.len();
+            let v = value(&mut self.r.val);
+            if self.r.val.problems.len() == before {
+                Ok(Some(v))
+            } else {
+                Err(give_up())
+            }
+        }
+    }
+
+    /// A slot of a type written as a JSON scalar. Strings are converted where they lie in the
+    /// text, without copying them into a `serde_json::Value`.
+    struct Scalar<'a, 'p>(Slot<'a, 'p>);
+
+    impl<'de> Visitor<'de> for Scalar<'_, '_> {
+        type Value = Option<Value>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a scalar")
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E: Error>(self, b: bool) -> Result<Option<Value>, E> {
+            match self.0.ty {
+                Type::Bool => Ok(Some(Value::Bool(b))),
+                _ => Err(give_up()),
+            }
+        }
+
+        fn visit_str<E: Error>(self, s: &str) -> Result<Option<Value>, E> {
+            if !super::takes_text(self.0.ty) {
+                return Err(give_up());
+            }
+            let ty = self.0.ty;
+            self.0.checked(|val| val.text_value(ty, s, &FactPath::Root))
+        }
+
+        /// A number: with serde_json's `arbitrary_precision` it arrives as a one-entry map that
+        /// `serde_json::Value` turns back into the number exactly as written.
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+            let json = <serde_json::Value as serde::Deserialize>::deserialize(
+                serde::de::value::MapAccessDeserializer::new(map),
+            )?;
+            if !json.is_number() {
+                return Err(give_up());
+            }
+            let (ty, nonempty) = (self.0.ty, self.0.nonempty);
+            self.0
+                .checked(|val| val.value(ty, &json, &FactPath::Root, nonempty))
+        }
+    }
+
+    impl<'de> Visitor<'de> for Slot<'_, '_> {
+        type Value = Option<Value>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list or an object")
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Option<Value>, E> {
+            Ok(None)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
+            let Type::List(inner) = self.ty else {
+                return Err(give_up());
+            };
+            let start = self.r.buf.len();
+            while let Some(item) = seq.next_element_seed(Slot {
+                r: &mut *self.r,
+                ty: inner,
+                nonempty: false,
+            })? {
+                // A `null` item is an error of the full way.
+                self.r.buf.push(item.ok_or_else(give_up)?);
+                if self.r.buf.len() - start > MAX_LIST_LEN {
+                    return Err(give_up());
+                }
+            }
+            if self.nonempty && self.r.buf.len() == start {
+                return Err(give_up());
+            }
+            Ok(Some(Value::List(self.r.buf.drain(start..).collect())))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
+            let Type::Record(r) = self.ty else {
+                return Err(give_up());
+            };
+            let program: &Program = self.r.val.program;
+            let rec = program.schema.records.get(*r).ok_or_else(give_up)?;
+            let start = Fields {
+                r: &mut *self.r,
+                decls: &rec.fields,
+            }
+            .visit_map(map)?;
+            Ok(Some(Value::Record(self.r.buf.drain(start..).collect())))
+        }
     }
 }
 
@@ -888,5 +1182,73 @@ mod locate {
                 self.eat(b',')?;
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[path = "../tests/support/generate.rs"]
+mod generate;
+
+#[cfg(test)]
+mod tests {
+    use super::generate;
+    use super::*;
+
+    fn full_way(program: &Program, json: &str) -> Option<Facts> {
+        let doc: serde_json::Value = serde_json::from_str(json).ok()?;
+        validate_places(program, &doc).ok()
+    }
+
+    /// What the one-pass reader accepts, the full way accepts too, with the same values. (It may
+    /// give up on valid facts, a repeated key for one: the full way then reads them.)
+    #[test]
+    fn direct_reading_agrees_with_the_full_way() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/usc/18/2259.law");
+        let program = crate::load_program(&path).unwrap().0;
+        let mut g = generate::Generator::new(7).with_errors();
+        let mut cases: Vec<String> = (0..3_000).map(|_| g.line()).collect();
+        for dir in ["tests/cases/errors", "tests/cases/usc-18-2259"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+                // A corpus file holds the facts under "facts"; an error case may be bare facts.
+                let facts = doc.get("facts").cloned().unwrap_or(doc);
+                cases.push(facts.to_string());
+            }
+        }
+        cases.extend(
+            [
+                "",
+                "[]",
+                "null",
+                r#"{"offense_date": "2019-05-01", "offense_date": "2019-05-02", "convictions": [{"section": "2251(a)"}]}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}], "court": null, "victim": {"losses": null}}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}], "victim": {"prior_recovery": 12.5e2}}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}], "victim": 5}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": [null]}"#,
+                r#"{"offense_date": "2019-05-01", "convictions": []}"#,
+                r#"{"offense_d\u0061te": "2019-05-01", "convictions": [{"section": "2251(a)"}]} "#,
+                r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}]} x"#,
+            ]
+            .map(String::from),
+        );
+        let mut accepted = 0;
+        for json in &cases {
+            let direct = direct::read(&program, json);
+            if let Some(f) = &direct {
+                accepted += 1;
+                assert_eq!(Some(f), full_way(&program, json).as_ref(), "{json}");
+            }
+            assert_eq!(
+                read_facts(&program, "case", json).ok(),
+                full_way(&program, json),
+                "{json}"
+            );
+        }
+        assert!(accepted > 1_000, "only {accepted} cases read directly");
+        // Money given as a JSON number is read directly too (serde_json hands it over as a map).
+        let number = r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2251(a)"}], "victim": {"prior_recovery": 1250.5}}"#;
+        assert!(direct::read(&program, number).is_some());
     }
 }

@@ -26,11 +26,59 @@ pub struct Program {
     pub versions: Vec<VersionInfo>,
     /// The top-level fact whose date selects the version in force.
     pub version_selector: Option<VersionSelector>,
-    pub schema: Schema,
+    /// Shared with every [`crate::Evaluation`], which renders its typed outcomes through it.
+    pub schema: Arc<Schema>,
     pub outcomes: Vec<OutcomeDecl>,
+    /// The statute and outcomes as evaluations carry them: one reference count per evaluation
+    /// instead of an owned name per outcome.
+    pub shape: Arc<OutcomeShape>,
     pub provisions: Vec<ProvisionInfo>,
     pub tables: Vec<Table>,
     pub sources: SourceMap,
+}
+
+/// What an evaluation needs to name and render its outcomes without borrowing the program.
+#[derive(Debug)]
+pub struct OutcomeShape {
+    /// The statute's citation.
+    pub statute: String,
+    /// Outcome names and types, in declared order.
+    pub names: Vec<String>,
+    pub types: Vec<Type>,
+    /// Outcome indices in the order a JSON object writes them: by name, a repeated name once
+    /// (its last declaration, as inserting into a map would keep).
+    pub sorted: Vec<usize>,
+    /// Each name and the statute as JSON strings (quoted and escaped), written as they are
+    /// into every result of a batch.
+    pub names_json: Vec<String>,
+    pub statute_json: String,
+    pub schema: Arc<Schema>,
+}
+
+impl OutcomeShape {
+    pub fn new(statute: &str, outcomes: &[OutcomeDecl], schema: Arc<Schema>) -> OutcomeShape {
+        let names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
+        let mut sorted: Vec<usize> = (0..names.len()).collect();
+        // Stable: equal names keep declaration order, so the last of a run is the last declared.
+        sorted.sort_by(|&a, &b| names.get(a).cmp(&names.get(b)));
+        let mut deduped: Vec<usize> = Vec::with_capacity(sorted.len());
+        for i in sorted {
+            match deduped.last_mut() {
+                Some(last) if names.get(*last) == names.get(i) => *last = i,
+                _ => deduped.push(i),
+            }
+        }
+        let json = |text: &str| serde_json::Value::from(text).to_string();
+        OutcomeShape {
+            names_json: names.iter().map(|n| json(n)).collect(),
+            statute_json: json(statute),
+            statute: statute.to_string(),
+            types: outcomes.iter().map(|o| o.ty.clone()).collect(),
+            names,
+            sorted: deduped,
+            schema,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -2,16 +2,23 @@
 //! text tree out.
 
 use crate::eval::Evaluation;
-use crate::program::Program;
+use crate::program::{Program, Schema};
 use crate::trace::{NodeKind, Status, TraceNode};
-use crate::value::{Type, Value, money_text};
+use crate::value::{MoneyText, Type, Value, money_text};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::json;
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 /// A value in the contract's JSON form: money as a string with two decimals,
 /// booleans as booleans, `null` for an absent fact.
 pub fn value_json(program: &Program, ty: &Type, v: &Value) -> serde_json::Value {
+    value_json_in(&program.schema, ty, v)
+}
+
+/// [`value_json`] with only the schema (enumeration and record names), which an
+/// [`Evaluation`] keeps.
+pub fn value_json_in(schema: &Schema, ty: &Type, v: &Value) -> serde_json::Value {
     use serde_json::Value as J;
     match (ty, v) {
         (_, Value::Absent) => J::Null,
@@ -24,8 +31,7 @@ pub fn value_json(program: &Program, ty: &Type, v: &Value) -> serde_json::Value 
         (_, Value::Date(d)) => J::String(d.to_string()),
         (_, Value::Text(t)) => J::String(t.to_string()),
         (Type::Enum(e), Value::Enum(i)) => J::String(
-            program
-                .schema
+            schema
                 .enums
                 .get(*e)
                 .and_then(|d| d.members.get(*i as usize))
@@ -38,20 +44,20 @@ pub fn value_json(program: &Program, ty: &Type, v: &Value) -> serde_json::Value 
         (Type::List(inner), Value::List(items)) => J::Array(
             items
                 .iter()
-                .map(|x| value_json(program, inner, x))
+                .map(|x| value_json_in(schema, inner, x))
                 .collect(),
         ),
         (_, Value::List(items)) => J::Array(
             items
                 .iter()
-                .map(|x| value_json(program, &Type::Bool, x))
+                .map(|x| value_json_in(schema, &Type::Bool, x))
                 .collect(),
         ),
         (Type::Record(r), Value::Record(fields)) => {
             let mut map = serde_json::Map::new();
-            if let Some(rec) = program.schema.records.get(*r) {
+            if let Some(rec) = schema.records.get(*r) {
                 for (f, x) in rec.fields.iter().zip(fields.iter()) {
-                    map.insert(f.name.clone(), value_json(program, &f.ty, x));
+                    map.insert(f.name.clone(), value_json_in(schema, &f.ty, x));
                 }
             }
             J::Object(map)
@@ -62,9 +68,12 @@ pub fn value_json(program: &Program, ty: &Type, v: &Value) -> serde_json::Value 
 
 /// The contract's JSON object: statute, version, outcomes, missing, trace.
 pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
-    let outcomes: serde_json::Map<String, serde_json::Value> = e.outcomes.iter().cloned().collect();
+    let outcomes: serde_json::Map<String, serde_json::Value> = e
+        .outcomes()
+        .map(|(n, v)| (n.to_string(), v.clone()))
+        .collect();
     let mut out = json!({
-        "statute": e.statute,
+        "statute": e.statute(),
         "version": e.version.map(|d| d.to_string()),
         "outcomes": outcomes,
         "missing": e.missing,
@@ -90,49 +99,69 @@ pub fn plain_value(v: &serde_json::Value) -> String {
 /// what `serde_json::to_writer(out, &evaluation_json(e))` writes, without building the
 /// intermediate `serde_json::Value` (batch evaluation writes millions of these).
 pub fn write_evaluation_json(out: &mut Vec<u8>, e: &Evaluation) {
+    // Keys in sorted order, as `serde_json::Map` (without `preserve_order`) keeps them; the
+    // outcome names and the statute were quoted and escaped once, when the program was checked.
     // Writing into a Vec cannot fail, and these types always serialize.
-    let _ = serde_json::to_writer(out, &SortedEvaluation(e));
-}
-
-// `serde_json::Map` keeps keys sorted (the crate does not enable `preserve_order`), so the
-// wrappers below write every object's keys in sorted order, as `evaluation_json` would.
-
-struct SortedEvaluation<'a>(&'a Evaluation);
-
-impl Serialize for SortedEvaluation<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let e = self.0;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("missing", &e.missing)?;
-        map.serialize_entry("outcomes", &SortedOutcomes(&e.outcomes))?;
-        map.serialize_entry("statute", &e.statute)?;
-        if let Some(trace) = &e.trace {
-            map.serialize_entry("trace", &SortedNodes(trace))?;
+    let shape = e.shape();
+    out.extend_from_slice(b"{\"missing\":");
+    let _ = serde_json::to_writer(&mut *out, &e.missing);
+    out.extend_from_slice(b",\"outcomes\":{");
+    let mut first = true;
+    for &i in &shape.sorted {
+        let (Some(name), Some(ty), Some(value)) = (
+            shape.names_json.get(i),
+            shape.types.get(i),
+            e.typed_outcome(i),
+        ) else {
+            continue;
+        };
+        if !first {
+            out.push(b',');
         }
-        map.serialize_entry("version", &e.version.map(|d| d.to_string()))?;
-        map.end()
+        first = false;
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
+        let typed = TypedJson {
+            schema: &shape.schema,
+            ty,
+            value,
+        };
+        let _ = serde_json::to_writer(&mut *out, &typed);
     }
+    out.extend_from_slice(b"},\"statute\":");
+    out.extend_from_slice(shape.statute_json.as_bytes());
+    if let Some(trace) = &e.trace {
+        out.extend_from_slice(b",\"trace\":");
+        let _ = serde_json::to_writer(&mut *out, &SortedNodes(trace));
+    }
+    out.extend_from_slice(b",\"version\":");
+    match e.version {
+        // A date is digits and dashes: nothing to escape.
+        Some(d) => {
+            let _ = write!(out, "\"{d}\"");
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
 }
 
-struct SortedOutcomes<'a>(&'a [(String, serde_json::Value)]);
+/// A value written as [`value_json_in`] would render it. Booleans, money and `null` (every
+/// outcome of most statutes) are written straight from the typed value, without allocating;
+/// anything else goes through `value_json_in`.
+struct TypedJson<'a> {
+    schema: &'a Schema,
+    ty: &'a Type,
+    value: &'a Value,
+}
 
-impl Serialize for SortedOutcomes<'_> {
+impl Serialize for TypedJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut sorted: Vec<&(String, serde_json::Value)> = self.0.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        // A repeated name keeps its last value, as a map would.
-        sorted.dedup_by(|later, earlier| {
-            let same = later.0 == earlier.0;
-            if same {
-                std::mem::swap(later, earlier);
-            }
-            same
-        });
-        let mut map = s.serialize_map(Some(sorted.len()))?;
-        for (name, value) in sorted {
-            map.serialize_entry(name, value)?;
+        match (self.ty, self.value) {
+            (_, Value::Absent) => s.serialize_unit(),
+            (_, Value::Bool(b)) => s.serialize_bool(*b),
+            (Type::Money, Value::Number(d)) => s.collect_str(&MoneyText(*d)),
+            (ty, v) => value_json_in(self.schema, ty, v).serialize(s),
         }
-        map.end()
     }
 }
 
@@ -187,7 +216,7 @@ pub fn evaluation_text(program: &Program, e: &Evaluation) -> String {
         .as_deref()
         .map(|t| format!(" ({t})"))
         .unwrap_or_default();
-    let _ = writeln!(out, "{}{title}", e.statute);
+    let _ = writeln!(out, "{}{title}", e.statute());
     if let Some(v) = e.version {
         let by = program
             .versions
@@ -200,8 +229,8 @@ pub fn evaluation_text(program: &Program, e: &Evaluation) -> String {
     }
     out.push('\n');
     out.push_str("outcomes\n");
-    let width = e.outcomes.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-    for (name, value) in &e.outcomes {
+    let width = e.outcomes().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, value) in e.outcomes() {
         let shown = match value {
             serde_json::Value::Null if defined_in_version(program, e, name) => {
                 "undecided (see missing)".to_string()

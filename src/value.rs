@@ -76,11 +76,21 @@ impl Value {
 
 /// Renders money as dollars and cents, the contract's `"3000.00"`.
 pub fn money_text(amount: Decimal) -> String {
-    let mut a = amount;
-    if a.scale() < 2 {
-        a.rescale(2);
+    MoneyText(amount).to_string()
+}
+
+/// Money as [`money_text`] writes it, as `Display`: rendering writes it straight into its
+/// output instead of allocating a `String` per amount.
+pub struct MoneyText(pub Decimal);
+
+impl fmt::Display for MoneyText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut a = self.0;
+        if a.scale() < 2 {
+            a.rescale(2);
+        }
+        fmt::Display::fmt(&a, f)
     }
-    a.to_string()
 }
 
 impl fmt::Display for Type {
