@@ -371,16 +371,7 @@ impl<'p> Evaluator<'p> {
 
     fn push_child(&mut self, child: Child) {
         if let Some(frame) = self.frames.last_mut() {
-            // A rule that reads one fact twice shows it once.
-            let dup = match &child {
-                Child::Def(id) => frame.iter().any(|c| matches!(c, Child::Def(x) if x == id)),
-                Child::Node(n, _) => frame.iter().any(
-                    |c| matches!(c, Child::Node(m, _) if m.kind == n.kind && m.name == n.name),
-                ),
-            };
-            if !dup {
-                frame.push(child);
-            }
+            add_child(frame, child);
         }
     }
 
@@ -546,7 +537,10 @@ impl<'p> Evaluator<'p> {
                     });
                     self.rule_stack.pop();
                     if let Some(t) = traces.get_mut(one) {
-                        t.children.extend(children.into_iter().flatten());
+                        // The value's reads join the condition's; a fact read by both shows once.
+                        for child in children.into_iter().flatten() {
+                            add_child(&mut t.children, child);
+                        }
                         if let Ok(v) = &v {
                             t.value = value_json(self.program, &def.ty, v);
                         }
@@ -858,9 +852,31 @@ impl<'p> Evaluator<'p> {
                 source,
                 filter,
             } => {
-                let Value::List(items) = self.expr(source)? else {
+                // A list of facts is shown item by item below, not also whole.
+                let list = match &source.kind {
+                    ExprKind::Fact(_) | ExprKind::Field(..) => match self.place(source)? {
+                        Value::Absent => {
+                            let mut m = BTreeSet::new();
+                            m.insert(self.path_text(source));
+                            return Err(Stop::Missing(m));
+                        }
+                        v => v,
+                    },
+                    _ => self.expr(source)?,
+                };
+                let Value::List(items) = list else {
                     return Ok(Value::Bool(false));
                 };
+                if self.tracing && items.is_empty() {
+                    // With no items to show, show the empty list itself.
+                    let node = TraceNode::new(
+                        self.here(),
+                        NodeKind::Fact,
+                        self.path_text(source),
+                        serde_json::Value::Array(Vec::new()),
+                    );
+                    self.push_child(Child::Node(node, Vec::new()));
+                }
                 let mut acc = Accumulator::new(*aggregate, e);
                 for (index, item) in items.iter().enumerate() {
                     // INVARIANT: the checker numbered locals by nesting depth, so this one sits at `local`.
@@ -1291,6 +1307,20 @@ impl<'p> Evaluator<'p> {
                 n
             }
         }
+    }
+}
+
+/// Adds a trace child unless the frame shows it already: a rule that reads one fact twice
+/// (in its condition and its value, say) shows it once.
+fn add_child(frame: &mut Vec<Child>, child: Child) {
+    let dup = match &child {
+        Child::Def(id) => frame.iter().any(|c| matches!(c, Child::Def(x) if x == id)),
+        Child::Node(n, _) => frame
+            .iter()
+            .any(|c| matches!(c, Child::Node(m, _) if m.kind == n.kind && m.name == n.name)),
+    };
+    if !dup {
+        frame.push(child);
     }
 }
 

@@ -257,7 +257,7 @@ pub fn evaluation_text(program: &Program, e: &Evaluation) -> String {
 pub fn trace_text(nodes: &[TraceNode], indent: &str) -> String {
     let mut out = String::new();
     for node in nodes {
-        write_node(&mut out, node, indent, indent, true);
+        write_node(&mut out, node, indent, indent);
     }
     out
 }
@@ -318,7 +318,7 @@ fn node_line(n: &TraceNode) -> String {
     format!("[{}] {kind}{name}{value}{status}{detail}", n.citation)
 }
 
-fn write_node(out: &mut String, n: &TraceNode, lead: &str, child_lead: &str, _top: bool) {
+fn write_node(out: &mut String, n: &TraceNode, lead: &str, child_lead: &str) {
     let _ = writeln!(out, "{lead}{}", node_line(n));
     for note in &n.notes {
         let bar = if n.children.is_empty() {
@@ -341,7 +341,6 @@ fn write_node(out: &mut String, n: &TraceNode, lead: &str, child_lead: &str, _to
             c,
             &format!("{child_lead}{branch}"),
             &format!("{child_lead}{cont}"),
-            false,
         );
     }
 }
