@@ -46,15 +46,7 @@ fn conviction() -> impl Strategy<Value = Value> {
 }
 
 fn loss() -> impl Strategy<Value = Value> {
-    const CATEGORIES: &[&str] = &[
-        "medical",
-        "therapy",
-        "transportation_housing_childcare",
-        "lost_income",
-        "attorneys_fees",
-        "other",
-    ];
-    (prop::sample::select(CATEGORIES), money(), any::<bool>(), prop::bool::weighted(0.8))
+    (prop::sample::select(crate::generate::CATEGORIES), money(), any::<bool>(), prop::bool::weighted(0.8))
         .prop_map(|(category, amount, projected, proximate)| json!({ "category": category, "amount": amount, "projected": projected, "proximate": proximate }))
 }
 

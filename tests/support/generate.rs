@@ -98,7 +98,8 @@ pub const CHAPTER_117: &[&str] = &["2421", "2422(b)", "2423(a)", "2425", "2429"]
 /// Outside chapters 109A, 110 and 117.
 pub const OUTSIDE: &[&str] = &["1591(a)", "2250", "2261", "2430", "1466A"];
 
-const CATEGORIES: &[&str] = &[
+/// The contract's loss categories, (c)(2)(A)-(F) in order.
+pub const CATEGORIES: &[&str] = &[
     "medical",
     "therapy",
     "transportation_housing_childcare",
