@@ -3,6 +3,10 @@
 //!
 //! The pipeline is parse ([`syntax`]) -> check ([`check`]) -> evaluate
 //! ([`eval`]) -> render ([`render`]); each stage has its own error type.
+//! [`load`] reads a rule file and its imports, [`facts`] validates a case's
+//! JSON against the schema. Built on the pipeline: [`rule_source`]
+//! (`[REV:]PATH[@DATE]`), [`runner`] (`lawcode test`), [`coverage`], [`diff`]
+//! (`lawcode diff`) and [`batch`] (`eval --batch`).
 //!
 //! ```
 //! use lawcode::{compile, EvalOptions};
