@@ -2,7 +2,7 @@
 //!
 //! The only module that touches pest. pest's spans become [`Span`]s at once,
 //! and pest's "expected …" lists are rewritten into words a legal engineer
-//! knows (see [`describe_rule`]).
+//! knows (see `describe_rule`).
 
 use crate::ast::{self, Expr, ExprKind, Ident, Item, ListItem, ProvisionItem, RangeEnd, Spanned};
 use crate::citation::Citation;
