@@ -8,7 +8,7 @@
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use lawcode::rule_source::{LoadedRules, RuleSource, parse_date};
-use lawcode::{batch, diff, render, runner};
+use lawcode::{EvalOptions, batch, diff, render, runner};
 use miette::Report;
 use std::io::{BufReader, BufWriter, IsTerminal, Read, Write as _};
 use std::path::{Path, PathBuf};
@@ -167,6 +167,19 @@ fn load(spec: &str) -> Result<LoadedRules, Report> {
     Ok(RuleSource::parse(spec)?.load()?)
 }
 
+/// The rules of `spec`, and how to evaluate with them: the trace, and the date pinned by
+/// `--as-of` or by `RULES@DATE`.
+fn load_for_evaluation(
+    spec: &str,
+    as_of: Option<&str>,
+    trace: bool,
+) -> Result<(LoadedRules, EvalOptions), Report> {
+    let loaded = load(spec)?;
+    let as_of = as_of.map(parse_date).transpose()?;
+    let options = loaded.options(trace, as_of)?;
+    Ok((loaded, options))
+}
+
 fn check(file: &str) -> Result<ExitCode, Report> {
     let loaded = load(file)?;
     for w in loaded.report.warnings {
@@ -191,9 +204,7 @@ fn eval(
     format: Format,
     no_trace: bool,
 ) -> Result<ExitCode, Report> {
-    let loaded = load(file)?;
-    let as_of = as_of.map(parse_date).transpose()?;
-    let options = loaded.options(!no_trace, as_of)?;
+    let (loaded, options) = load_for_evaluation(file, as_of, !no_trace)?;
     let json = std::fs::read_to_string(facts).map_err(|e| {
         miette::miette!(
             code = "lawcode::facts::unreadable",
@@ -220,9 +231,7 @@ fn test(
     format: Format,
     coverage: bool,
 ) -> Result<ExitCode, Report> {
-    let loaded = load(rules)?;
-    let as_of = as_of.map(parse_date).transpose()?;
-    let options = loaded.options(true, as_of)?;
+    let (loaded, options) = load_for_evaluation(rules, as_of, true)?;
     let report = runner::run(
         &loaded.program,
         rules,
@@ -281,9 +290,7 @@ fn run_batch(
     as_of: Option<&str>,
     trace: bool,
 ) -> Result<ExitCode, Report> {
-    let loaded = load(file)?;
-    let as_of = as_of.map(parse_date).transpose()?;
-    let eval = loaded.options(trace, as_of)?;
+    let (loaded, eval) = load_for_evaluation(file, as_of, trace)?;
     let program = &loaded.program;
     let unreadable = |e: std::io::Error| {
         miette::miette!(
