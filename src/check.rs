@@ -59,6 +59,7 @@ pub fn check_files(
         sources: &sources,
         problems: Vec::new(),
         seen: HashSet::new(),
+        next_expr_id: 0,
     };
     let program = cx.run(files);
     let errors = cx.problems.iter().filter(|p| p.is_error()).count();
@@ -67,7 +68,7 @@ pub fn check_files(
     match program {
         Some(mut p) if errors == 0 => {
             p.sources = sources;
-            Ok((p, CheckReport { warnings }))
+            Ok((Program::new(p), CheckReport { warnings }))
         }
         _ => {
             let mut problems = errors_list;
@@ -88,6 +89,8 @@ struct Checker<'s> {
     problems: Vec<Problem>,
     /// (code, span) of problems already reported, so that a rule checked once per version reports once.
     seen: HashSet<(&'static str, Span)>,
+    /// The next expression's [`Expr::id`]: numbered across all versions of the program.
+    next_expr_id: u32,
 }
 
 /// A rule gathered from the provision tree, before versions split it.
@@ -123,7 +126,7 @@ impl<'s> Checker<'s> {
         Problem::error(code, message).label(self.sources, span, label)
     }
 
-    fn run(&mut self, files: &[ast::File]) -> Option<Program> {
+    fn run(&mut self, files: &[ast::File]) -> Option<ProgramData> {
         // ---- headers
         let mut statute_of_file: HashMap<crate::source::FileId, String> = HashMap::new();
         let mut statute = None;
@@ -607,7 +610,7 @@ impl<'s> Checker<'s> {
             &outcomes,
             Arc::clone(&schema),
         ));
-        Some(Program {
+        Some(ProgramData {
             statute,
             versions: program_versions,
             version_selector,
@@ -701,7 +704,7 @@ impl<'s> Checker<'s> {
                     if let ExprKind::Def(x) = e.kind {
                         stack.push(x);
                     }
-                    exprs.extend(sub_exprs(e));
+                    exprs.extend(e.sub_exprs());
                 }
             }
         }
@@ -1554,8 +1557,10 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         None
     }
 
-    fn mk(kind: ExprKind, ty: Type, span: Span) -> Option<Expr> {
-        Some(Expr { kind, ty, span })
+    fn mk(&mut self, kind: ExprKind, ty: Type, span: Span) -> Option<Expr> {
+        let id = self.cx.next_expr_id;
+        self.cx.next_expr_id = id.saturating_add(1);
+        Some(Expr { kind, ty, span, id })
     }
 
     /// The fact path an expression reads, when it is a chain of fields on a fact.
@@ -1581,23 +1586,23 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
     ) -> Option<Expr> {
         let span = e.span;
         match &e.node {
-            A::Bool(b) => Self::mk(ExprKind::Literal(Value::Bool(*b)), Type::Bool, span),
+            A::Bool(b) => self.mk(ExprKind::Literal(Value::Bool(*b)), Type::Bool, span),
             A::Integer(d) => {
                 let ty = if expected == Some(&Type::Decimal) {
                     Type::Decimal
                 } else {
                     Type::Integer
                 };
-                Self::mk(ExprKind::Literal(Value::Number(*d)), ty, span)
+                self.mk(ExprKind::Literal(Value::Number(*d)), ty, span)
             }
-            A::Decimal(d) => Self::mk(ExprKind::Literal(Value::Number(*d)), Type::Decimal, span),
-            A::Money(d) => Self::mk(ExprKind::Literal(Value::Number(*d)), Type::Money, span),
-            A::Date(d) => Self::mk(ExprKind::Literal(Value::Date(*d)), Type::Date, span),
+            A::Decimal(d) => self.mk(ExprKind::Literal(Value::Number(*d)), Type::Decimal, span),
+            A::Money(d) => self.mk(ExprKind::Literal(Value::Number(*d)), Type::Money, span),
+            A::Date(d) => self.mk(ExprKind::Literal(Value::Date(*d)), Type::Date, span),
             A::Text(t) => {
                 if let Some(Type::Enum(id)) = expected {
                     let en = self.schema.enums.get(*id)?;
                     return match en.members.iter().position(|m| m == t) {
-                        Some(i) => Self::mk(
+                        Some(i) => self.mk(
                             ExprKind::Literal(Value::Enum(u32::try_from(i).ok()?)),
                             Type::Enum(*id),
                             span,
@@ -1625,14 +1630,14 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         }
                     };
                 }
-                Self::mk(
+                self.mk(
                     ExprKind::Literal(Value::Text(t.as_str().into())),
                     Type::Text,
                     span,
                 )
             }
             A::Citation(c) => match Citation::parse(c) {
-                Ok(c) => Self::mk(
+                Ok(c) => self.mk(
                     ExprKind::Literal(Value::Citation(Arc::new(c))),
                     Type::Citation,
                     span,
@@ -1671,11 +1676,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 match rec.fields.iter().position(|f| f.name == field.node) {
                     Some(i) => {
                         let ty = rec.fields.get(i)?.ty.clone();
-                        let out = Expr {
-                            kind: ExprKind::Field(Box::new(inner), i),
-                            ty,
-                            span,
-                        };
+                        let out = self.mk(ExprKind::Field(Box::new(inner), i), ty, span)?;
                         if let Some(p) = self.path_of(&out, locals) {
                             self.reads.insert(p);
                         }
@@ -1740,7 +1741,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "look the table up by a key of its key type",
                     );
                 }
-                Self::mk(ExprKind::Table(tid, Box::new(key)), value_ty, span)
+                self.mk(ExprKind::Table(tid, Box::new(key)), value_ty, span)
             }
             A::Unary(op, inner) => {
                 let inner = self.expr(inner, None, locals)?;
@@ -1755,7 +1756,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                                 "apply `not` to a condition",
                             );
                         }
-                        Self::mk(ExprKind::Not(Box::new(inner)), Type::Bool, span)
+                        self.mk(ExprKind::Not(Box::new(inner)), Type::Bool, span)
                     }
                     UnaryOp::Neg => {
                         if !inner.ty.is_numeric() {
@@ -1768,7 +1769,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                             );
                         }
                         let ty = inner.ty.clone();
-                        Self::mk(ExprKind::Neg(Box::new(inner)), ty, span)
+                        self.mk(ExprKind::Neg(Box::new(inner)), ty, span)
                     }
                 }
             }
@@ -1795,7 +1796,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "both branches must give the same type",
                     );
                 };
-                Self::mk(
+                self.mk(
                     ExprKind::If(Box::new(c), Box::new(t), Box::new(f)),
                     ty,
                     span,
@@ -1870,7 +1871,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     None => None,
                 };
                 let ty = self.aggregate_type(agg, &element.ty, element.span)?;
-                Self::mk(
+                self.mk(
                     ExprKind::Comprehension {
                         aggregate: agg,
                         element: Box::new(element),
@@ -1977,7 +1978,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     }
                 }
             }
-            return Self::mk(ExprKind::Provisions(refs.into()), Type::Provisions, span);
+            return self.mk(ExprKind::Provisions(refs.into()), Type::Provisions, span);
         }
         let want_elem = match expected {
             Some(Type::List(t)) => Some((**t).clone()),
@@ -2020,13 +2021,13 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     }
                 })
                 .collect();
-            return Self::mk(
+            return self.mk(
                 ExprKind::Literal(Value::List(values.into())),
                 Type::List(Box::new(ty)),
                 span,
             );
         }
-        Self::mk(ExprKind::List(out), Type::List(Box::new(ty)), span)
+        self.mk(ExprKind::List(out), Type::List(Box::new(ty)), span)
     }
 
     fn citation(&mut self, text: &str, span: Span) -> Option<Citation> {
@@ -2055,16 +2056,16 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
             .rev()
             .find(|(_, l)| l.name == n.node)
         {
-            return Self::mk(ExprKind::Local(depth), l.ty.clone(), n.span);
+            return self.mk(ExprKind::Local(depth), l.ty.clone(), n.span);
         }
         if let Some(&id) = self.def_ids.get(&n.node) {
             let ty = self.define(id, Some(n.span))?;
-            return Self::mk(ExprKind::Def(id), ty, n.span);
+            return self.mk(ExprKind::Def(id), ty, n.span);
         }
         if let Some(&i) = self.decls.facts.get(&n.node) {
             let ty = self.schema.facts.get(i)?.ty.clone();
             self.reads.insert(vec![i]);
-            return Self::mk(ExprKind::Fact(i), ty, n.span);
+            return self.mk(ExprKind::Fact(i), ty, n.span);
         }
         if self.decls.tables.contains_key(&n.node) {
             let p = self
@@ -2154,7 +2155,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 } else {
                     ExprKind::Or(bx(lhs), bx(rhs))
                 };
-                Self::mk(kind, Type::Bool, span)
+                self.mk(kind, Type::Bool, span)
             }
             BinaryOp::Eq
             | BinaryOp::Ne
@@ -2190,20 +2191,20 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     BinaryOp::Gt => Compare::Gt,
                     _ => Compare::Ge,
                 };
-                Self::mk(ExprKind::Compare(c, bx(lhs), bx(rhs)), Type::Bool, span)
+                self.mk(ExprKind::Compare(c, bx(lhs), bx(rhs)), Type::Bool, span)
             }
             BinaryOp::Within => {
                 if lt != Type::Citation || !matches!(rt, Type::Citation | Type::Provisions) {
                     return self.mismatch(span, format!("`within` asks whether a citation lies in a provision or list of provisions, not {lt} within {rt}"), format!("{lt} within {rt}"), "write `conviction.section within §2252A(a)` or `… within [§2251 through §2260A]`");
                 }
-                Self::mk(ExprKind::Within(bx(lhs), bx(rhs)), Type::Bool, span)
+                self.mk(ExprKind::Within(bx(lhs), bx(rhs)), Type::Bool, span)
             }
             BinaryOp::In | BinaryOp::NotIn => {
                 let ok = matches!(&rt, Type::List(inner) if unify(inner, &lt).is_some());
                 if !ok {
                     return self.mismatch(span, format!("`{sym}` asks whether a value is in a list, not {lt} {sym} {rt}"), format!("{lt} {sym} {rt}"), "the right side must be a list of the left side's type; for citations use `within`");
                 }
-                Self::mk(
+                self.mk(
                     ExprKind::In {
                         item: bx(lhs),
                         list: bx(rhs),
@@ -2242,7 +2243,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         help,
                     );
                 };
-                Self::mk(ExprKind::Arith(a, bx(lhs), bx(rhs)), ty, span)
+                self.mk(ExprKind::Arith(a, bx(lhs), bx(rhs)), ty, span)
             }
         }
     }
@@ -2306,7 +2307,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 } else {
                     ExprKind::Max(out)
                 };
-                Self::mk(kind, ty, span)
+                self.mk(kind, ty, span)
             }
             "year" => {
                 let [arg] = args else {
@@ -2322,7 +2323,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "pass a date fact like `order_date`",
                     );
                 }
-                Self::mk(ExprKind::Year(Box::new(x)), Type::Integer, span)
+                self.mk(ExprKind::Year(Box::new(x)), Type::Integer, span)
             }
             "round" => {
                 let [value, unit, mode] = args else {
@@ -2390,7 +2391,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     }
                 };
                 let ty = x.ty.clone();
-                Self::mk(
+                self.mk(
                     ExprKind::Round {
                         value: Box::new(x),
                         places,
@@ -2413,7 +2414,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "write `given(court.relative_role_amount)`",
                     );
                 }
-                Self::mk(ExprKind::Given(Box::new(x)), Type::Bool, span)
+                self.mk(ExprKind::Given(Box::new(x)), Type::Bool, span)
             }
             "count" | "sum" | "any" | "all" => {
                 let [arg] = args else {
@@ -2436,7 +2437,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     _ => Aggregate::All,
                 };
                 let ty = self.aggregate_type(agg, &elem, x.span)?;
-                Self::mk(ExprKind::AggregateList(agg, Box::new(x)), ty, span)
+                self.mk(ExprKind::AggregateList(agg, Box::new(x)), ty, span)
             }
             other => {
                 let p = self
@@ -2491,42 +2492,5 @@ fn arith_type(op: Arith, l: &Type, r: &Type) -> Option<Type> {
         (_, Integer, Integer) => Some(Integer),
         (_, Integer | Decimal, Integer | Decimal) => Some(Decimal),
         _ => None,
-    }
-}
-
-/// The direct sub-expressions of a checked expression.
-fn sub_exprs(e: &Expr) -> Vec<&Expr> {
-    match &e.kind {
-        ExprKind::Literal(_)
-        | ExprKind::Provisions(_)
-        | ExprKind::Def(_)
-        | ExprKind::Fact(_)
-        | ExprKind::Local(_) => Vec::new(),
-        ExprKind::List(xs) | ExprKind::Min(xs) | ExprKind::Max(xs) => xs.iter().collect(),
-        ExprKind::Field(x, _)
-        | ExprKind::Table(_, x)
-        | ExprKind::Not(x)
-        | ExprKind::Neg(x)
-        | ExprKind::Year(x)
-        | ExprKind::Given(x)
-        | ExprKind::AggregateList(_, x)
-        | ExprKind::Round { value: x, .. } => vec![x],
-        ExprKind::And(a, b)
-        | ExprKind::Or(a, b)
-        | ExprKind::Arith(_, a, b)
-        | ExprKind::Compare(_, a, b)
-        | ExprKind::Within(a, b) => vec![a, b],
-        ExprKind::In { item, list, .. } => vec![item, list],
-        ExprKind::If(a, b, c) => vec![a, b, c],
-        ExprKind::Comprehension {
-            element,
-            source,
-            filter,
-            ..
-        } => {
-            let mut v: Vec<&Expr> = vec![element, source];
-            v.extend(filter.as_deref());
-            v
-        }
     }
 }

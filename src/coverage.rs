@@ -65,7 +65,7 @@ impl<'p> Coverage<'p> {
 
     /// Adds one evaluation (made with tracing on; one without a trace adds nothing).
     pub fn record(&mut self, e: &Evaluation) {
-        let Some(trace) = &e.trace else {
+        let Some(trace) = e.trace() else {
             return;
         };
         self.cases = self.cases.saturating_add(1);

@@ -133,8 +133,8 @@ pub fn diff_cases(old: &LoadedRules, new: &LoadedRules, dir: &Path) -> Result<Di
         }
         let changed: Vec<&str> = outcomes.keys().map(String::as_str).collect();
         let provisions = changed_provisions(
-            a.trace.as_deref().unwrap_or_default(),
-            b.trace.as_deref().unwrap_or_default(),
+            a.trace().unwrap_or_default(),
+            b.trace().unwrap_or_default(),
             &changed,
         );
         for o in outcomes.keys() {

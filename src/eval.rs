@@ -7,13 +7,26 @@
 //! optional fact that is absent makes what depends on it *undecided*, which
 //! propagates like a value (Kleene logic for `and`/`or`) and ends as `null`
 //! with the fact listed in `missing`.
+//!
+//! The evaluator walks the checked expressions directly. Conditions and
+//! amounts, which are most of a statute, go through [`Evaluator::truth`] and
+//! [`Evaluator::number`], which return a plain `bool` or `Decimal` instead of
+//! a [`Value`]; everything else through [`Evaluator::expr`].
+//!
+//! With the trace asked for, the evaluator records what it decided and read
+//! ([`record`]: rule statuses, fact and table reads, list items, by index
+//! into the program), and the trace's nodes, with their citations and words,
+//! are built from that record when first read ([`Evaluation::trace`]).
+
+mod record;
 
 use crate::diagnostic::Problem;
 use crate::facts::Facts;
 use crate::program::*;
-use crate::render::{value_json, value_json_in};
-use crate::trace::{NodeKind, Status, TraceNode};
+use crate::render::value_json_in;
+use crate::trace::TraceNode;
 use crate::value::{Type, Value};
+use record::{ChildRecord, Outcome, Record, Recorder, RuleRecord};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -28,6 +41,7 @@ pub mod codes {
     pub const MISSING_TABLE_ROW: &str = "lawcode::eval::missing_table_row";
     pub const UNROUNDED_MONEY: &str = "lawcode::eval::unrounded_money";
     pub const EMPTY_LIST: &str = "lawcode::eval::empty_list";
+    pub const ILL_TYPED: &str = "lawcode::eval::ill_typed";
 }
 
 /// A case the rules could not evaluate (overflow, conflict, a missing table row…).
@@ -52,7 +66,15 @@ pub struct Evaluation {
     /// Optional facts whose absence left an outcome undecided, sorted.
     pub missing: Vec<String>,
     /// Present when tracing was asked for.
-    pub trace: Option<Vec<TraceNode>>,
+    trace: Option<Box<Traced>>,
+}
+
+/// What the evaluator recorded, and the trace's nodes once built from it.
+#[derive(Debug, Clone)]
+struct Traced {
+    program: Program,
+    record: Record,
+    nodes: OnceLock<Vec<TraceNode>>,
 }
 
 impl PartialEq for Evaluation {
@@ -61,7 +83,7 @@ impl PartialEq for Evaluation {
             && self.version == other.version
             && self.outcomes().eq(other.outcomes())
             && self.missing == other.missing
-            && self.trace == other.trace
+            && self.trace() == other.trace()
     }
 }
 
@@ -85,6 +107,14 @@ impl Evaluation {
             .iter()
             .map(String::as_str)
             .zip(self.json().iter())
+    }
+
+    /// The trace, when tracing was asked for: the version applied, then one tree per outcome,
+    /// then the provisions that compute nothing or tell a fact to be disregarded. Built from
+    /// what the evaluation recorded the first time it is read.
+    pub fn trace(&self) -> Option<&[TraceNode]> {
+        let t = self.trace.as_deref()?;
+        Some(t.nodes.get_or_init(|| t.record.expand(&t.program)))
     }
 
     /// The typed value of the `i`th declared outcome (`Absent` for `null`).
@@ -118,11 +148,14 @@ pub struct EvalOptions {
     pub as_of: Option<jiff::civil::Date>,
 }
 
+/// Optional facts that are absent, by path (`court.relative_role_amount`).
+type Missing = BTreeSet<String>;
+
 /// Why evaluation of an expression stopped short of a value.
 #[derive(Debug, Clone)]
 enum Stop {
     /// Optional facts that are absent.
-    Missing(BTreeSet<String>),
+    Missing(Missing),
     Error(Box<EvalError>),
 }
 
@@ -175,7 +208,7 @@ pub fn evaluate(
     // millions of cases, and allocating them afresh was a large share of a case's cost.
     let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
     scratch.memo.clear();
-    scratch.memo.resize(version.defs.len(), None);
+    scratch.memo.resize(version.defs.len(), Memo::Todo);
     scratch.applies.clear();
     scratch.rule_stack.clear();
     let mut ev = Evaluator {
@@ -184,21 +217,16 @@ pub fn evaluate(
         facts: &facts.values,
         memo: scratch.memo,
         locals: Vec::new(),
-        tracing: options.trace,
-        frames: Vec::new(),
-        def_traces: if options.trace {
-            vec![None; version.defs.len()]
-        } else {
-            Vec::new()
-        },
         rule_stack: scratch.rule_stack,
         applies: scratch.applies,
+        rec: options.trace.then(|| Recorder::new(version.defs.len())),
     };
-    let result = evaluate_outcomes(&mut ev, vid, date, options);
+    let result = evaluate_outcomes(&mut ev);
     let Evaluator {
         memo,
         rule_stack,
         applies,
+        rec,
         ..
     } = ev;
     SCRATCH.with(|s| {
@@ -208,13 +236,21 @@ pub fn evaluate(
             applies,
         }
     });
-    result
+    let mut evaluation = result?;
+    if let Some(rec) = rec {
+        evaluation.trace = Some(Box::new(Traced {
+            program: program.clone(),
+            record: rec.finish(vid, date, options.as_of.is_some(), facts),
+            nodes: OnceLock::new(),
+        }));
+    }
+    Ok(evaluation)
 }
 
 /// Working vectors of an [`Evaluator`] that outlive one case (see [`evaluate`]).
 #[derive(Default)]
 struct Scratch {
-    memo: Vec<Option<Result<Value, BTreeSet<String>>>>,
+    memo: Vec<Memo>,
     rule_stack: Vec<(DefId, RuleId)>,
     applies: Vec<Applies>,
 }
@@ -223,12 +259,7 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-fn evaluate_outcomes(
-    ev: &mut Evaluator<'_>,
-    vid: VersionId,
-    date: Option<jiff::civil::Date>,
-    options: EvalOptions,
-) -> Result<Evaluation, EvalError> {
+fn evaluate_outcomes(ev: &mut Evaluator<'_>) -> Result<Evaluation, EvalError> {
     let program = ev.program;
     let version = ev.version;
     let mut values = Vec::with_capacity(program.outcomes.len());
@@ -247,18 +278,14 @@ fn evaluate_outcomes(
         };
         values.push(value);
     }
-    let mut evaluation = Evaluation {
+    Ok(Evaluation {
         shape: Arc::clone(&program.shape),
         version: (!version.name.is_empty()).then_some(version.effective),
         values,
         json: OnceLock::new(),
         missing: missing.into_iter().collect(),
         trace: None,
-    };
-    if options.trace {
-        evaluation.trace = Some(ev.build_trace(vid, date, options.as_of.is_some()));
-    }
-    Ok(evaluation)
+    })
 }
 
 /// Whether a rule's condition held.
@@ -266,30 +293,15 @@ fn evaluate_outcomes(
 enum Applies {
     Yes,
     No,
-    Unknown(BTreeSet<String>),
+    Unknown(Missing),
 }
 
-/// A trace child before definitions are expanded into nodes.
+/// A definition's value for this case, once computed.
 #[derive(Debug, Clone)]
-enum Child {
-    Node(TraceNode, Vec<Child>),
-    Def(DefId),
-}
-
-#[derive(Debug, Clone)]
-struct RuleTrace {
-    status: Status,
-    detail: Option<String>,
-    value: serde_json::Value,
-    children: Vec<Child>,
-}
-
-#[derive(Debug, Clone)]
-struct DefTrace {
-    winner: Option<RuleId>,
-    value: serde_json::Value,
-    detail: Option<String>,
-    rules: Vec<RuleTrace>,
+enum Memo {
+    Todo,
+    Value(Value),
+    Missing(Missing),
 }
 
 /// Where a bound list element came from: the list expression and its index.
@@ -300,19 +312,17 @@ struct Local<'p> {
 }
 
 struct Evaluator<'p> {
-    program: &'p Program,
+    program: &'p ProgramData,
     version: &'p VersionInfo,
     facts: &'p [Value],
-    memo: Vec<Option<Result<Value, BTreeSet<String>>>>,
+    memo: Vec<Memo>,
     locals: Vec<(Value, Local<'p>)>,
-    tracing: bool,
-    /// Children being collected for the innermost rule, item or table read.
-    frames: Vec<Vec<Child>>,
-    def_traces: Vec<Option<DefTrace>>,
     /// Whether each rule of the definitions being computed applies, innermost last.
     applies: Vec<Applies>,
     /// The rules being evaluated, innermost last, for error messages and fact citations.
     rule_stack: Vec<(DefId, RuleId)>,
+    /// Present when tracing.
+    rec: Option<Recorder>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -320,26 +330,14 @@ impl<'p> Evaluator<'p> {
         self.version.defs.get(def).and_then(|d| d.rules.get(rule))
     }
 
-    fn citation_of_rule(&self, def: DefId, rule: RuleId) -> String {
-        self.rule(def, rule)
-            .and_then(|r| self.program.provisions.get(r.provision))
-            .map(|p| p.citation.clone())
-            .unwrap_or_else(|| self.program.statute.citation.clone())
-    }
-
     fn label_of_rule(&self, def: DefId, rule: RuleId) -> String {
-        self.rule(def, rule)
-            .and_then(|r| self.program.provisions.get(r.provision))
-            .map(|p| p.label.clone())
-            .unwrap_or_default()
+        label_of_rule(self.program, self.version, def, rule)
     }
 
-    /// The citation trace nodes read under: the innermost rule's provision.
-    fn here(&self) -> String {
-        match self.rule_stack.last() {
-            Some(&(d, r)) => self.citation_of_rule(d, r),
-            None => self.program.statute.citation.clone(),
-        }
+    /// The provision trace nodes read under: the innermost rule's (`None`: the statute's).
+    fn here(&self) -> Option<ProvisionId> {
+        let &(d, r) = self.rule_stack.last()?;
+        self.rule(d, r).map(|r| r.provision)
     }
 
     /// An error at `span`, naming the rule being evaluated and citing its provision.
@@ -358,7 +356,12 @@ impl<'p> Evaluator<'p> {
                     .get(d)
                     .map(|x| x.name.as_str())
                     .unwrap_or("");
-                format!("{}, rule for `{name}`: ", self.citation_of_rule(d, r))
+                let citation = self
+                    .rule(d, r)
+                    .and_then(|r| self.program.provisions.get(r.provision))
+                    .map(|p| p.citation.as_str())
+                    .unwrap_or(&self.program.statute.citation);
+                format!("{citation}, rule for `{name}`: ")
             }
             None => String::new(),
         };
@@ -369,100 +372,108 @@ impl<'p> Evaluator<'p> {
         ))
     }
 
-    fn push_child(&mut self, child: Child) {
-        if let Some(frame) = self.frames.last_mut() {
-            add_child(frame, child);
+    /// A value of the wrong type where the checker guarantees the type: a bug in lawcode,
+    /// reported as an error rather than a panic or a guess.
+    fn ill_typed(&self, e: &Expr, got: &Value) -> Stop {
+        self.error(
+            codes::ILL_TYPED,
+            e.span,
+            format!("expected a value of type {}, got {got:?}", e.ty),
+            "this is a bug in lawcode's checker, not in the rule file; please report it with the rule file and the facts".into(),
+        )
+    }
+
+    /// Records a trace child in the innermost open frame, when tracing.
+    fn record(&mut self, child: impl FnOnce(&Self) -> ChildRecord) {
+        if self.rec.is_some() {
+            let c = child(self);
+            if let Some(rec) = &mut self.rec {
+                rec.push(c);
+            }
         }
     }
 
-    /// Runs `f`, collecting the trace children it records; `None` when not tracing (an
-    /// `Option` so that the untraced path has no vector to drop).
-    fn with_frame<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Option<Vec<Child>>) {
-        if !self.tracing {
-            return (f(self), None);
+    fn open_frame(&mut self) {
+        if let Some(rec) = &mut self.rec {
+            rec.open();
         }
-        self.frames.push(Vec::new());
-        let out = f(self);
-        let children = self.frames.pop();
-        (out, children)
+    }
+
+    fn close_frame(&mut self) -> record::List {
+        match &mut self.rec {
+            Some(rec) => rec.close(),
+            None => record::List::EMPTY,
+        }
     }
 
     // ------------------------------------------------------------ definitions
 
     fn def(&mut self, id: DefId) -> R {
-        if self.tracing {
-            self.push_child(Child::Def(id));
+        self.record(|_| ChildRecord::Def(id));
+        match self.memo.get(id) {
+            Some(Memo::Value(v)) => return Ok(v.clone()),
+            Some(Memo::Missing(m)) => return Err(Stop::Missing(m.clone())),
+            Some(Memo::Todo) | None => {}
         }
-        if let Some(done) = self.memo.get(id).and_then(|m| m.as_ref()) {
-            return done.clone().map_err(Stop::Missing);
-        }
+        // A definition sees none of the list elements bound where it happens to be read first:
+        // its own list expressions number their variables from depth 0.
+        let locals = std::mem::take(&mut self.locals);
+        let bound = self.rec.as_mut().map(Recorder::unbind_all);
         let result = self.compute_def(id);
-        match &result {
-            Ok(v) => {
-                if let Some(slot) = self.memo.get_mut(id) {
-                    *slot = Some(Ok(v.clone()));
-                }
+        self.locals = locals;
+        if let (Some(rec), Some(bound)) = (&mut self.rec, bound) {
+            rec.rebind_all(bound);
+        }
+        if let Some(slot) = self.memo.get_mut(id) {
+            match &result {
+                Ok(v) => *slot = Memo::Value(v.clone()),
+                Err(Stop::Missing(m)) => *slot = Memo::Missing(m.clone()),
+                Err(Stop::Error(_)) => {}
             }
-            Err(Stop::Missing(m)) => {
-                if let Some(slot) = self.memo.get_mut(id) {
-                    *slot = Some(Err(m.clone()));
-                }
-            }
-            Err(Stop::Error(_)) => {}
         }
         result
     }
 
     fn compute_def(&mut self, id: DefId) -> R {
-        let Some(def) = self.version.defs.get(id) else {
+        let version = self.version;
+        let Some(def) = version.defs.get(id) else {
             return Err(Stop::Missing(BTreeSet::new()));
         };
+        if let [rule] = def.rules.as_slice() {
+            if rule.condition.is_none() && rule.exceptions.is_empty() {
+                return self.compute_single(id, def, rule);
+            }
+        }
         // This definition's rule statuses sit on a stack shared by every definition being
         // computed, from `base` up: no allocation per definition.
         let base = self.applies.len();
-        let mut traces: Vec<RuleTrace> = Vec::new();
+        let rules_base = self.rec.as_ref().map_or(0, Recorder::pending_rules);
         for (i, rule) in def.rules.iter().enumerate() {
             self.rule_stack.push((id, i));
-            let (a, children) = self.with_frame(|ev| match &rule.condition {
+            self.open_frame();
+            let a = match &rule.condition {
                 None => Ok(Applies::Yes),
-                Some(c) => match ev.expr(c) {
-                    Ok(Value::Bool(true)) => Ok(Applies::Yes),
-                    Ok(_) => Ok(Applies::No),
+                Some(c) => match self.truth(c) {
+                    Ok(true) => Ok(Applies::Yes),
+                    Ok(false) => Ok(Applies::No),
                     Err(Stop::Missing(m)) => Ok(Applies::Unknown(m)),
                     Err(e) => Err(e),
                 },
-            });
+            };
+            let reads = self.close_frame();
             self.rule_stack.pop();
             let a = match a {
                 Ok(a) => a,
                 Err(e) => {
                     self.applies.truncate(base);
+                    if let Some(rec) = &mut self.rec {
+                        rec.drop_pending_rules(rules_base);
+                    }
                     return Err(e);
                 }
             };
-            if self.tracing {
-                let snippet = rule
-                    .condition
-                    .as_ref()
-                    .map(|c| self.program.sources.snippet(c.span).to_string())
-                    .unwrap_or_default();
-                let (status, detail) = match &a {
-                    Applies::Yes => (Status::Applied, None),
-                    Applies::No => (
-                        Status::NotApplicable,
-                        Some(format!("condition `{snippet}` is false")),
-                    ),
-                    Applies::Unknown(m) => (
-                        Status::Undecided,
-                        Some(format!("condition `{snippet}` needs {}", join_facts(m))),
-                    ),
-                };
-                traces.push(RuleTrace {
-                    status,
-                    detail,
-                    value: serde_json::Value::Null,
-                    children: children.unwrap_or_default(),
-                });
+            if let Some(rec) = &mut self.rec {
+                rec.push_rule(RuleRecord::new(a.clone(), reads));
             }
             // INVARIANT: definitions computed while evaluating the condition above truncated
             // the stack back to where they found it, so this rule's status lands at base + i.
@@ -471,26 +482,18 @@ impl<'p> Evaluator<'p> {
         let stack = std::mem::take(&mut self.applies);
         let applies = stack.get(base..).unwrap_or_default();
 
-        // A rule is displaced when an exception below it (at any depth) applies.
-        let overridden_by =
-            |i: RuleId| -> Option<RuleId> { first_applying_exception(def, applies, i) };
-        // The first two rules that apply and are not displaced (two are a conflict).
+        // The first two rules that apply and are not displaced by an applying exception below
+        // them (two are a conflict), and the facts that leave others undecided.
         let mut candidates: (Option<RuleId>, Option<RuleId>) = (None, None);
-        let mut unknown = BTreeSet::new();
+        let mut unknown: Option<Missing> = None;
         for (i, a) in applies.iter().enumerate() {
-            let displaced = overridden_by(i);
-            if self.tracing {
-                if let (Some(by), Some(t)) = (displaced, traces.get_mut(i)) {
-                    if matches!(a, Applies::Yes) {
-                        t.status = Status::Overridden;
-                        t.detail = Some(format!(
-                            "displaced by the exception in {}",
-                            self.label_of_rule(id, by)
-                        ));
-                    }
-                }
+            if matches!(a, Applies::No) {
+                continue;
             }
-            if displaced.is_some() {
+            if let Some(by) = first_applying_exception(def, applies, i) {
+                if let (Some(rec), Applies::Yes) = (&mut self.rec, a) {
+                    rec.displace_pending_rule(rules_base + i, by);
+                }
                 continue;
             }
             match a {
@@ -499,7 +502,7 @@ impl<'p> Evaluator<'p> {
                     (Some(_), None) => candidates.1 = Some(i),
                     (Some(_), Some(_)) => {}
                 },
-                Applies::Unknown(m) => unknown.extend(m.iter().cloned()),
+                Applies::Unknown(m) => unknown.get_or_insert_default().extend(m.iter().cloned()),
                 Applies::No => {}
             }
         }
@@ -507,101 +510,92 @@ impl<'p> Evaluator<'p> {
         stack.truncate(base);
         self.applies = stack;
 
-        let outcome: R = if !unknown.is_empty() {
-            Err(Stop::Missing(unknown))
-        } else {
-            match candidates {
-                (None, _) => {
-                    let statute = &self.program.statute.citation;
-                    let mut p = Problem::error(
-                        codes::NO_RULE_APPLIES,
-                        format!("in {statute}: no rule for `{}` applies to this case; every rule's condition is false", def.name),
-                    )
-                    .with_help("every case needs one applicable rule: add a rule without `when`, or widen a condition");
-                    for (i, r) in def.rules.iter().enumerate() {
-                        let span = r.condition.as_ref().map(|c| c.span).unwrap_or(r.span);
-                        p = p.label(
-                            &self.program.sources,
-                            span,
-                            format!("false in {}", self.label_of_rule(id, i)),
-                        );
-                    }
-                    Err(Stop::Error(Box::new(p)))
-                }
-                (Some(one), None) => {
-                    let rule = def.rules.get(one);
+        let outcome: R = match (unknown, candidates) {
+            (Some(m), _) => Err(Stop::Missing(m)),
+            (None, (None, _)) => Err(self.no_rule_applies(id, def)),
+            (None, (Some(one), None)) => match def.rules.get(one) {
+                Some(rule) => {
                     self.rule_stack.push((id, one));
-                    let (v, children) = self.with_frame(|ev| match rule {
-                        Some(r) => ev.expr(&r.value),
-                        None => Err(Stop::Missing(BTreeSet::new())),
-                    });
+                    self.open_frame();
+                    let v = self.expr(&rule.value);
+                    let reads = self.close_frame();
                     self.rule_stack.pop();
-                    if let Some(t) = traces.get_mut(one) {
-                        // The value's reads join the condition's; a fact read by both shows once.
-                        for child in children.into_iter().flatten() {
-                            add_child(&mut t.children, child);
-                        }
-                        if let Ok(v) = &v {
-                            t.value = value_json(self.program, &def.ty, v);
-                        }
-                        if let Err(Stop::Missing(m)) = &v {
-                            t.detail = Some(format!("value needs {}", join_facts(m)));
-                        }
+                    if let Some(rec) = &mut self.rec {
+                        rec.pending_rule_value(rules_base + one, &v, reads);
                     }
-                    match v {
-                        Ok(v) => self.check_money(def, one, v),
-                        other => other,
-                    }
+                    v.and_then(|v| self.check_money(def, one, v))
                 }
-                (Some(a), Some(b)) => {
-                    let (ra, rb) = (def.rules.get(a), def.rules.get(b));
-                    let (la, lb) = (self.label_of_rule(id, a), self.label_of_rule(id, b));
-                    let statute = &self.program.statute.citation;
-                    let mut p = Problem::error(
-                        codes::CONFLICT,
-                        format!("in {statute}: two rules for `{}` apply to this case, in {la} and in {lb}, and neither is an exception to the other", def.name),
-                    )
-                    .with_help(format!("make one an exception to the other (`exception to {la}: {} = …`), or narrow their `when` conditions so only one applies", def.name));
-                    if let (Some(ra), Some(rb)) = (ra, rb) {
-                        p = p
-                            .label(&self.program.sources, ra.span, format!("applies in {la}"))
-                            .label(
-                                &self.program.sources,
-                                rb.span,
-                                format!("and applies in {lb}"),
-                            );
-                    }
-                    Err(Stop::Error(Box::new(p)))
-                }
-            }
+                None => Err(Stop::Missing(BTreeSet::new())),
+            },
+            (None, (Some(a), Some(b))) => Err(self.conflict(id, def, a, b)),
         };
 
-        if self.tracing {
+        if let Some(rec) = &mut self.rec {
             let winner = match (&outcome, candidates) {
                 (Ok(_) | Err(Stop::Missing(_)), (Some(one), None)) => Some(one),
                 _ => None,
             };
-            let (value, detail) = match &outcome {
-                Ok(v) => (value_json(self.program, &def.ty, v), None),
-                Err(Stop::Missing(m)) => (
-                    serde_json::Value::Null,
-                    Some(format!("undecided: needs {}", join_facts(m))),
-                ),
-                Err(Stop::Error(_)) => (
-                    serde_json::Value::Null,
-                    Some("evaluation failed".to_string()),
-                ),
-            };
-            if let Some(slot) = self.def_traces.get_mut(id) {
-                *slot = Some(DefTrace {
-                    winner,
-                    value,
-                    detail,
-                    rules: traces,
-                });
-            }
+            rec.finish_def(id, rules_base, winner, Outcome::of(&outcome));
         }
         outcome
+    }
+
+    /// A definition with one rule, unconditional and without exceptions: most of them.
+    fn compute_single(&mut self, id: DefId, def: &'p Definition, rule: &'p RuleDef) -> R {
+        self.rule_stack.push((id, 0));
+        self.open_frame();
+        let v = self.expr(&rule.value);
+        let reads = self.close_frame();
+        self.rule_stack.pop();
+        let outcome = v.and_then(|v| self.check_money(def, 0, v));
+        if let Some(rec) = &mut self.rec {
+            let base = rec.pending_rules();
+            let mut r = RuleRecord::new(Applies::Yes, record::List::EMPTY);
+            r.set_value(&outcome, reads);
+            rec.push_rule(r);
+            let winner = (!matches!(outcome, Err(Stop::Error(_)))).then_some(0);
+            rec.finish_def(id, base, winner, Outcome::of(&outcome));
+        }
+        outcome
+    }
+
+    fn no_rule_applies(&self, id: DefId, def: &Definition) -> Stop {
+        let statute = &self.program.statute.citation;
+        let mut p = Problem::error(
+            codes::NO_RULE_APPLIES,
+            format!("in {statute}: no rule for `{}` applies to this case; every rule's condition is false", def.name),
+        )
+        .with_help("every case needs one applicable rule: add a rule without `when`, or widen a condition");
+        for (i, r) in def.rules.iter().enumerate() {
+            let span = r.condition.as_ref().map(|c| c.span).unwrap_or(r.span);
+            p = p.label(
+                &self.program.sources,
+                span,
+                format!("false in {}", self.label_of_rule(id, i)),
+            );
+        }
+        Stop::Error(Box::new(p))
+    }
+
+    fn conflict(&self, id: DefId, def: &Definition, a: RuleId, b: RuleId) -> Stop {
+        let (ra, rb) = (def.rules.get(a), def.rules.get(b));
+        let (la, lb) = (self.label_of_rule(id, a), self.label_of_rule(id, b));
+        let statute = &self.program.statute.citation;
+        let mut p = Problem::error(
+            codes::CONFLICT,
+            format!("in {statute}: two rules for `{}` apply to this case, in {la} and in {lb}, and neither is an exception to the other", def.name),
+        )
+        .with_help(format!("make one an exception to the other (`exception to {la}: {} = …`), or narrow their `when` conditions so only one applies", def.name));
+        if let (Some(ra), Some(rb)) = (ra, rb) {
+            p = p
+                .label(&self.program.sources, ra.span, format!("applies in {la}"))
+                .label(
+                    &self.program.sources,
+                    rb.span,
+                    format!("and applies in {lb}"),
+                );
+        }
+        Stop::Error(Box::new(p))
     }
 
     /// Money definitions are amounts in cents; anything finer must be rounded in the rules.
@@ -636,6 +630,50 @@ impl<'p> Evaluator<'p> {
 
     // ------------------------------------------------------------ expressions
 
+    /// A condition: an expression the checker typed `bool`.
+    fn truth(&mut self, e: &'p Expr) -> R<bool> {
+        match &e.kind {
+            ExprKind::Literal(Value::Bool(b)) => Ok(*b),
+            ExprKind::Not(x) => Ok(!self.truth(x)?),
+            ExprKind::And(a, b) => self.kleene(a, b, false),
+            ExprKind::Or(a, b) => self.kleene(a, b, true),
+            ExprKind::Compare(op, a, b) if a.ty.is_numeric() && b.ty.is_numeric() => {
+                let (x, y) = self.both(a, b, Self::number)?;
+                Ok(compare(*op, x.cmp(&y)))
+            }
+            ExprKind::Within(a, b) => {
+                let (x, y) = self.both(a, b, Self::expr)?;
+                Ok(match (&x, &y) {
+                    (Value::Citation(c), Value::Citation(p)) => c.is_within(p),
+                    (Value::Citation(c), Value::Provisions(set)) => {
+                        set.iter().any(|p| p.contains(c))
+                    }
+                    _ => return Err(self.ill_typed(a, &x)),
+                })
+            }
+            _ => match self.expr(e)? {
+                Value::Bool(b) => Ok(b),
+                other => Err(self.ill_typed(e, &other)),
+            },
+        }
+    }
+
+    /// An amount or count: an expression the checker typed integer, decimal or money.
+    fn number(&mut self, e: &'p Expr) -> R<Decimal> {
+        match &e.kind {
+            ExprKind::Literal(Value::Number(d)) => Ok(*d),
+            ExprKind::Arith(op, a, b) => {
+                let (x, y) = self.both(a, b, Self::number)?;
+                self.arith(*op, x, y, e)
+            }
+            ExprKind::Neg(x) => Ok(-self.number(x)?),
+            _ => match self.expr(e)? {
+                Value::Number(d) => Ok(d),
+                other => Err(self.ill_typed(e, &other)),
+            },
+        }
+    }
+
     fn expr(&mut self, e: &'p Expr) -> R {
         match &e.kind {
             ExprKind::Literal(v) => Ok(v.clone()),
@@ -648,24 +686,12 @@ impl<'p> Evaluator<'p> {
                 Ok(Value::List(out.into()))
             }
             ExprKind::Def(id) => self.def(*id),
-            ExprKind::Fact(_) | ExprKind::Field(..) | ExprKind::Local(_) => {
+            ExprKind::Local(_) => self.place(e),
+            ExprKind::Fact(_) | ExprKind::Field(..) => {
                 let v = self.place(e)?;
-                if matches!(e.kind, ExprKind::Local(_)) {
-                    return Ok(v);
-                }
-                if self.tracing {
-                    let node = TraceNode::new(
-                        self.here(),
-                        NodeKind::Fact,
-                        self.path_text(e),
-                        value_json(self.program, &e.ty, &v),
-                    );
-                    self.push_child(Child::Node(node, Vec::new()));
-                }
+                self.record(|ev| ChildRecord::fact(ev.here(), e, ev.binding(), v.clone()));
                 if matches!(v, Value::Absent) {
-                    let mut m = BTreeSet::new();
-                    m.insert(self.path_text(e));
-                    return Err(Stop::Missing(m));
+                    return Err(self.missing(e));
                 }
                 Ok(v)
             }
@@ -675,32 +701,21 @@ impl<'p> Evaluator<'p> {
                 let found = table.and_then(|t| {
                     crate::program::TableKey::from_value(&k).and_then(|key| t.rows.get(&key))
                 });
-                let key_text = || {
-                    let key_text = value_json(self.program, &key.ty, &k);
-                    key_text
-                        .as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| key_text.to_string())
-                };
                 match (table, found) {
-                    (Some(t), Some(v)) => {
-                        if self.tracing {
-                            let key_text = key_text();
-                            let mut node = TraceNode::new(
-                                self.here(),
-                                NodeKind::Table,
-                                format!("{}[{key_text}]", t.name),
-                                value_json(self.program, &t.value_ty, v),
-                            );
-                            node.notes.push(format!("source: {}", t.source));
-                            self.push_child(Child::Node(node, Vec::new()));
-                        }
+                    (Some(_), Some(v)) => {
+                        self.record(|ev| ChildRecord::Table {
+                            here: ev.here(),
+                            table: *tid,
+                            key_expr: key.id,
+                            key: k.clone(),
+                            value: v.clone(),
+                        });
                         Ok(v.clone())
                     }
                     (t, _) => {
                         let name = t.map(|t| t.name.as_str()).unwrap_or("?");
                         let source = t.map(|t| t.source.as_str()).unwrap_or("");
-                        let key_text = key_text();
+                        let key_text = record::key_text(&self.program.schema, &key.ty, &k);
                         Err(self.error(
                             codes::MISSING_TABLE_ROW,
                             e.span,
@@ -710,25 +725,16 @@ impl<'p> Evaluator<'p> {
                     }
                 }
             }
-            ExprKind::Not(x) => match self.expr(x)? {
-                Value::Bool(b) => Ok(Value::Bool(!b)),
-                _ => Ok(Value::Bool(false)),
-            },
-            ExprKind::Neg(x) => match self.expr(x)? {
-                Value::Number(d) => Ok(Value::Number(-d)),
-                other => Ok(other),
-            },
-            ExprKind::And(a, b) => self.kleene(a, b, false),
-            ExprKind::Or(a, b) => self.kleene(a, b, true),
-            ExprKind::Arith(op, a, b) => {
-                let (x, y) = self.both(a, b)?;
-                let (Value::Number(x), Value::Number(y)) = (x, y) else {
-                    return Ok(Value::Bool(false));
-                };
-                self.arith(*op, x, y, e)
+            ExprKind::Not(x) => Ok(Value::Bool(!self.truth(x)?)),
+            ExprKind::And(..) | ExprKind::Or(..) | ExprKind::Within(..) => {
+                self.truth(e).map(Value::Bool)
             }
+            ExprKind::Neg(_) | ExprKind::Arith(..) => self.number(e).map(Value::Number),
             ExprKind::Compare(op, a, b) => {
-                let (x, y) = self.both(a, b)?;
+                if a.ty.is_numeric() && b.ty.is_numeric() {
+                    return self.truth(e).map(Value::Bool);
+                }
+                let (x, y) = self.both(a, b, Self::expr)?;
                 let ord = match (&x, &y) {
                     (Value::Number(p), Value::Number(q)) => Some(p.cmp(q)),
                     (Value::Date(p), Value::Date(q)) => Some(p.cmp(q)),
@@ -737,21 +743,8 @@ impl<'p> Evaluator<'p> {
                 Ok(Value::Bool(match (op, ord) {
                     (Compare::Eq, _) => x.same_as(&y),
                     (Compare::Ne, _) => !x.same_as(&y),
-                    (Compare::Lt, Some(o)) => o.is_lt(),
-                    (Compare::Le, Some(o)) => o.is_le(),
-                    (Compare::Gt, Some(o)) => o.is_gt(),
-                    (Compare::Ge, Some(o)) => o.is_ge(),
-                    _ => false,
-                }))
-            }
-            ExprKind::Within(a, b) => {
-                let (x, y) = self.both(a, b)?;
-                Ok(Value::Bool(match (&x, &y) {
-                    (Value::Citation(c), Value::Citation(p)) => c.is_within(p),
-                    (Value::Citation(c), Value::Provisions(set)) => {
-                        set.iter().any(|p| p.contains(c))
-                    }
-                    _ => false,
+                    (op, Some(o)) => compare(*op, o),
+                    (_, None) => false,
                 }))
             }
             ExprKind::In {
@@ -759,16 +752,16 @@ impl<'p> Evaluator<'p> {
                 list,
                 negated,
             } => {
-                let (x, l) = self.both(item, list)?;
+                let (x, l) = self.both(item, list, Self::expr)?;
                 let found = match &l {
                     Value::List(items) => items.iter().any(|i| i.same_as(&x)),
-                    _ => false,
+                    other => return Err(self.ill_typed(list, other)),
                 };
                 Ok(Value::Bool(found != *negated))
             }
-            ExprKind::If(c, t, f) => match self.expr(c)? {
-                Value::Bool(true) => self.expr(t),
-                _ => self.expr(f),
+            ExprKind::If(c, t, f) => match self.truth(c)? {
+                true => self.expr(t),
+                false => self.expr(f),
             },
             ExprKind::Min(args) | ExprKind::Max(args) => {
                 let want_max = matches!(e.kind, ExprKind::Max(_));
@@ -794,53 +787,41 @@ impl<'p> Evaluator<'p> {
                 match (stop, best) {
                     (Some(s), _) => Err(s),
                     (None, Some(b)) => Ok(b),
-                    (None, None) => Ok(Value::Bool(false)),
+                    (None, None) => Err(self.ill_typed(e, &Value::Absent)),
                 }
             }
             ExprKind::Year(d) => match self.expr(d)? {
                 Value::Date(d) => Ok(Value::Number(Decimal::from(d.year()))),
-                other => Ok(other),
+                other => Err(self.ill_typed(d, &other)),
             },
             ExprKind::Round {
                 value,
                 places,
                 mode,
-            } => match self.expr(value)? {
-                Value::Number(d) => {
-                    let strategy = match mode {
-                        Rounding::HalfAwayFromZero => RoundingStrategy::MidpointAwayFromZero,
-                        Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
-                        Rounding::TowardZero => RoundingStrategy::ToZero,
-                        Rounding::AwayFromZero => RoundingStrategy::AwayFromZero,
-                    };
-                    Ok(Value::Number(d.round_dp_with_strategy(*places, strategy)))
-                }
-                other => Ok(other),
-            },
+            } => {
+                let d = self.number(value)?;
+                let strategy = match mode {
+                    Rounding::HalfAwayFromZero => RoundingStrategy::MidpointAwayFromZero,
+                    Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+                    Rounding::TowardZero => RoundingStrategy::ToZero,
+                    Rounding::AwayFromZero => RoundingStrategy::AwayFromZero,
+                };
+                Ok(Value::Number(d.round_dp_with_strategy(*places, strategy)))
+            }
             ExprKind::Given(x) => {
                 let v = self.place(x)?;
-                if self.tracing {
-                    let node = TraceNode::new(
-                        self.here(),
-                        NodeKind::Fact,
-                        self.path_text(x),
-                        value_json(self.program, &x.ty, &v),
-                    );
-                    self.push_child(Child::Node(node, Vec::new()));
-                }
-                Ok(Value::Bool(!matches!(v, Value::Absent)))
+                let given = !matches!(v, Value::Absent);
+                self.record(|ev| ChildRecord::fact(ev.here(), x, ev.binding(), v));
+                Ok(Value::Bool(given))
             }
             ExprKind::AggregateList(agg, list) => {
-                let Value::List(items) = self.expr(list)? else {
-                    return Ok(Value::Bool(false));
-                };
-                let elem_ty = match &list.ty {
-                    Type::List(t) => (**t).clone(),
-                    _ => Type::Bool,
+                let items = match self.expr(list)? {
+                    Value::List(items) => items,
+                    other => return Err(self.ill_typed(list, &other)),
                 };
                 let mut acc = Accumulator::new(*agg, e);
                 for v in items.iter() {
-                    acc.add(self, Ok(v.clone()), &elem_ty)?;
+                    acc.add(self, Ok(v.clone()))?;
                 }
                 acc.finish(self)
             }
@@ -851,88 +832,103 @@ impl<'p> Evaluator<'p> {
                 var_name: _,
                 source,
                 filter,
-            } => {
-                // A list of facts is shown item by item below, not also whole.
-                let list = match &source.kind {
-                    ExprKind::Fact(_) | ExprKind::Field(..) => match self.place(source)? {
-                        Value::Absent => {
-                            let mut m = BTreeSet::new();
-                            m.insert(self.path_text(source));
-                            return Err(Stop::Missing(m));
-                        }
-                        v => v,
-                    },
-                    _ => self.expr(source)?,
-                };
-                let Value::List(items) = list else {
-                    return Ok(Value::Bool(false));
-                };
-                if self.tracing && items.is_empty() {
-                    // With no items to show, show the empty list itself.
-                    let node = TraceNode::new(
-                        self.here(),
-                        NodeKind::Fact,
-                        self.path_text(source),
-                        serde_json::Value::Array(Vec::new()),
-                    );
-                    self.push_child(Child::Node(node, Vec::new()));
-                }
-                let mut acc = Accumulator::new(*aggregate, e);
-                for (index, item) in items.iter().enumerate() {
-                    // INVARIANT: the checker numbered locals by nesting depth, so this one sits at `local`.
-                    self.locals.truncate(*local);
-                    self.locals.push((item.clone(), Local { source, index }));
-                    let (step, children) = self.with_frame(|ev| {
-                        let keep = match filter {
-                            None => Ok(true),
-                            Some(f) => ev.expr(f).map(|v| matches!(v, Value::Bool(true))),
-                        };
-                        match keep {
-                            Ok(true) => Ok(Some(ev.expr(element))),
-                            Ok(false) => Ok(None),
-                            Err(Stop::Missing(m)) => Ok(Some(Err(Stop::Missing(m)))),
-                            Err(err) => Err(err),
-                        }
-                    });
-                    self.locals.truncate(*local);
-                    let step = step?;
-                    if self.tracing {
-                        let name = format!("{}[{index}]", self.path_text(source));
-                        let (status, value) = match &step {
-                            None => (Status::Excluded, serde_json::Value::Null),
-                            Some(Ok(v)) => {
-                                (Status::Included, value_json(self.program, &element.ty, v))
-                            }
-                            Some(Err(_)) => (Status::Undecided, serde_json::Value::Null),
-                        };
-                        let mut node = TraceNode::new(self.here(), NodeKind::Item, name, value);
-                        if filter.is_some() || status == Status::Undecided {
-                            node.status = Some(status);
-                        }
-                        self.push_child(Child::Node(node, children.unwrap_or_default()));
-                    }
-                    if let Some(step) = step {
-                        acc.add(self, step, &element.ty)?;
-                    }
-                }
-                acc.finish(self)
+            } => self.comprehension(e, *aggregate, element, *local, source, filter.as_deref()),
+        }
+    }
+
+    fn comprehension(
+        &mut self,
+        e: &'p Expr,
+        aggregate: Aggregate,
+        element: &'p Expr,
+        local: usize,
+        source: &'p Expr,
+        filter: Option<&'p Expr>,
+    ) -> R {
+        // A list of facts is shown item by item below, not also whole.
+        let list = match &source.kind {
+            ExprKind::Fact(_) | ExprKind::Field(..) => match self.place(source)? {
+                Value::Absent => return Err(self.missing(source)),
+                v => v,
+            },
+            _ => self.expr(source)?,
+        };
+        let items = match list {
+            Value::List(items) => items,
+            other => return Err(self.ill_typed(source, &other)),
+        };
+        if items.is_empty() {
+            // With no items to show, show the empty list itself.
+            self.record(|ev| ChildRecord::EmptyList {
+                here: ev.here(),
+                source: source.id,
+                binding: ev.binding(),
+            });
+        }
+        let mut acc = Accumulator::new(aggregate, e);
+        for (index, item) in items.iter().enumerate() {
+            // INVARIANT: the checker numbered locals by nesting depth, so this one sits at `local`.
+            self.locals.truncate(local);
+            self.locals.push((item.clone(), Local { source, index }));
+            let outer = self.binding();
+            if let Some(rec) = &mut self.rec {
+                rec.bind(local, source.id, index);
+                rec.open();
+            }
+            let keep = match filter {
+                None => Ok(true),
+                Some(f) => self.truth(f),
+            };
+            let step = match keep {
+                Ok(true) => Ok(Some(match aggregate {
+                    Aggregate::Any | Aggregate::All => self.truth(element).map(Value::Bool),
+                    Aggregate::Sum => self.number(element).map(Value::Number),
+                    _ => self.expr(element),
+                })),
+                Ok(false) => Ok(None),
+                Err(Stop::Missing(m)) => Ok(Some(Err(Stop::Missing(m)))),
+                Err(err) => Err(err),
+            };
+            let reads = self.close_frame();
+            self.locals.truncate(local);
+            if let Some(rec) = &mut self.rec {
+                rec.unbind(local);
+            }
+            let step = step?;
+            self.record(|ev| ChildRecord::Item {
+                here: ev.here(),
+                source: source.id,
+                binding: outer,
+                index,
+                element: element.id,
+                filtered: filter.is_some(),
+                step: match &step {
+                    None => record::Step::Excluded,
+                    Some(Ok(v)) => record::Step::Included(v.clone()),
+                    Some(Err(_)) => record::Step::Undecided,
+                },
+                reads,
+            });
+            if let Some(step) = step {
+                acc.add(self, step)?;
             }
         }
+        acc.finish(self)
     }
 
     /// `and` (stop_on = false) and `or` (stop_on = true) with undecided operands:
     /// `false and undecided` is false, `true or undecided` is true.
-    fn kleene(&mut self, a: &'p Expr, b: &'p Expr, stop_on: bool) -> R {
-        let first = match self.expr(a) {
-            Ok(Value::Bool(x)) if x == stop_on => return Ok(Value::Bool(stop_on)),
+    fn kleene(&mut self, a: &'p Expr, b: &'p Expr, stop_on: bool) -> R<bool> {
+        let first = match self.truth(a) {
+            Ok(x) if x == stop_on => return Ok(stop_on),
             Ok(_) => None,
             Err(s @ Stop::Error(_)) => return Err(s),
             Err(s) => Some(s),
         };
-        match self.expr(b) {
-            Ok(Value::Bool(y)) if y == stop_on => Ok(Value::Bool(stop_on)),
-            Ok(v) => match first {
-                None => Ok(v),
+        match self.truth(b) {
+            Ok(y) if y == stop_on => Ok(stop_on),
+            Ok(y) => match first {
+                None => Ok(y),
                 Some(s) => Err(s),
             },
             Err(s @ Stop::Error(_)) => Err(s),
@@ -944,12 +940,17 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Both operands, with the missing facts of both when both are undecided.
-    fn both(&mut self, a: &'p Expr, b: &'p Expr) -> R<(Value, Value)> {
-        let x = self.expr(a);
+    fn both<T>(
+        &mut self,
+        a: &'p Expr,
+        b: &'p Expr,
+        eval: fn(&mut Self, &'p Expr) -> R<T>,
+    ) -> R<(T, T)> {
+        let x = eval(self, a);
         if let Err(s @ Stop::Error(_)) = x {
             return Err(s);
         }
-        let y = self.expr(b);
+        let y = eval(self, b);
         match (x, y) {
             (Ok(x), Ok(y)) => Ok((x, y)),
             (Err(s), Ok(_)) | (Ok(_), Err(s)) => Err(s),
@@ -957,7 +958,7 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn arith(&self, op: Arith, x: Decimal, y: Decimal, e: &Expr) -> R {
+    fn arith(&self, op: Arith, x: Decimal, y: Decimal, e: &Expr) -> R<Decimal> {
         let sym = match op {
             Arith::Add => "+",
             Arith::Sub => "-",
@@ -978,7 +979,7 @@ impl<'p> Evaluator<'p> {
             Arith::Mul => x.checked_mul(y),
             Arith::Div => x.checked_div(y),
         };
-        r.map(Value::Number).ok_or_else(|| {
+        r.ok_or_else(|| {
             self.error(
                 codes::OVERFLOW,
                 e.span,
@@ -986,6 +987,13 @@ impl<'p> Evaluator<'p> {
                 "amounts are exact to 28 significant digits; check the facts for an implausibly large amount".into(),
             )
         })
+    }
+
+    /// Undecided for want of the optional fact `e` reads.
+    fn missing(&self, e: &Expr) -> Stop {
+        let mut m = BTreeSet::new();
+        m.insert(self.path_text(e));
+        Stop::Missing(m)
     }
 
     /// The raw value of a fact, field or bound variable (`Absent` is kept, not turned into undecided).
@@ -998,12 +1006,8 @@ impl<'p> Evaluator<'p> {
                 let base = self.expr(inner)?;
                 match base {
                     Value::Record(fields) => Ok(fields.get(*i).cloned().unwrap_or(Value::Absent)),
-                    Value::Absent => {
-                        let mut m = BTreeSet::new();
-                        m.insert(self.path_text(inner));
-                        Err(Stop::Missing(m))
-                    }
-                    _ => Ok(Value::Absent),
+                    Value::Absent => Err(self.missing(inner)),
+                    other => Err(self.ill_typed(inner, &other)),
                 }
             }
             _ => self.expr(e),
@@ -1021,18 +1025,19 @@ impl<'p> Evaluator<'p> {
             ExprKind::Field(inner, i) => Some(match self.place_ref(inner)? {
                 Err(stop) => Err(stop),
                 Ok(Value::Record(fields)) => Ok(fields.get(*i).unwrap_or(&ABSENT)),
-                Ok(Value::Absent) => {
-                    let mut m = BTreeSet::new();
-                    m.insert(self.path_text(inner));
-                    Err(Stop::Missing(m))
-                }
-                Ok(_) => Ok(&ABSENT),
+                Ok(Value::Absent) => Err(self.missing(inner)),
+                Ok(other) => Err(self.ill_typed(inner, other)),
             }),
             _ => None,
         }
     }
 
-    /// `victim.losses[2].amount`: the fact path an expression reads, for the trace and `missing`.
+    /// The innermost bound list element, as the trace records it.
+    fn binding(&self) -> Option<u32> {
+        self.rec.as_ref().and_then(Recorder::binding)
+    }
+
+    /// `victim.losses[2].amount`: the fact path an expression reads, for `missing`.
     fn path_text(&self, e: &Expr) -> String {
         match &e.kind {
             ExprKind::Fact(i) => self
@@ -1046,281 +1051,48 @@ impl<'p> Evaluator<'p> {
                 Some((_, l)) => format!("{}[{}]", self.path_text(l.source), l.index),
                 None => String::new(),
             },
-            ExprKind::Field(inner, i) => {
-                let field = match &inner.ty {
-                    Type::Record(r) => self
-                        .program
-                        .schema
-                        .records
-                        .get(*r)
-                        .and_then(|r| r.fields.get(*i))
-                        .map(|f| f.name.as_str()),
-                    _ => None,
-                };
-                format!("{}.{}", self.path_text(inner), field.unwrap_or("?"))
-            }
+            ExprKind::Field(inner, i) => format!(
+                "{}.{}",
+                self.path_text(inner),
+                field_name(&self.program.schema, inner, *i)
+            ),
             _ => self.program.sources.snippet(e.span).to_string(),
-        }
-    }
-
-    // ------------------------------------------------------------ trace
-
-    fn build_trace(
-        &self,
-        vid: VersionId,
-        date: Option<jiff::civil::Date>,
-        forced: bool,
-    ) -> Vec<TraceNode> {
-        let statute = &self.program.statute.citation;
-        let mut nodes = Vec::new();
-        if let Some(v) = self
-            .program
-            .versions
-            .get(vid)
-            .filter(|v| !v.name.is_empty())
-        {
-            let mut node = TraceNode::new(
-                statute.clone(),
-                NodeKind::Version,
-                v.name.clone(),
-                serde_json::Value::String(v.effective.to_string()),
-            );
-            let by = v
-                .enacted_by
-                .as_deref()
-                .map(|e| format!(" ({e})"))
-                .unwrap_or_default();
-            let next = self
-                .program
-                .versions
-                .get(vid + 1)
-                .map(|n| format!(" and before {}", n.effective))
-                .unwrap_or_default();
-            node.detail = Some(match (date, &self.program.version_selector, forced) {
-                (Some(d), _, true) => format!(
-                    "pinned to {d} (not the facts' date): the text in force from {}{by}",
-                    v.effective
-                ),
-                (Some(d), Some(s), false) if d < v.effective => format!(
-                    "{} {d} precedes every encoded text; the earliest, in force from {}{by}, applies",
-                    s.fact_name, v.effective
-                ),
-                (Some(d), Some(s), false) => format!(
-                    "{} {d} is on or after {}{next}: the text in force from {}{by}",
-                    s.fact_name, v.effective, v.effective
-                ),
-                _ => format!("the text in force from {}{by}", v.effective),
-            });
-            if let Some(s) = &self.program.version_selector {
-                node.notes = s.notes.clone();
-                if let Some(f) = self.facts.get(s.fact) {
-                    let ty = self
-                        .program
-                        .schema
-                        .facts
-                        .get(s.fact)
-                        .map(|f| f.ty.clone())
-                        .unwrap_or(Type::Date);
-                    node.children.push(TraceNode::new(
-                        statute.clone(),
-                        NodeKind::Fact,
-                        s.fact_name.clone(),
-                        value_json(self.program, &ty, f),
-                    ));
-                }
-            }
-            nodes.push(node);
-        }
-        for (i, o) in self.program.outcomes.iter().enumerate() {
-            match self.version.outcome_defs.get(i).copied().flatten() {
-                Some(def) => {
-                    let mut seen = Vec::new();
-                    nodes.push(self.def_node(def, &mut seen));
-                }
-                None => {
-                    // An outcome this version does not define is `null`.
-                    let mut node = TraceNode::new(
-                        statute.clone(),
-                        NodeKind::Undefined,
-                        o.name.clone(),
-                        serde_json::Value::Null,
-                    );
-                    let v = self.version;
-                    node.detail = Some(format!(
-                        "the text in force from {} does not define `{}`",
-                        v.effective, o.name
-                    ));
-                    nodes.push(node);
-                }
-            }
-        }
-        for &pid in &self.version.provisions {
-            let Some(p) = self.program.provisions.get(pid) else {
-                continue;
-            };
-            if let Some(reason) = &p.not_computed {
-                let mut node = TraceNode::new(
-                    p.citation.clone(),
-                    NodeKind::NotComputed,
-                    p.heading.clone().unwrap_or_else(|| p.label.clone()),
-                    serde_json::Value::Null,
-                );
-                node.detail = Some(reason.clone());
-                nodes.push(node);
-            }
-            for d in &p.disregards {
-                let (ty, value) = self.fact_at(&d.path);
-                let mut node = TraceNode::new(
-                    p.citation.clone(),
-                    NodeKind::Disregarded,
-                    d.name.clone(),
-                    value_json(self.program, &ty, &value),
-                );
-                node.detail = Some(d.reason.clone());
-                nodes.push(node);
-            }
-        }
-        nodes
-    }
-
-    /// The value of a fact path through records (lists are shown whole).
-    fn fact_at(&self, path: &[usize]) -> (Type, Value) {
-        let mut iter = path.iter();
-        let Some(&top) = iter.next() else {
-            return (Type::Bool, Value::Absent);
-        };
-        let mut ty = self
-            .program
-            .schema
-            .facts
-            .get(top)
-            .map(|f| f.ty.clone())
-            .unwrap_or(Type::Bool);
-        let mut value = self.facts.get(top).cloned().unwrap_or(Value::Absent);
-        for &i in iter {
-            let (Type::Record(r), Value::Record(fields)) = (&ty, &value) else {
-                return (ty, Value::Absent);
-            };
-            let next_ty = self
-                .program
-                .schema
-                .records
-                .get(*r)
-                .and_then(|r| r.fields.get(i))
-                .map(|f| f.ty.clone())
-                .unwrap_or(Type::Bool);
-            let next = fields.get(i).cloned().unwrap_or(Value::Absent);
-            ty = next_ty;
-            value = next;
-        }
-        (ty, value)
-    }
-
-    fn def_node(&self, id: DefId, seen: &mut Vec<DefId>) -> TraceNode {
-        let def = self.version.defs.get(id);
-        let name = def.map(|d| d.name.clone()).unwrap_or_default();
-        let Some(Some(t)) = self.def_traces.get(id) else {
-            let citation = def
-                .and_then(|d| d.rules.first())
-                .and_then(|r| self.program.provisions.get(r.provision))
-                .map(|p| p.citation.clone())
-                .unwrap_or_default();
-            return TraceNode::new(
-                citation,
-                NodeKind::Definition,
-                name,
-                serde_json::Value::Null,
-            );
-        };
-        let shown = t.winner.or(if def.is_some_and(|d| d.rules.len() == 1) {
-            Some(0)
-        } else {
-            None
-        });
-        let citation = match shown {
-            Some(w) => self.citation_of_rule(id, w),
-            None => def
-                .and_then(|d| d.rules.first())
-                .and_then(|r| self.program.provisions.get(r.provision))
-                .map(|p| p.citation.clone())
-                .unwrap_or_default(),
-        };
-        let mut node = TraceNode::new(citation, NodeKind::Definition, name, t.value.clone());
-        node.detail = t.detail.clone();
-        if seen.contains(&id) {
-            node.detail = Some("explained above".to_string());
-            return node;
-        }
-        seen.push(id);
-        let single = def.is_some_and(|d| d.rules.len() == 1);
-        for (i, rt) in t.rules.iter().enumerate() {
-            let Some(rule) = def.and_then(|d| d.rules.get(i)) else {
-                continue;
-            };
-            let children: Vec<TraceNode> = rt
-                .children
-                .iter()
-                .map(|c| self.child_node(c, seen))
-                .collect();
-            if single && rt.status == Status::Applied {
-                // One unconditional rule: its reads are the definition's own children.
-                node.notes.extend(rule.notes.iter().cloned());
-                node.children.extend(children);
-                continue;
-            }
-            let kind = if rule.exception_to.is_some() {
-                NodeKind::Exception
-            } else {
-                NodeKind::Rule
-            };
-            let mut rn = TraceNode::new(
-                self.citation_of_rule(id, i),
-                kind,
-                node.name.clone(),
-                rt.value.clone(),
-            );
-            rn.status = Some(rt.status);
-            rn.detail = match (kind, rule.exception_to, &rt.detail) {
-                (NodeKind::Exception, Some(target), None) => {
-                    Some(format!("exception to {}", self.label_of_rule(id, target)))
-                }
-                (NodeKind::Exception, Some(target), Some(d)) => Some(format!(
-                    "exception to {}; {d}",
-                    self.label_of_rule(id, target)
-                )),
-                (_, _, d) => d.clone(),
-            };
-            rn.notes = rule.notes.clone();
-            rn.children = children;
-            node.children.push(rn);
-        }
-        node
-    }
-
-    fn child_node(&self, c: &Child, seen: &mut Vec<DefId>) -> TraceNode {
-        match c {
-            Child::Def(id) => self.def_node(*id, seen),
-            Child::Node(n, children) => {
-                let mut n = n.clone();
-                n.children
-                    .extend(children.iter().map(|c| self.child_node(c, seen)));
-                n
-            }
         }
     }
 }
 
-/// Adds a trace child unless the frame shows it already: a rule that reads one fact twice
-/// (in its condition and its value, say) shows it once.
-fn add_child(frame: &mut Vec<Child>, child: Child) {
-    let dup = match &child {
-        Child::Def(id) => frame.iter().any(|c| matches!(c, Child::Def(x) if x == id)),
-        Child::Node(n, _) => frame
-            .iter()
-            .any(|c| matches!(c, Child::Node(m, _) if m.kind == n.kind && m.name == n.name)),
-    };
-    if !dup {
-        frame.push(child);
+/// The name of field `i` of the record `inner` evaluates to.
+fn field_name<'s>(schema: &'s Schema, inner: &Expr, i: usize) -> &'s str {
+    match &inner.ty {
+        Type::Record(r) => schema
+            .records
+            .get(*r)
+            .and_then(|r| r.fields.get(i))
+            .map(|f| f.name.as_str()),
+        _ => None,
+    }
+    .unwrap_or("?")
+}
+
+/// `(b)(2)(B)`: the label of the provision a rule sits in.
+fn label_of_rule(program: &ProgramData, version: &VersionInfo, def: DefId, rule: RuleId) -> String {
+    version
+        .defs
+        .get(def)
+        .and_then(|d| d.rules.get(rule))
+        .and_then(|r| program.provisions.get(r.provision))
+        .map(|p| p.label.clone())
+        .unwrap_or_default()
+}
+
+fn compare(op: Compare, o: std::cmp::Ordering) -> bool {
+    match op {
+        Compare::Eq => o.is_eq(),
+        Compare::Ne => o.is_ne(),
+        Compare::Lt => o.is_lt(),
+        Compare::Le => o.is_le(),
+        Compare::Gt => o.is_gt(),
+        Compare::Ge => o.is_ge(),
     }
 }
 
@@ -1350,13 +1122,12 @@ fn pick(a: Value, b: Value, want_max: bool) -> Value {
     }
 }
 
-fn join_facts(m: &BTreeSet<String>) -> String {
+fn join_facts(m: &Missing) -> String {
     m.iter()
         .map(|f| format!("`{f}`"))
         .collect::<Vec<_>>()
         .join(", ")
 }
-
 /// Folds list items into an aggregate, keeping Kleene logic for `any`/`all`.
 struct Accumulator<'e> {
     agg: Aggregate,
@@ -1383,7 +1154,7 @@ impl<'e> Accumulator<'e> {
         }
     }
 
-    fn add(&mut self, ev: &Evaluator, item: R, _ty: &Type) -> Result<(), Stop> {
+    fn add(&mut self, ev: &Evaluator, item: R) -> Result<(), Stop> {
         let v = match item {
             Ok(v) => v,
             Err(s @ Stop::Error(_)) => return Err(s),

@@ -24,7 +24,7 @@
 //! let facts = program.read_facts("case.json", r#"{ "losses": "1200.00" }"#)?;
 //! let result = program.evaluate(&facts, EvalOptions { trace: true, ..Default::default() })?;
 //! assert_eq!(result.outcome("award"), Some(&serde_json::json!("3000.00")));
-//! let trace = result.trace.as_ref().expect("tracing was asked for");
+//! let trace = result.trace().expect("tracing was asked for");
 //! assert_eq!(trace[0].citation, "Example Act § 1(a)");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -19,8 +19,35 @@ pub type TableId = usize;
 pub type VersionId = usize;
 
 /// A checked rule set, ready to evaluate any number of cases.
+///
+/// A cheap handle (one reference count) on the checked data, which it dereferences to: an
+/// evaluation with a trace keeps one, so that its trace is expanded into nodes only when read.
+#[derive(Debug, Clone)]
+pub struct Program(Arc<ProgramData>);
+
+impl Program {
+    pub fn new(data: ProgramData) -> Program {
+        Program(Arc::new(data))
+    }
+
+    /// The checked data back, to change it (a tool that rewrites a rule, a test that builds what
+    /// the checker would refuse); `Err` with the handle while another handle (or an evaluation's
+    /// trace) still shares it.
+    pub fn into_data(self) -> Result<ProgramData, Program> {
+        Arc::try_unwrap(self.0).map_err(Program)
+    }
+}
+
+impl std::ops::Deref for Program {
+    type Target = ProgramData;
+    fn deref(&self) -> &ProgramData {
+        &self.0
+    }
+}
+
+/// What [`crate::check`] produces: names resolved to slots, types checked.
 #[derive(Debug)]
-pub struct Program {
+pub struct ProgramData {
     pub statute: StatuteInfo,
     /// In order of effective date, earliest first.
     pub versions: Vec<VersionInfo>,
@@ -234,6 +261,48 @@ pub struct Expr {
     pub kind: ExprKind,
     pub ty: Type,
     pub span: Span,
+    /// Unique within the program, numbered by the checker: a recorded trace names the
+    /// expressions it read by id, and finds them again when it is expanded.
+    pub id: u32,
+}
+
+impl Expr {
+    /// The direct sub-expressions.
+    pub fn sub_exprs(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Literal(_)
+            | ExprKind::Provisions(_)
+            | ExprKind::Def(_)
+            | ExprKind::Fact(_)
+            | ExprKind::Local(_) => Vec::new(),
+            ExprKind::List(xs) | ExprKind::Min(xs) | ExprKind::Max(xs) => xs.iter().collect(),
+            ExprKind::Field(x, _)
+            | ExprKind::Table(_, x)
+            | ExprKind::Not(x)
+            | ExprKind::Neg(x)
+            | ExprKind::Year(x)
+            | ExprKind::Given(x)
+            | ExprKind::AggregateList(_, x)
+            | ExprKind::Round { value: x, .. } => vec![x],
+            ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Arith(_, a, b)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::Within(a, b) => vec![a, b],
+            ExprKind::In { item, list, .. } => vec![item, list],
+            ExprKind::If(a, b, c) => vec![a, b, c],
+            ExprKind::Comprehension {
+                element,
+                source,
+                filter,
+                ..
+            } => {
+                let mut v: Vec<&Expr> = vec![element, source];
+                v.extend(filter.as_deref());
+                v
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

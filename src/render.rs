@@ -78,7 +78,7 @@ pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
         "outcomes": outcomes,
         "missing": e.missing,
     });
-    if let (Some(trace), Some(map)) = (&e.trace, out.as_object_mut()) {
+    if let (Some(trace), Some(map)) = (e.trace(), out.as_object_mut()) {
         map.insert(
             "trace".into(),
             serde_json::to_value(trace).unwrap_or(serde_json::Value::Null),
@@ -130,7 +130,7 @@ pub fn write_evaluation_json(out: &mut Vec<u8>, e: &Evaluation) {
     }
     out.extend_from_slice(b"},\"statute\":");
     out.extend_from_slice(shape.statute_json.as_bytes());
-    if let Some(trace) = &e.trace {
+    if let Some(trace) = e.trace() {
         out.extend_from_slice(b",\"trace\":");
         let _ = serde_json::to_writer(&mut *out, &SortedNodes(trace));
     }
@@ -246,7 +246,7 @@ pub fn evaluation_text(program: &Program, e: &Evaluation) -> String {
     } else {
         let _ = writeln!(out, "missing facts: {}", e.missing.join(", "));
     }
-    if let Some(trace) = &e.trace {
+    if let Some(trace) = e.trace() {
         out.push_str("\ntrace\n");
         out.push_str(&trace_text(trace, ""));
     }

@@ -235,8 +235,7 @@ pub fn compare(program: &Program, expect: &Expect, e: &Evaluation) -> Vec<Failur
                 want: want.clone(),
                 got,
                 path: e
-                    .trace
-                    .as_deref()
+                    .trace()
                     .and_then(|t| outcome_node(t, &o.name))
                     .map(|n| vec![producing_path(n)])
                     .unwrap_or_default(),
@@ -255,8 +254,8 @@ pub fn compare(program: &Program, expect: &Expect, e: &Evaluation) -> Vec<Failur
         }
     }
     let cited: Vec<&str> = e
-        .trace
-        .iter()
+        .trace()
+        .into_iter()
         .flatten()
         .flat_map(|n| n.walk())
         .map(|n| n.citation.as_str())

@@ -116,8 +116,20 @@ fn importing_too_many_files_is_refused() {
 #[test]
 fn every_code_is_documented_and_shown() {
     let mut codes = std::collections::BTreeSet::new();
-    for entry in std::fs::read_dir(repo().join("src")).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    let mut sources = Vec::new();
+    let mut dirs = vec![repo().join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                sources.push(path);
+            }
+        }
+    }
+    for path in sources {
+        let text = std::fs::read_to_string(path).unwrap();
         for (i, _) in text.match_indices("lawcode::") {
             let code: String = text[i..]
                 .chars()

@@ -204,8 +204,9 @@ outcomes { award: money "the award" }
                 },
             )
             .unwrap()
-            .trace
+            .trace()
             .unwrap()
+            .to_vec()
     };
     (run(old), run(new))
 }

@@ -141,7 +141,7 @@ outcomes { award: money "a"  floor: money "only in the new text" }
         r#"{ "offense_date": "1990-01-01", "losses": "1.00" }"#,
     );
     assert_eq!(e.version.unwrap().to_string(), "2000-01-01");
-    let version = &e.trace.as_ref().unwrap()[0];
+    let version = &e.trace().unwrap()[0];
     assert!(
         version
             .detail
@@ -208,7 +208,7 @@ outcomes { total: money "t"  counted: integer "c"  any_big: bool "b"  all_proxim
     assert_eq!(out(&e, "all_proximate"), json!(false));
     assert_eq!(out(&e, "largest"), json!("2000.00"));
     // The trace lists each item and whether the filter kept it.
-    let total = &e.trace.as_ref().unwrap()[0];
+    let total = &e.trace().unwrap()[0];
     let items: Vec<_> = total
         .walk()
         .filter(|n| n.kind == lawcode::trace::NodeKind::Item)
@@ -249,4 +249,57 @@ outcomes { amount: money "a"  half_even: money "h" }
         .unwrap_err();
     assert_eq!(err.code, "lawcode::eval::missing_table_row");
     assert!(err.message.contains("2030"), "{}", err.message);
+}
+
+/// A definition read for the first time inside another rule's list expression computes its own
+/// list expression in its own scope: it must not disturb the element bound outside it.
+#[test]
+fn a_definition_read_inside_a_list_expression_keeps_the_outer_element() {
+    let rules = r#"
+statute "Act § 1"
+facts { xs: list of integer "x"  ys: list of integer "y" }
+outcomes { total: integer "t" }
+(a) {
+    rule large_ys = count(y for y in ys if y > 10)
+    rule total = sum(x for x in xs if large_ys < x)
+}
+"#;
+    let e = eval(rules, r#"{ "xs": [20, 30], "ys": [11, 5] }"#);
+    assert_eq!(out(&e, "total"), json!(50));
+    let trace = serde_json::to_value(e.trace().unwrap()).unwrap();
+    let names: Vec<&str> = trace[0]["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["xs[0]", "xs[1]"], "{trace:#}");
+}
+
+/// The evaluator trusts the checker's types but does not panic when they are wrong: a program
+/// altered after checking gets an error that says it is lawcode's bug.
+#[test]
+fn a_value_of_the_wrong_type_is_an_error_not_a_panic() {
+    use lawcode::program::ExprKind;
+    use lawcode::value::Value as V;
+    let program = compile(
+        "t.law",
+        "statute \"Act § 1\"\nfacts { losses: money \"l\" }\noutcomes { award: money \"a\" }\n(a) { rule award = losses + $1 }\n",
+    )
+    .unwrap();
+    let mut data = program.into_data().unwrap();
+    let rule = &mut data.versions[0].defs[0].rules[0];
+    let ExprKind::Arith(_, lhs, _) = &mut rule.value.kind else {
+        panic!("expected `losses + $1`, got {:?}", rule.value.kind);
+    };
+    lhs.kind = ExprKind::Literal(V::Bool(true));
+    let program = lawcode::Program::new(data);
+    let facts = program
+        .read_facts("f.json", r#"{ "losses": "1.00" }"#)
+        .unwrap();
+    let err = program
+        .evaluate(&facts, EvalOptions::default())
+        .unwrap_err();
+    assert_eq!(err.code, "lawcode::eval::ill_typed");
+    assert!(err.message.contains("rule for `award`"), "{}", err.message);
 }

@@ -137,7 +137,7 @@ proptest! {
         }
 
         // Every trace node cites a provision of § 2259.
-        for node in r.trace.as_ref().unwrap().iter().flat_map(|n| n.walk()) {
+        for node in r.trace().unwrap().iter().flat_map(|n| n.walk()) {
             prop_assert!(node.citation.starts_with("18 U.S.C. § 2259"), "{:?}", node.citation);
         }
         let text = lawcode::render::evaluation_text(program, &r);

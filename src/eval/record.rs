@@ -1,0 +1,814 @@
+//! The trace as the evaluator records it, and its expansion into [`TraceNode`]s.
+//!
+//! Recording is cheap: rule statuses, values, and the facts, table rows and list items a rule
+//! read, each by index into the program (definitions, provisions, [`Expr::id`]s). Nothing is
+//! formatted while a case is evaluated. [`Record::expand`] later gives each node its citation,
+//! name, value in the contract's JSON form and the words of its detail: all of that follows from
+//! the program and the record, so the nodes are the same whenever they are built.
+
+use super::{Applies, Missing, R, Stop, field_name, join_facts, label_of_rule};
+use crate::facts::Facts;
+use crate::program::{
+    DefId, Expr, ExprKind, ProgramData, ProvisionId, RuleId, Schema, TableId, VersionId,
+    VersionInfo,
+};
+use crate::render::value_json_in;
+use crate::trace::{NodeKind, Status, TraceNode};
+use crate::value::{Type, Value};
+
+/// A run of records in the recorder's arena: the children one rule or list item read.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct List {
+    start: usize,
+    len: usize,
+}
+
+impl List {
+    pub(super) const EMPTY: List = List { start: 0, len: 0 };
+}
+
+/// Something a rule read, in the order it read it.
+#[derive(Debug, Clone)]
+pub(super) enum ChildRecord {
+    /// A definition (its own record says how it was computed).
+    Def(DefId),
+    /// A fact or field of the case (or `given(…)` of one); `Absent` when not given.
+    Fact {
+        here: Option<ProvisionId>,
+        expr: u32,
+        binding: Option<u32>,
+        value: Value,
+    },
+    /// A list of facts with no items, which a list expression went through.
+    EmptyList {
+        here: Option<ProvisionId>,
+        source: u32,
+        binding: Option<u32>,
+    },
+    /// A row of a data table.
+    Table {
+        here: Option<ProvisionId>,
+        table: TableId,
+        key_expr: u32,
+        key: Value,
+        value: Value,
+    },
+    /// One element of a list that a list expression went through.
+    Item {
+        here: Option<ProvisionId>,
+        source: u32,
+        /// The element bound around the list expression (for the list's own path).
+        binding: Option<u32>,
+        index: usize,
+        element: u32,
+        filtered: bool,
+        step: Step,
+        reads: List,
+    },
+}
+
+impl ChildRecord {
+    pub(super) fn fact(
+        here: Option<ProvisionId>,
+        e: &Expr,
+        binding: Option<u32>,
+        value: Value,
+    ) -> ChildRecord {
+        ChildRecord::Fact {
+            here,
+            expr: e.id,
+            binding,
+            value,
+        }
+    }
+}
+
+/// What a list expression did with one element.
+#[derive(Debug, Clone)]
+pub(super) enum Step {
+    Excluded,
+    Included(Value),
+    Undecided,
+}
+
+/// A list element bound to a variable: where it came from, for fact paths such as
+/// `convictions[1].predicates[0]`.
+#[derive(Debug, Clone, Copy)]
+struct Binding {
+    source: u32,
+    /// The element bound one level out, in whose scope `source` was evaluated.
+    parent: Option<u32>,
+    index: usize,
+    depth: usize,
+}
+
+/// How one rule of a definition fared.
+#[derive(Debug, Clone)]
+pub(super) struct RuleRecord {
+    applies: Applies,
+    /// The exception that displaced this rule, although its condition held.
+    displaced_by: Option<RuleId>,
+    /// The rule's value, when it was the one rule to apply.
+    value: Option<Result<Value, Missing>>,
+    condition_reads: List,
+    value_reads: List,
+}
+
+impl RuleRecord {
+    pub(super) fn new(applies: Applies, condition_reads: List) -> RuleRecord {
+        RuleRecord {
+            applies,
+            displaced_by: None,
+            value: None,
+            condition_reads,
+            value_reads: List::EMPTY,
+        }
+    }
+
+    pub(super) fn set_value(&mut self, v: &R, reads: List) {
+        self.value = match v {
+            Ok(v) => Some(Ok(v.clone())),
+            Err(Stop::Missing(m)) => Some(Err(m.clone())),
+            Err(Stop::Error(_)) => None,
+        };
+        self.value_reads = reads;
+    }
+}
+
+/// A definition's value for this case.
+#[derive(Debug, Clone)]
+pub(super) enum Outcome {
+    Value(Value),
+    Missing(Missing),
+    Failed,
+}
+
+impl Outcome {
+    pub(super) fn of(r: &R) -> Outcome {
+        match r {
+            Ok(v) => Outcome::Value(v.clone()),
+            Err(Stop::Missing(m)) => Outcome::Missing(m.clone()),
+            Err(Stop::Error(_)) => Outcome::Failed,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct DefRecord {
+    winner: Option<RuleId>,
+    outcome: Outcome,
+    /// One record per rule of the definition, in order, in [`Record::rules`].
+    rules: List,
+}
+
+/// Collects the record while a case is evaluated.
+pub(super) struct Recorder {
+    defs: Vec<Option<DefRecord>>,
+    rules: Vec<RuleRecord>,
+    /// Rule records of the definitions being computed, innermost last.
+    pending: Vec<RuleRecord>,
+    children: Vec<ChildRecord>,
+    /// Children of the rules and items being evaluated, innermost last.
+    frames: Vec<Vec<ChildRecord>>,
+    spare: Vec<Vec<ChildRecord>>,
+    bindings: Vec<Binding>,
+    /// The bindings in scope, by depth.
+    bound: Vec<u32>,
+}
+
+impl Recorder {
+    pub(super) fn new(defs: usize) -> Recorder {
+        Recorder {
+            defs: vec![None; defs],
+            rules: Vec::new(),
+            pending: Vec::new(),
+            children: Vec::new(),
+            frames: Vec::new(),
+            spare: Vec::new(),
+            bindings: Vec::new(),
+            bound: Vec::new(),
+        }
+    }
+
+    /// Adds a child to the innermost open frame (a read outside any rule is not shown).
+    pub(super) fn push(&mut self, child: ChildRecord) {
+        if let Some(frame) = self.frames.last_mut() {
+            frame.push(child);
+        }
+    }
+
+    pub(super) fn open(&mut self) {
+        let frame = self.spare.pop().unwrap_or_default();
+        self.frames.push(frame);
+    }
+
+    /// Closes the innermost frame; its children move to the arena, in order.
+    pub(super) fn close(&mut self) -> List {
+        let Some(mut frame) = self.frames.pop() else {
+            return List::EMPTY;
+        };
+        let list = List {
+            start: self.children.len(),
+            len: frame.len(),
+        };
+        self.children.append(&mut frame);
+        self.spare.push(frame);
+        list
+    }
+
+    pub(super) fn pending_rules(&self) -> usize {
+        self.pending.len()
+    }
+
+    pub(super) fn push_rule(&mut self, rule: RuleRecord) {
+        self.pending.push(rule);
+    }
+
+    pub(super) fn drop_pending_rules(&mut self, base: usize) {
+        self.pending.truncate(base);
+    }
+
+    pub(super) fn displace_pending_rule(&mut self, i: usize, by: RuleId) {
+        if let Some(r) = self.pending.get_mut(i) {
+            r.displaced_by = Some(by);
+        }
+    }
+
+    pub(super) fn pending_rule_value(&mut self, i: usize, v: &R, reads: List) {
+        if let Some(r) = self.pending.get_mut(i) {
+            r.set_value(v, reads);
+        }
+    }
+
+    /// Files the pending rule records from `base` up as definition `id`'s.
+    pub(super) fn finish_def(
+        &mut self,
+        id: DefId,
+        base: usize,
+        winner: Option<RuleId>,
+        outcome: Outcome,
+    ) {
+        let start = self.rules.len();
+        self.rules
+            .extend(self.pending.drain(base.min(self.pending.len())..));
+        let rules = List {
+            start,
+            len: self.rules.len() - start,
+        };
+        if let Some(slot) = self.defs.get_mut(id) {
+            *slot = Some(DefRecord {
+                winner,
+                outcome,
+                rules,
+            });
+        }
+    }
+
+    /// Binds the element `index` of the list `source` at `depth`.
+    pub(super) fn bind(&mut self, depth: usize, source: u32, index: usize) {
+        self.bound.truncate(depth);
+        let id = u32::try_from(self.bindings.len()).unwrap_or(u32::MAX);
+        self.bindings.push(Binding {
+            source,
+            parent: self.bound.last().copied(),
+            index,
+            depth,
+        });
+        self.bound.push(id);
+    }
+
+    pub(super) fn unbind(&mut self, depth: usize) {
+        self.bound.truncate(depth);
+    }
+
+    /// Leaves no element bound (a definition is computed in its own scope); gives back what was.
+    pub(super) fn unbind_all(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.bound)
+    }
+
+    pub(super) fn rebind_all(&mut self, bound: Vec<u32>) {
+        self.bound = bound;
+    }
+
+    pub(super) fn binding(&self) -> Option<u32> {
+        self.bound.last().copied()
+    }
+
+    pub(super) fn finish(
+        self,
+        vid: VersionId,
+        date: Option<jiff::civil::Date>,
+        forced: bool,
+        facts: &Facts,
+    ) -> Record {
+        Record {
+            vid,
+            date,
+            forced,
+            facts: facts.values.clone(),
+            defs: self.defs,
+            rules: self.rules,
+            children: self.children,
+            bindings: self.bindings,
+        }
+    }
+}
+
+/// Everything the trace of one evaluation says, by index into the program.
+#[derive(Debug, Clone)]
+pub(super) struct Record {
+    vid: VersionId,
+    date: Option<jiff::civil::Date>,
+    /// The version was pinned (`--as-of`), not selected by the facts.
+    forced: bool,
+    facts: Vec<Value>,
+    defs: Vec<Option<DefRecord>>,
+    rules: Vec<RuleRecord>,
+    children: Vec<ChildRecord>,
+    bindings: Vec<Binding>,
+}
+
+/// The JSON text of a table key, unquoted when it is a string: `2022`, `2022-01-01`.
+pub(super) fn key_text(schema: &Schema, ty: &Type, key: &Value) -> String {
+    let json = value_json_in(schema, ty, key);
+    json.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| json.to_string())
+}
+
+impl Record {
+    /// The trace's nodes: the version applied, one tree per outcome, then the provisions that
+    /// compute nothing or disregard a fact.
+    pub(super) fn expand(&self, program: &ProgramData) -> Vec<TraceNode> {
+        let Some(version) = program.versions.get(self.vid) else {
+            return Vec::new();
+        };
+        let mut exprs = Vec::new();
+        for rule in version.defs.iter().flat_map(|d| &d.rules) {
+            index_exprs(&rule.value, &mut exprs);
+            if let Some(c) = &rule.condition {
+                index_exprs(c, &mut exprs);
+            }
+        }
+        Expander {
+            program,
+            version,
+            record: self,
+            exprs,
+        }
+        .trace()
+    }
+}
+
+/// Files `e` and its sub-expressions under their ids.
+fn index_exprs<'a>(e: &'a Expr, exprs: &mut Vec<Option<&'a Expr>>) {
+    let i = e.id as usize;
+    if exprs.len() <= i {
+        exprs.resize(i + 1, None);
+    }
+    if let Some(slot) = exprs.get_mut(i) {
+        *slot = Some(e);
+    }
+    for sub in e.sub_exprs() {
+        index_exprs(sub, exprs);
+    }
+}
+
+struct Expander<'a> {
+    program: &'a ProgramData,
+    version: &'a VersionInfo,
+    record: &'a Record,
+    exprs: Vec<Option<&'a Expr>>,
+}
+
+impl<'a> Expander<'a> {
+    fn expr(&self, id: u32) -> Option<&'a Expr> {
+        self.exprs.get(id as usize).copied().flatten()
+    }
+
+    fn citation(&self, here: Option<ProvisionId>) -> String {
+        here.and_then(|p| self.program.provisions.get(p))
+            .map(|p| p.citation.clone())
+            .unwrap_or_else(|| self.program.statute.citation.clone())
+    }
+
+    fn citation_of_rule(&self, def: DefId, rule: RuleId) -> String {
+        self.citation(
+            self.version
+                .defs
+                .get(def)
+                .and_then(|d| d.rules.get(rule))
+                .map(|r| r.provision),
+        )
+    }
+
+    fn json(&self, ty: &Type, v: &Value) -> serde_json::Value {
+        value_json_in(&self.program.schema, ty, v)
+    }
+
+    fn trace(&self) -> Vec<TraceNode> {
+        let program = self.program;
+        let statute = &program.statute.citation;
+        let (vid, date, forced) = (self.record.vid, self.record.date, self.record.forced);
+        let mut nodes = Vec::new();
+        if let Some(v) = program.versions.get(vid).filter(|v| !v.name.is_empty()) {
+            let mut node = TraceNode::new(
+                statute.clone(),
+                NodeKind::Version,
+                v.name.clone(),
+                serde_json::Value::String(v.effective.to_string()),
+            );
+            let by = v
+                .enacted_by
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default();
+            let next = program
+                .versions
+                .get(vid + 1)
+                .map(|n| format!(" and before {}", n.effective))
+                .unwrap_or_default();
+            node.detail = Some(match (date, &program.version_selector, forced) {
+                (Some(d), _, true) => format!(
+                    "pinned to {d} (not the facts' date): the text in force from {}{by}",
+                    v.effective
+                ),
+                (Some(d), Some(s), false) if d < v.effective => format!(
+                    "{} {d} precedes every encoded text; the earliest, in force from {}{by}, applies",
+                    s.fact_name, v.effective
+                ),
+                (Some(d), Some(s), false) => format!(
+                    "{} {d} is on or after {}{next}: the text in force from {}{by}",
+                    s.fact_name, v.effective, v.effective
+                ),
+                _ => format!("the text in force from {}{by}", v.effective),
+            });
+            if let Some(s) = &program.version_selector {
+                node.notes = s.notes.clone();
+                if let Some(f) = self.record.facts.get(s.fact) {
+                    let ty = program
+                        .schema
+                        .facts
+                        .get(s.fact)
+                        .map(|f| f.ty.clone())
+                        .unwrap_or(Type::Date);
+                    node.children.push(TraceNode::new(
+                        statute.clone(),
+                        NodeKind::Fact,
+                        s.fact_name.clone(),
+                        self.json(&ty, f),
+                    ));
+                }
+            }
+            nodes.push(node);
+        }
+        for (i, o) in program.outcomes.iter().enumerate() {
+            match self.version.outcome_defs.get(i).copied().flatten() {
+                Some(def) => {
+                    let mut seen = Vec::new();
+                    nodes.push(self.def_node(def, &mut seen));
+                }
+                None => {
+                    // An outcome this version does not define is `null`.
+                    let mut node = TraceNode::new(
+                        statute.clone(),
+                        NodeKind::Undefined,
+                        o.name.clone(),
+                        serde_json::Value::Null,
+                    );
+                    node.detail = Some(format!(
+                        "the text in force from {} does not define `{}`",
+                        self.version.effective, o.name
+                    ));
+                    nodes.push(node);
+                }
+            }
+        }
+        for &pid in &self.version.provisions {
+            let Some(p) = program.provisions.get(pid) else {
+                continue;
+            };
+            if let Some(reason) = &p.not_computed {
+                let mut node = TraceNode::new(
+                    p.citation.clone(),
+                    NodeKind::NotComputed,
+                    p.heading.clone().unwrap_or_else(|| p.label.clone()),
+                    serde_json::Value::Null,
+                );
+                node.detail = Some(reason.clone());
+                nodes.push(node);
+            }
+            for d in &p.disregards {
+                let (ty, value) = self.fact_at(&d.path);
+                let mut node = TraceNode::new(
+                    p.citation.clone(),
+                    NodeKind::Disregarded,
+                    d.name.clone(),
+                    self.json(&ty, &value),
+                );
+                node.detail = Some(d.reason.clone());
+                nodes.push(node);
+            }
+        }
+        nodes
+    }
+
+    /// The value of a fact path through records (lists are shown whole).
+    fn fact_at(&self, path: &[usize]) -> (Type, Value) {
+        let schema = &self.program.schema;
+        let mut iter = path.iter();
+        let Some(&top) = iter.next() else {
+            return (Type::Bool, Value::Absent);
+        };
+        let mut ty = schema
+            .facts
+            .get(top)
+            .map(|f| f.ty.clone())
+            .unwrap_or(Type::Bool);
+        let mut value = self.record.facts.get(top).cloned().unwrap_or(Value::Absent);
+        for &i in iter {
+            let (Type::Record(r), Value::Record(fields)) = (&ty, &value) else {
+                return (ty, Value::Absent);
+            };
+            let next_ty = schema
+                .records
+                .get(*r)
+                .and_then(|r| r.fields.get(i))
+                .map(|f| f.ty.clone())
+                .unwrap_or(Type::Bool);
+            let next = fields.get(i).cloned().unwrap_or(Value::Absent);
+            ty = next_ty;
+            value = next;
+        }
+        (ty, value)
+    }
+
+    fn def_node(&self, id: DefId, seen: &mut Vec<DefId>) -> TraceNode {
+        let def = self.version.defs.get(id);
+        let name = def.map(|d| d.name.clone()).unwrap_or_default();
+        let Some(Some(t)) = self.record.defs.get(id) else {
+            return TraceNode::new(
+                self.citation_of_rule(id, 0),
+                NodeKind::Definition,
+                name,
+                serde_json::Value::Null,
+            );
+        };
+        let single = def.is_some_and(|d| d.rules.len() == 1);
+        let shown = t.winner.or(single.then_some(0));
+        let mut node = TraceNode::new(
+            self.citation_of_rule(id, shown.unwrap_or(0)),
+            NodeKind::Definition,
+            name,
+            serde_json::Value::Null,
+        );
+        match &t.outcome {
+            Outcome::Value(v) => {
+                if let Some(d) = def {
+                    node.value = self.json(&d.ty, v);
+                }
+            }
+            Outcome::Missing(m) => {
+                node.detail = Some(format!("undecided: needs {}", join_facts(m)))
+            }
+            Outcome::Failed => node.detail = Some("evaluation failed".to_string()),
+        }
+        if seen.contains(&id) {
+            node.detail = Some("explained above".to_string());
+            return node;
+        }
+        seen.push(id);
+        let records = self
+            .record
+            .rules
+            .get(t.rules.start..t.rules.start + t.rules.len)
+            .unwrap_or_default();
+        for (i, rr) in records.iter().enumerate() {
+            let (Some(def), Some(rule)) = (def, def.and_then(|d| d.rules.get(i))) else {
+                continue;
+            };
+            let children = self.children(&[rr.condition_reads, rr.value_reads], seen);
+            let snippet = || {
+                rule.condition
+                    .as_ref()
+                    .map(|c| self.program.sources.snippet(c.span))
+                    .unwrap_or_default()
+            };
+            let (mut status, mut detail) = match &rr.applies {
+                Applies::Yes => (Status::Applied, None),
+                Applies::No => (
+                    Status::NotApplicable,
+                    Some(format!("condition `{}` is false", snippet())),
+                ),
+                Applies::Unknown(m) => (
+                    Status::Undecided,
+                    Some(format!("condition `{}` needs {}", snippet(), join_facts(m))),
+                ),
+            };
+            if let Some(by) = rr.displaced_by {
+                status = Status::Overridden;
+                detail = Some(format!(
+                    "displaced by the exception in {}",
+                    label_of_rule(self.program, self.version, id, by)
+                ));
+            }
+            let mut value = serde_json::Value::Null;
+            match &rr.value {
+                Some(Ok(v)) => value = self.json(&def.ty, v),
+                Some(Err(m)) => detail = Some(format!("value needs {}", join_facts(m))),
+                None => {}
+            }
+            if single && status == Status::Applied {
+                // One unconditional rule: its reads are the definition's own children.
+                node.notes.extend(rule.notes.iter().cloned());
+                node.children.extend(children);
+                continue;
+            }
+            let kind = if rule.exception_to.is_some() {
+                NodeKind::Exception
+            } else {
+                NodeKind::Rule
+            };
+            let mut rn =
+                TraceNode::new(self.citation_of_rule(id, i), kind, node.name.clone(), value);
+            rn.status = Some(status);
+            rn.detail = match (rule.exception_to, detail) {
+                (Some(target), None) => Some(format!(
+                    "exception to {}",
+                    label_of_rule(self.program, self.version, id, target)
+                )),
+                (Some(target), Some(d)) => Some(format!(
+                    "exception to {}; {d}",
+                    label_of_rule(self.program, self.version, id, target)
+                )),
+                (None, d) => d,
+            };
+            rn.notes = rule.notes.clone();
+            rn.children = children;
+            node.children.push(rn);
+        }
+        node
+    }
+
+    /// The nodes of the records in `lists`, in order; a definition, fact, row or item that
+    /// appears again is shown once (a rule that reads a fact in its condition and its value).
+    fn children(&self, lists: &[List], seen: &mut Vec<DefId>) -> Vec<TraceNode> {
+        let mut defs: Vec<DefId> = Vec::new();
+        let mut nodes: Vec<TraceNode> = Vec::new();
+        for list in lists {
+            let records = self
+                .record
+                .children
+                .get(list.start..list.start + list.len)
+                .unwrap_or_default();
+            for c in records {
+                match c {
+                    ChildRecord::Def(id) => {
+                        if !defs.contains(id) {
+                            defs.push(*id);
+                            nodes.push(self.def_node(*id, seen));
+                        }
+                    }
+                    other => {
+                        let mut n = self.leaf_node(other);
+                        if nodes.iter().any(|m| m.kind == n.kind && m.name == n.name) {
+                            continue;
+                        }
+                        // Only now: a definition met below a node that is not shown must not
+                        // count as explained.
+                        if let ChildRecord::Item { reads, .. } = other {
+                            n.children = self.children(&[*reads], seen);
+                        }
+                        nodes.push(n);
+                    }
+                }
+            }
+        }
+        nodes
+    }
+
+    /// The node of a fact, row or item, without the item's children.
+    fn leaf_node(&self, c: &ChildRecord) -> TraceNode {
+        match c {
+            ChildRecord::Def(_) => TraceNode::new(
+                String::new(),
+                NodeKind::Definition,
+                String::new(),
+                serde_json::Value::Null,
+            ),
+            ChildRecord::Fact {
+                here,
+                expr,
+                binding,
+                value,
+            } => {
+                let (name, value) = match self.expr(*expr) {
+                    Some(e) => (self.path(e, *binding), self.json(&e.ty, value)),
+                    None => (String::new(), serde_json::Value::Null),
+                };
+                TraceNode::new(self.citation(*here), NodeKind::Fact, name, value)
+            }
+            ChildRecord::EmptyList {
+                here,
+                source,
+                binding,
+            } => {
+                let name = self
+                    .expr(*source)
+                    .map(|e| self.path(e, *binding))
+                    .unwrap_or_default();
+                TraceNode::new(
+                    self.citation(*here),
+                    NodeKind::Fact,
+                    name,
+                    serde_json::Value::Array(Vec::new()),
+                )
+            }
+            ChildRecord::Table {
+                here,
+                table,
+                key_expr,
+                key,
+                value,
+            } => {
+                let schema = &self.program.schema;
+                let key_ty = self.expr(*key_expr).map(|e| &e.ty).unwrap_or(&Type::Bool);
+                let (name, value, source) = match self.program.tables.get(*table) {
+                    Some(t) => (
+                        format!("{}[{}]", t.name, key_text(schema, key_ty, key)),
+                        self.json(&t.value_ty, value),
+                        t.source.as_str(),
+                    ),
+                    None => (String::new(), serde_json::Value::Null, ""),
+                };
+                let mut node = TraceNode::new(self.citation(*here), NodeKind::Table, name, value);
+                node.notes.push(format!("source: {source}"));
+                node
+            }
+            ChildRecord::Item {
+                here,
+                source,
+                binding,
+                index,
+                element,
+                filtered,
+                step,
+                reads: _,
+            } => {
+                let list = self
+                    .expr(*source)
+                    .map(|e| self.path(e, *binding))
+                    .unwrap_or_default();
+                let (status, value) = match (step, self.expr(*element)) {
+                    (Step::Excluded, _) => (Status::Excluded, serde_json::Value::Null),
+                    (Step::Included(v), Some(e)) => (Status::Included, self.json(&e.ty, v)),
+                    (Step::Included(_), None) => (Status::Included, serde_json::Value::Null),
+                    (Step::Undecided, _) => (Status::Undecided, serde_json::Value::Null),
+                };
+                let mut node = TraceNode::new(
+                    self.citation(*here),
+                    NodeKind::Item,
+                    format!("{list}[{index}]"),
+                    value,
+                );
+                if *filtered || status == Status::Undecided {
+                    node.status = Some(status);
+                }
+                node
+            }
+        }
+    }
+
+    /// `victim.losses[2].amount`: the fact path `e` read, with `binding` the innermost list
+    /// element bound when it was read.
+    fn path(&self, e: &Expr, binding: Option<u32>) -> String {
+        let schema = &self.program.schema;
+        match &e.kind {
+            ExprKind::Fact(i) => schema
+                .facts
+                .get(*i)
+                .map(|f| f.name.clone())
+                .unwrap_or_default(),
+            ExprKind::Local(depth) => {
+                let mut at = binding;
+                while let Some(b) = at.and_then(|i| self.record.bindings.get(i as usize)) {
+                    if b.depth == *depth {
+                        let list = self
+                            .expr(b.source)
+                            .map(|s| self.path(s, b.parent))
+                            .unwrap_or_default();
+                        return format!("{list}[{}]", b.index);
+                    }
+                    at = b.parent;
+                }
+                String::new()
+            }
+            ExprKind::Field(inner, i) => format!(
+                "{}.{}",
+                self.path(inner, binding),
+                field_name(schema, inner, *i)
+            ),
+            _ => self.program.sources.snippet(e.span).to_string(),
+        }
+    }
+}
