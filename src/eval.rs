@@ -208,7 +208,17 @@ pub fn evaluate(
     // millions of cases, and allocating them afresh was a large share of a case's cost.
     let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
     scratch.memo.clear();
-    scratch.memo.resize(version.defs.len(), Memo::Todo);
+    if options.trace {
+        // The trace shows every definition with its rules, constants included.
+        scratch.memo.resize(version.defs.len(), Memo::Todo);
+    } else {
+        scratch
+            .memo
+            .extend(constants(program, version).iter().map(|c| match c {
+                Some(v) => Memo::Value(v.clone()),
+                None => Memo::Todo,
+            }));
+    }
     scratch.applies.clear();
     scratch.rule_stack.clear();
     let mut ev = Evaluator {
@@ -219,32 +229,104 @@ pub fn evaluate(
         locals: Vec::new(),
         rule_stack: scratch.rule_stack,
         applies: scratch.applies,
-        rec: options.trace.then(|| Recorder::new(version.defs.len())),
+        rec: options.trace.then(|| {
+            let mut rec = scratch.recorder.take().unwrap_or_else(Recorder::new);
+            rec.start(version.defs.len());
+            rec
+        }),
     };
     let result = evaluate_outcomes(&mut ev);
     let Evaluator {
         memo,
         rule_stack,
         applies,
-        rec,
+        mut rec,
         ..
     } = ev;
+    let result = result.map(|mut evaluation| {
+        if let Some(rec) = &mut rec {
+            evaluation.trace = Some(Box::new(Traced {
+                program: program.clone(),
+                record: rec.finish(vid, date, options.as_of.is_some(), facts),
+                nodes: OnceLock::new(),
+            }));
+        }
+        evaluation
+    });
     SCRATCH.with(|s| {
         *s.borrow_mut() = Scratch {
             memo,
             rule_stack,
             applies,
+            recorder: rec.or(scratch.recorder),
         }
     });
-    let mut evaluation = result?;
-    if let Some(rec) = rec {
-        evaluation.trace = Some(Box::new(Traced {
-            program: program.clone(),
-            record: rec.finish(vid, date, options.as_of.is_some(), facts),
-            nodes: OnceLock::new(),
-        }));
+    result
+}
+
+/// The values of the definitions of `version` that read no fact, directly or through other
+/// definitions (see [`VersionInfo::constants`]); `None` for the others, and for a constant
+/// whose computation fails (it fails again, and is reported, in every case).
+fn constants<'v>(program: &ProgramData, version: &'v VersionInfo) -> &'v [Option<Value>] {
+    version.constants.get_or_init(|| {
+        let n = version.defs.len();
+        let mut reads_facts: Vec<Option<bool>> = vec![None; n];
+        let mut ev = Evaluator {
+            program,
+            version,
+            facts: &[],
+            memo: vec![Memo::Todo; n],
+            locals: Vec::new(),
+            applies: Vec::new(),
+            rule_stack: Vec::new(),
+            rec: None,
+        };
+        (0..n)
+            .map(|id| {
+                if def_reads_facts(version, id, &mut reads_facts) {
+                    None
+                } else {
+                    ev.def(id).ok()
+                }
+            })
+            .collect()
+    })
+}
+
+/// Whether definition `id` reads a fact, directly or through the definitions it reads.
+fn def_reads_facts(version: &VersionInfo, id: DefId, known: &mut [Option<bool>]) -> bool {
+    match known.get(id) {
+        Some(Some(k)) => return *k,
+        Some(None) => {}
+        None => return true,
     }
-    Ok(evaluation)
+    // The checker refuses cycles; should one slip through, it counts as reading facts.
+    if let Some(k) = known.get_mut(id) {
+        *k = Some(true);
+    }
+    let Some(def) = version.defs.get(id) else {
+        return true;
+    };
+    let mut stack: Vec<&Expr> = def
+        .rules
+        .iter()
+        .flat_map(|r| std::iter::once(&r.value).chain(r.condition.as_ref()))
+        .collect();
+    let mut reads = false;
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Fact(_) => reads = true,
+            ExprKind::Def(d) => reads |= def_reads_facts(version, *d, known),
+            _ => stack.extend(e.sub_exprs()),
+        }
+        if reads {
+            break;
+        }
+    }
+    if let Some(k) = known.get_mut(id) {
+        *k = Some(reads);
+    }
+    reads
 }
 
 /// Working vectors of an [`Evaluator`] that outlive one case (see [`evaluate`]).
@@ -253,6 +335,8 @@ struct Scratch {
     memo: Vec<Memo>,
     rule_stack: Vec<(DefId, RuleId)>,
     applies: Vec<Applies>,
+    /// Kept between traced cases, so that its working vectors are too.
+    recorder: Option<Recorder>,
 }
 
 thread_local! {
@@ -417,13 +501,18 @@ impl<'p> Evaluator<'p> {
         }
         // A definition sees none of the list elements bound where it happens to be read first:
         // its own list expressions number their variables from depth 0.
-        let locals = std::mem::take(&mut self.locals);
-        let bound = self.rec.as_mut().map(Recorder::unbind_all);
-        let result = self.compute_def(id);
-        self.locals = locals;
-        if let (Some(rec), Some(bound)) = (&mut self.rec, bound) {
-            rec.rebind_all(bound);
-        }
+        let result = if self.locals.is_empty() && self.rec.is_none() {
+            self.compute_def(id)
+        } else {
+            let locals = std::mem::take(&mut self.locals);
+            let bound = self.rec.as_mut().map(Recorder::unbind_all);
+            let result = self.compute_def(id);
+            self.locals = locals;
+            if let (Some(rec), Some(bound)) = (&mut self.rec, bound) {
+                rec.rebind_all(bound);
+            }
+            result
+        };
         if let Some(slot) = self.memo.get_mut(id) {
             match &result {
                 Ok(v) => *slot = Memo::Value(v.clone()),
@@ -651,6 +740,21 @@ impl<'p> Evaluator<'p> {
                     _ => return Err(self.ill_typed(a, &x)),
                 })
             }
+            ExprKind::Fact(_) | ExprKind::Field(..) | ExprKind::Local(_) => {
+                if let Some(Ok(Value::Bool(b))) = self.place_ref(e) {
+                    let b = *b;
+                    if !matches!(e.kind, ExprKind::Local(_)) {
+                        self.record(|ev| {
+                            ChildRecord::fact(ev.here(), e, ev.binding(), Value::Bool(b))
+                        });
+                    }
+                    return Ok(b);
+                }
+                match self.expr(e)? {
+                    Value::Bool(b) => Ok(b),
+                    other => Err(self.ill_typed(e, &other)),
+                }
+            }
             _ => match self.expr(e)? {
                 Value::Bool(b) => Ok(b),
                 other => Err(self.ill_typed(e, &other)),
@@ -667,6 +771,21 @@ impl<'p> Evaluator<'p> {
                 self.arith(*op, x, y, e)
             }
             ExprKind::Neg(x) => Ok(-self.number(x)?),
+            ExprKind::Fact(_) | ExprKind::Field(..) | ExprKind::Local(_) => {
+                if let Some(Ok(Value::Number(d))) = self.place_ref(e) {
+                    let d = *d;
+                    if !matches!(e.kind, ExprKind::Local(_)) {
+                        self.record(|ev| {
+                            ChildRecord::fact(ev.here(), e, ev.binding(), Value::Number(d))
+                        });
+                    }
+                    return Ok(d);
+                }
+                match self.expr(e)? {
+                    Value::Number(d) => Ok(d),
+                    other => Err(self.ill_typed(e, &other)),
+                }
+            }
             _ => match self.expr(e)? {
                 Value::Number(d) => Ok(d),
                 other => Err(self.ill_typed(e, &other)),

@@ -177,9 +177,10 @@ pub(super) struct Recorder {
 }
 
 impl Recorder {
-    pub(super) fn new(defs: usize) -> Recorder {
+    /// An empty recorder; one is kept per thread and reused from case to case.
+    pub(super) fn new() -> Recorder {
         Recorder {
-            defs: vec![None; defs],
+            defs: Vec::new(),
             rules: Vec::new(),
             pending: Vec::new(),
             children: Vec::new(),
@@ -187,6 +188,22 @@ impl Recorder {
             spare: Vec::new(),
             bindings: Vec::new(),
             bound: Vec::new(),
+        }
+    }
+
+    /// Readies the recorder for a case with `defs` definitions.
+    pub(super) fn start(&mut self, defs: usize) {
+        self.defs.clear();
+        self.defs.resize(defs, None);
+        self.rules.clear();
+        self.pending.clear();
+        self.children.clear();
+        self.bindings.clear();
+        self.bound.clear();
+        // Frames left open by a failed case.
+        while let Some(mut frame) = self.frames.pop() {
+            frame.clear();
+            self.spare.push(frame);
         }
     }
 
@@ -294,22 +311,29 @@ impl Recorder {
         self.bound.last().copied()
     }
 
+    /// The record of the case, leaving the recorder ready for the next one. Its vectors are
+    /// handed over and replaced by empty ones as large, so that the next case of a batch does
+    /// not grow them step by step.
     pub(super) fn finish(
-        self,
+        &mut self,
         vid: VersionId,
         date: Option<jiff::civil::Date>,
         forced: bool,
         facts: &Facts,
     ) -> Record {
+        fn hand_over<T>(v: &mut Vec<T>) -> Vec<T> {
+            let next = Vec::with_capacity(v.len());
+            std::mem::replace(v, next)
+        }
         Record {
             vid,
             date,
             forced,
             facts: facts.values.clone(),
-            defs: self.defs,
-            rules: self.rules,
-            children: self.children,
-            bindings: self.bindings,
+            defs: hand_over(&mut self.defs),
+            rules: hand_over(&mut self.rules),
+            children: hand_over(&mut self.children),
+            bindings: hand_over(&mut self.bindings),
         }
     }
 }
