@@ -154,8 +154,9 @@ type Missing = BTreeSet<String>;
 /// Why evaluation of an expression stopped short of a value.
 #[derive(Debug, Clone)]
 enum Stop {
-    /// Optional facts that are absent.
-    Missing(Missing),
+    /// Optional facts that are absent. Boxed, as the error is: a result is then two words,
+    /// which a function returns in registers, and most expressions return one.
+    Missing(Box<Missing>),
     Error(Box<EvalError>),
 }
 
@@ -164,7 +165,7 @@ type R<T = Value> = Result<T, Stop>;
 fn missing_union(a: Stop, b: Stop) -> Stop {
     match (a, b) {
         (Stop::Missing(mut x), Stop::Missing(y)) => {
-            x.extend(y);
+            x.extend(*y);
             Stop::Missing(x)
         }
         (Stop::Error(e), _) | (_, Stop::Error(e)) => Stop::Error(e),
@@ -354,7 +355,7 @@ fn evaluate_outcomes(ev: &mut Evaluator<'_>) -> Result<Evaluation, EvalError> {
             Some(def) => match ev.def(def) {
                 Ok(v) => v,
                 Err(Stop::Missing(m)) => {
-                    missing.extend(m);
+                    missing.extend(*m);
                     Value::Absent
                 }
                 Err(Stop::Error(e)) => return Err(*e),
@@ -496,7 +497,7 @@ impl<'p> Evaluator<'p> {
         self.record(|_| ChildRecord::Def(id));
         match self.memo.get(id) {
             Some(Memo::Value(v)) => return Ok(v.clone()),
-            Some(Memo::Missing(m)) => return Err(Stop::Missing(m.clone())),
+            Some(Memo::Missing(m)) => return Err(Stop::Missing(Box::new(m.clone()))),
             Some(Memo::Todo) | None => {}
         }
         // A definition sees none of the list elements bound where it happens to be read first:
@@ -516,7 +517,7 @@ impl<'p> Evaluator<'p> {
         if let Some(slot) = self.memo.get_mut(id) {
             match &result {
                 Ok(v) => *slot = Memo::Value(v.clone()),
-                Err(Stop::Missing(m)) => *slot = Memo::Missing(m.clone()),
+                Err(Stop::Missing(m)) => *slot = Memo::Missing(Missing::clone(m)),
                 Err(Stop::Error(_)) => {}
             }
         }
@@ -526,7 +527,7 @@ impl<'p> Evaluator<'p> {
     fn compute_def(&mut self, id: DefId) -> R {
         let version = self.version;
         let Some(def) = version.defs.get(id) else {
-            return Err(Stop::Missing(BTreeSet::new()));
+            return Err(Stop::Missing(Box::default()));
         };
         if let [rule] = def.rules.as_slice() {
             if rule.condition.is_none() && rule.exceptions.is_empty() {
@@ -545,7 +546,7 @@ impl<'p> Evaluator<'p> {
                 Some(c) => match self.truth(c) {
                     Ok(true) => Ok(Applies::Yes),
                     Ok(false) => Ok(Applies::No),
-                    Err(Stop::Missing(m)) => Ok(Applies::Unknown(m)),
+                    Err(Stop::Missing(m)) => Ok(Applies::Unknown(*m)),
                     Err(e) => Err(e),
                 },
             };
@@ -600,7 +601,7 @@ impl<'p> Evaluator<'p> {
         self.applies = stack;
 
         let outcome: R = match (unknown, candidates) {
-            (Some(m), _) => Err(Stop::Missing(m)),
+            (Some(m), _) => Err(Stop::Missing(Box::new(m))),
             (None, (None, _)) => Err(self.no_rule_applies(id, def)),
             (None, (Some(one), None)) => match def.rules.get(one) {
                 Some(rule) => {
@@ -614,7 +615,7 @@ impl<'p> Evaluator<'p> {
                     }
                     v.and_then(|v| self.check_money(def, one, v))
                 }
-                None => Err(Stop::Missing(BTreeSet::new())),
+                None => Err(Stop::Missing(Box::default())),
             },
             (None, (Some(a), Some(b))) => Err(self.conflict(id, def, a, b)),
         };
@@ -1110,9 +1111,9 @@ impl<'p> Evaluator<'p> {
 
     /// Undecided for want of the optional fact `e` reads.
     fn missing(&self, e: &Expr) -> Stop {
-        let mut m = BTreeSet::new();
+        let mut m = Missing::new();
         m.insert(self.path_text(e));
-        Stop::Missing(m)
+        Stop::Missing(Box::new(m))
     }
 
     /// The raw value of a fact, field or bound variable (`Absent` is kept, not turned into undecided).

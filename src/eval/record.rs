@@ -128,7 +128,7 @@ impl RuleRecord {
     pub(super) fn set_value(&mut self, v: &R, reads: List) {
         self.value = match v {
             Ok(v) => Some(Ok(v.clone())),
-            Err(Stop::Missing(m)) => Some(Err(m.clone())),
+            Err(Stop::Missing(m)) => Some(Err(Missing::clone(m))),
             Err(Stop::Error(_)) => None,
         };
         self.value_reads = reads;
@@ -147,7 +147,7 @@ impl Outcome {
     pub(super) fn of(r: &R) -> Outcome {
         match r {
             Ok(v) => Outcome::Value(v.clone()),
-            Err(Stop::Missing(m)) => Outcome::Missing(m.clone()),
+            Err(Stop::Missing(m)) => Outcome::Missing(Missing::clone(m)),
             Err(Stop::Error(_)) => Outcome::Failed,
         }
     }
