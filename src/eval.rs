@@ -231,7 +231,10 @@ pub fn evaluate(
         rule_stack: scratch.rule_stack,
         applies: scratch.applies,
         rec: options.trace.then(|| {
-            let mut rec = scratch.recorder.take().unwrap_or_else(Recorder::new);
+            let mut rec = scratch
+                .recorder
+                .take()
+                .unwrap_or_else(|| Box::new(Recorder::new()));
             rec.start(version.defs.len());
             rec
         }),
@@ -337,7 +340,7 @@ struct Scratch {
     rule_stack: Vec<(DefId, RuleId)>,
     applies: Vec<Applies>,
     /// Kept between traced cases, so that its working vectors are too.
-    recorder: Option<Recorder>,
+    recorder: Option<Box<Recorder>>,
 }
 
 thread_local! {
@@ -407,7 +410,7 @@ struct Evaluator<'p> {
     /// The rules being evaluated, innermost last, for error messages and fact citations.
     rule_stack: Vec<(DefId, RuleId)>,
     /// Present when tracing.
-    rec: Option<Recorder>,
+    rec: Option<Box<Recorder>>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -506,7 +509,7 @@ impl<'p> Evaluator<'p> {
             self.compute_def(id)
         } else {
             let locals = std::mem::take(&mut self.locals);
-            let bound = self.rec.as_mut().map(Recorder::unbind_all);
+            let bound = self.rec.as_deref_mut().map(Recorder::unbind_all);
             let result = self.compute_def(id);
             self.locals = locals;
             if let (Some(rec), Some(bound)) = (&mut self.rec, bound) {
@@ -537,7 +540,7 @@ impl<'p> Evaluator<'p> {
         // This definition's rule statuses sit on a stack shared by every definition being
         // computed, from `base` up: no allocation per definition.
         let base = self.applies.len();
-        let rules_base = self.rec.as_ref().map_or(0, Recorder::pending_rules);
+        let rules_base = self.rec.as_deref().map_or(0, Recorder::pending_rules);
         for (i, rule) in def.rules.iter().enumerate() {
             self.rule_stack.push((id, i));
             self.open_frame();
@@ -732,6 +735,9 @@ impl<'p> Evaluator<'p> {
                 Ok(compare(*op, x.cmp(&y)))
             }
             ExprKind::Within(a, b) => {
+                if let Some(holds) = self.within_in_place(a, b) {
+                    return Ok(holds);
+                }
                 let (x, y) = self.both(a, b, Self::expr)?;
                 Ok(match (&x, &y) {
                     (Value::Citation(c), Value::Citation(p)) => c.is_within(p),
@@ -1036,6 +1042,51 @@ impl<'p> Evaluator<'p> {
         acc.finish(self)
     }
 
+    /// `c.section within trafficking_provisions`, the statute's commonest test, with both sides
+    /// read where they lie: a citation given in the facts, and a provision set that is a
+    /// literal or an already computed definition. `None` when the operands are of another
+    /// shape (or the citation is not given); the general path then evaluates them.
+    fn within_in_place(&mut self, a: &'p Expr, b: &'p Expr) -> Option<bool> {
+        let Some(Ok(Value::Citation(c))) = self.place_ref(a) else {
+            return None;
+        };
+        let set = match &b.kind {
+            ExprKind::Def(id) => match self.memo.get(*id) {
+                Some(Memo::Value(v)) => v,
+                _ => return None,
+            },
+            ExprKind::Literal(v) => v,
+            ExprKind::Provisions(set) => {
+                return self.within_recorded(a, b, set.iter().any(|p| p.contains(c)));
+            }
+            _ => return None,
+        };
+        let holds = match set {
+            Value::Provisions(set) => set.iter().any(|p| p.contains(c)),
+            Value::Citation(p) => c.is_within(p),
+            _ => return None,
+        };
+        self.within_recorded(a, b, holds)
+    }
+
+    /// Records the reads of [`Self::within_in_place`] as the general path would: the fact,
+    /// then the definition.
+    fn within_recorded(&mut self, a: &'p Expr, b: &'p Expr, holds: bool) -> Option<bool> {
+        if self.rec.is_some() {
+            if !matches!(a.kind, ExprKind::Local(_)) {
+                let value = match self.place_ref(a) {
+                    Some(Ok(v)) => v.clone(),
+                    _ => Value::Absent,
+                };
+                self.record(|ev| ChildRecord::fact(ev.here(), a, ev.binding(), value));
+            }
+            if let ExprKind::Def(id) = b.kind {
+                self.record(|_| ChildRecord::Def(id));
+            }
+        }
+        Some(holds)
+    }
+
     /// `and` (stop_on = false) and `or` (stop_on = true) with undecided operands:
     /// `false and undecided` is false, `true or undecided` is true.
     fn kleene(&mut self, a: &'p Expr, b: &'p Expr, stop_on: bool) -> R<bool> {
@@ -1154,7 +1205,7 @@ impl<'p> Evaluator<'p> {
 
     /// The innermost bound list element, as the trace records it.
     fn binding(&self) -> Option<u32> {
-        self.rec.as_ref().and_then(Recorder::binding)
+        self.rec.as_deref().and_then(Recorder::binding)
     }
 
     /// `victim.losses[2].amount`: the fact path an expression reads, for `missing`.
