@@ -228,7 +228,7 @@ impl<'s> Checker<'s> {
                 defs: Vec::new(),
                 outcome_defs: Vec::new(),
                 provisions: Vec::new(),
-                constants: std::sync::OnceLock::new(),
+                compiled: std::sync::OnceLock::new(),
             });
         }
         if versions.is_empty() {
@@ -240,7 +240,7 @@ impl<'s> Checker<'s> {
                 defs: Vec::new(),
                 outcome_defs: Vec::new(),
                 provisions: Vec::new(),
-                constants: std::sync::OnceLock::new(),
+                compiled: std::sync::OnceLock::new(),
             });
         }
 

@@ -8,17 +8,21 @@
 //! propagates like a value (Kleene logic for `and`/`or`) and ends as `null`
 //! with the fact listed in `missing`.
 //!
-//! The evaluator walks the checked expressions directly. Conditions and
-//! amounts, which are most of a statute, go through [`Evaluator::truth`] and
-//! [`Evaluator::number`], which return a plain `bool` or `Decimal` instead of
-//! a [`Value`]; everything else through [`Evaluator::expr`].
+//! The rules run as closures ([`compile`], built once per program): conditions
+//! and amounts, which are most of a statute, return a plain `bool` or
+//! `Decimal` instead of a [`Value`]. This module holds what is decided per
+//! definition: which rules apply, which exception displaces which rule, and
+//! the value that results.
 //!
 //! With the trace asked for, the evaluator records what it decided and read
 //! ([`record`]: rule statuses, fact and table reads, list items, by index
 //! into the program), and the trace's nodes, with their citations and words,
 //! are built from that record when first read ([`Evaluation::trace`]).
 
+mod compile;
 mod record;
+
+pub use compile::CompiledVersion;
 
 use crate::diagnostic::Problem;
 use crate::facts::Facts;
@@ -27,7 +31,7 @@ use crate::render::value_json_in;
 use crate::trace::TraceNode;
 use crate::value::{Type, Value};
 use record::{ChildRecord, Outcome, Record, Recorder, RuleRecord};
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::Decimal;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
@@ -207,24 +211,18 @@ pub fn evaluate(
     };
     // The evaluator's working vectors are kept per thread between cases: a batch evaluates
     // millions of cases, and allocating them afresh was a large share of a case's cost.
+    let code = version
+        .compiled
+        .get_or_init(|| CompiledVersion::new(program, version));
     let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
     scratch.memo.clear();
-    if options.trace {
-        // The trace shows every definition with its rules, constants included.
-        scratch.memo.resize(version.defs.len(), Memo::Todo);
-    } else {
-        scratch
-            .memo
-            .extend(constants(program, version).iter().map(|c| match c {
-                Some(v) => Memo::Value(v.clone()),
-                None => Memo::Todo,
-            }));
-    }
+    scratch.memo.resize(version.defs.len(), Memo::Todo);
     scratch.applies.clear();
     scratch.rule_stack.clear();
     let mut ev = Evaluator {
         program,
         version,
+        code,
         facts: &facts.values,
         memo: scratch.memo,
         locals: Vec::new(),
@@ -266,71 +264,6 @@ pub fn evaluate(
         }
     });
     result
-}
-
-/// The values of the definitions of `version` that read no fact, directly or through other
-/// definitions (see [`VersionInfo::constants`]); `None` for the others, and for a constant
-/// whose computation fails (it fails again, and is reported, in every case).
-fn constants<'v>(program: &ProgramData, version: &'v VersionInfo) -> &'v [Option<Value>] {
-    version.constants.get_or_init(|| {
-        let n = version.defs.len();
-        let mut reads_facts: Vec<Option<bool>> = vec![None; n];
-        let mut ev = Evaluator {
-            program,
-            version,
-            facts: &[],
-            memo: vec![Memo::Todo; n],
-            locals: Vec::new(),
-            applies: Vec::new(),
-            rule_stack: Vec::new(),
-            rec: None,
-        };
-        (0..n)
-            .map(|id| {
-                if def_reads_facts(version, id, &mut reads_facts) {
-                    None
-                } else {
-                    ev.def(id).ok()
-                }
-            })
-            .collect()
-    })
-}
-
-/// Whether definition `id` reads a fact, directly or through the definitions it reads.
-fn def_reads_facts(version: &VersionInfo, id: DefId, known: &mut [Option<bool>]) -> bool {
-    match known.get(id) {
-        Some(Some(k)) => return *k,
-        Some(None) => {}
-        None => return true,
-    }
-    // The checker refuses cycles; should one slip through, it counts as reading facts.
-    if let Some(k) = known.get_mut(id) {
-        *k = Some(true);
-    }
-    let Some(def) = version.defs.get(id) else {
-        return true;
-    };
-    let mut stack: Vec<&Expr> = def
-        .rules
-        .iter()
-        .flat_map(|r| std::iter::once(&r.value).chain(r.condition.as_ref()))
-        .collect();
-    let mut reads = false;
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Fact(_) => reads = true,
-            ExprKind::Def(d) => reads |= def_reads_facts(version, *d, known),
-            _ => stack.extend(e.sub_exprs()),
-        }
-        if reads {
-            break;
-        }
-    }
-    if let Some(k) = known.get_mut(id) {
-        *k = Some(reads);
-    }
-    reads
 }
 
 /// Working vectors of an [`Evaluator`] that outlive one case (see [`evaluate`]).
@@ -394,17 +327,19 @@ enum Memo {
 
 /// Where a bound list element came from: the list expression and its index.
 #[derive(Clone, Copy)]
-struct Local<'p> {
-    source: &'p Expr,
+struct Local {
+    /// The list expression, by [`Expr::id`].
+    source: u32,
     index: usize,
 }
 
 struct Evaluator<'p> {
     program: &'p ProgramData,
     version: &'p VersionInfo,
+    code: &'p CompiledVersion,
     facts: &'p [Value],
     memo: Vec<Memo>,
-    locals: Vec<(Value, Local<'p>)>,
+    locals: Vec<(Value, Local)>,
     /// Whether each rule of the definitions being computed applies, innermost last.
     applies: Vec<Applies>,
     /// The rules being evaluated, innermost last, for error messages and fact citations.
@@ -462,11 +397,13 @@ impl<'p> Evaluator<'p> {
 
     /// A value of the wrong type where the checker guarantees the type: a bug in lawcode,
     /// reported as an error rather than a panic or a guess.
-    fn ill_typed(&self, e: &Expr, got: &Value) -> Stop {
+    fn ill_typed(&self, id: u32, got: &Value) -> Stop {
+        let (span, ty) = self.code.span_and_type(id);
+        let ty = ty.map(ToString::to_string).unwrap_or_default();
         self.error(
             codes::ILL_TYPED,
-            e.span,
-            format!("expected a value of type {}, got {got:?}", e.ty),
+            span,
+            format!("expected a value of type {ty}, got {got:?}"),
             "this is a bug in lawcode's checker, not in the rule file; please report it with the rule file and the facts".into(),
         )
     }
@@ -496,12 +433,26 @@ impl<'p> Evaluator<'p> {
 
     // ------------------------------------------------------------ definitions
 
+    /// The value of definition `id` when it is already known: computed for this case, or a
+    /// constant of the program. (A traced case computes constants too, so that the trace
+    /// shows their rules.)
+    fn known(&self, id: DefId) -> Option<&Value> {
+        match self.memo.get(id) {
+            Some(Memo::Value(v)) => Some(v),
+            Some(Memo::Todo) if self.rec.is_none() => {
+                self.code.constants.get(id).and_then(Option::as_ref)
+            }
+            _ => None,
+        }
+    }
+
     fn def(&mut self, id: DefId) -> R {
         self.record(|_| ChildRecord::Def(id));
-        match self.memo.get(id) {
-            Some(Memo::Value(v)) => return Ok(v.clone()),
-            Some(Memo::Missing(m)) => return Err(Stop::Missing(Box::new(m.clone()))),
-            Some(Memo::Todo) | None => {}
+        if let Some(v) = self.known(id) {
+            return Ok(v.clone());
+        }
+        if let Some(Memo::Missing(m)) = self.memo.get(id) {
+            return Err(Stop::Missing(Box::new(m.clone())));
         }
         // A definition sees none of the list elements bound where it happens to be read first:
         // its own list expressions number their variables from depth 0.
@@ -534,19 +485,25 @@ impl<'p> Evaluator<'p> {
         };
         if let [rule] = def.rules.as_slice() {
             if rule.condition.is_none() && rule.exceptions.is_empty() {
-                return self.compute_single(id, def, rule);
+                return self.compute_single(id, def);
             }
         }
         // This definition's rule statuses sit on a stack shared by every definition being
         // computed, from `base` up: no allocation per definition.
         let base = self.applies.len();
         let rules_base = self.rec.as_deref().map_or(0, Recorder::pending_rules);
-        for (i, rule) in def.rules.iter().enumerate() {
+        let code = self
+            .code
+            .rules
+            .get(id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for i in 0..def.rules.len() {
             self.rule_stack.push((id, i));
             self.open_frame();
-            let a = match &rule.condition {
+            let a = match code.get(i).and_then(|r| r.condition.as_ref()) {
                 None => Ok(Applies::Yes),
-                Some(c) => match self.truth(c) {
+                Some(c) => match c(self) {
                     Ok(true) => Ok(Applies::Yes),
                     Ok(false) => Ok(Applies::No),
                     Err(Stop::Missing(m)) => Ok(Applies::Unknown(*m)),
@@ -606,11 +563,11 @@ impl<'p> Evaluator<'p> {
         let outcome: R = match (unknown, candidates) {
             (Some(m), _) => Err(Stop::Missing(Box::new(m))),
             (None, (None, _)) => Err(self.no_rule_applies(id, def)),
-            (None, (Some(one), None)) => match def.rules.get(one) {
+            (None, (Some(one), None)) => match code.get(one) {
                 Some(rule) => {
                     self.rule_stack.push((id, one));
                     self.open_frame();
-                    let v = self.expr(&rule.value);
+                    let v = (rule.value)(self);
                     let reads = self.close_frame();
                     self.rule_stack.pop();
                     if let Some(rec) = &mut self.rec {
@@ -634,10 +591,13 @@ impl<'p> Evaluator<'p> {
     }
 
     /// A definition with one rule, unconditional and without exceptions: most of them.
-    fn compute_single(&mut self, id: DefId, def: &'p Definition, rule: &'p RuleDef) -> R {
+    fn compute_single(&mut self, id: DefId, def: &'p Definition) -> R {
+        let Some(rule) = self.code.rules.get(id).and_then(|r| r.first()) else {
+            return Err(Stop::Missing(Box::default()));
+        };
         self.rule_stack.push((id, 0));
         self.open_frame();
-        let v = self.expr(&rule.value);
+        let v = (rule.value)(self);
         let reads = self.close_frame();
         self.rule_stack.pop();
         let outcome = v.and_then(|v| self.check_money(def, 0, v));
@@ -721,415 +681,7 @@ impl<'p> Evaluator<'p> {
         Ok(v)
     }
 
-    // ------------------------------------------------------------ expressions
-
-    /// A condition: an expression the checker typed `bool`.
-    fn truth(&mut self, e: &'p Expr) -> R<bool> {
-        match &e.kind {
-            ExprKind::Literal(Value::Bool(b)) => Ok(*b),
-            ExprKind::Not(x) => Ok(!self.truth(x)?),
-            ExprKind::And(a, b) => self.kleene(a, b, false),
-            ExprKind::Or(a, b) => self.kleene(a, b, true),
-            ExprKind::Compare(op, a, b) if a.ty.is_numeric() && b.ty.is_numeric() => {
-                let (x, y) = self.both(a, b, Self::number)?;
-                Ok(compare(*op, x.cmp(&y)))
-            }
-            ExprKind::Within(a, b) => {
-                if let Some(holds) = self.within_in_place(a, b) {
-                    return Ok(holds);
-                }
-                let (x, y) = self.both(a, b, Self::expr)?;
-                Ok(match (&x, &y) {
-                    (Value::Citation(c), Value::Citation(p)) => c.is_within(p),
-                    (Value::Citation(c), Value::Provisions(set)) => {
-                        set.iter().any(|p| p.contains(c))
-                    }
-                    _ => return Err(self.ill_typed(a, &x)),
-                })
-            }
-            ExprKind::Fact(_) | ExprKind::Field(..) | ExprKind::Local(_) => {
-                if let Some(Ok(Value::Bool(b))) = self.place_ref(e) {
-                    let b = *b;
-                    if !matches!(e.kind, ExprKind::Local(_)) {
-                        self.record(|ev| {
-                            ChildRecord::fact(ev.here(), e, ev.binding(), Value::Bool(b))
-                        });
-                    }
-                    return Ok(b);
-                }
-                match self.expr(e)? {
-                    Value::Bool(b) => Ok(b),
-                    other => Err(self.ill_typed(e, &other)),
-                }
-            }
-            _ => match self.expr(e)? {
-                Value::Bool(b) => Ok(b),
-                other => Err(self.ill_typed(e, &other)),
-            },
-        }
-    }
-
-    /// An amount or count: an expression the checker typed integer, decimal or money.
-    fn number(&mut self, e: &'p Expr) -> R<Decimal> {
-        match &e.kind {
-            ExprKind::Literal(Value::Number(d)) => Ok(*d),
-            ExprKind::Arith(op, a, b) => {
-                let (x, y) = self.both(a, b, Self::number)?;
-                self.arith(*op, x, y, e)
-            }
-            ExprKind::Neg(x) => Ok(-self.number(x)?),
-            ExprKind::Fact(_) | ExprKind::Field(..) | ExprKind::Local(_) => {
-                if let Some(Ok(Value::Number(d))) = self.place_ref(e) {
-                    let d = *d;
-                    if !matches!(e.kind, ExprKind::Local(_)) {
-                        self.record(|ev| {
-                            ChildRecord::fact(ev.here(), e, ev.binding(), Value::Number(d))
-                        });
-                    }
-                    return Ok(d);
-                }
-                match self.expr(e)? {
-                    Value::Number(d) => Ok(d),
-                    other => Err(self.ill_typed(e, &other)),
-                }
-            }
-            _ => match self.expr(e)? {
-                Value::Number(d) => Ok(d),
-                other => Err(self.ill_typed(e, &other)),
-            },
-        }
-    }
-
-    fn expr(&mut self, e: &'p Expr) -> R {
-        match &e.kind {
-            ExprKind::Literal(v) => Ok(v.clone()),
-            ExprKind::Provisions(p) => Ok(Value::Provisions(p.clone())),
-            ExprKind::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for i in items {
-                    out.push(self.expr(i)?);
-                }
-                Ok(Value::List(out.into()))
-            }
-            ExprKind::Def(id) => self.def(*id),
-            ExprKind::Local(_) => self.place(e),
-            ExprKind::Fact(_) | ExprKind::Field(..) => {
-                let v = self.place(e)?;
-                self.record(|ev| ChildRecord::fact(ev.here(), e, ev.binding(), v.clone()));
-                if matches!(v, Value::Absent) {
-                    return Err(self.missing(e));
-                }
-                Ok(v)
-            }
-            ExprKind::Table(tid, key) => {
-                let k = self.expr(key)?;
-                let table = self.program.tables.get(*tid);
-                let found = table.and_then(|t| {
-                    crate::program::TableKey::from_value(&k).and_then(|key| t.rows.get(&key))
-                });
-                match (table, found) {
-                    (Some(_), Some(v)) => {
-                        self.record(|ev| ChildRecord::Table {
-                            here: ev.here(),
-                            table: *tid,
-                            key_expr: key.id,
-                            key: k.clone(),
-                            value: v.clone(),
-                        });
-                        Ok(v.clone())
-                    }
-                    (t, _) => {
-                        let name = t.map(|t| t.name.as_str()).unwrap_or("?");
-                        let source = t.map(|t| t.source.as_str()).unwrap_or("");
-                        let key_text = record::key_text(&self.program.schema, &key.ty, &k);
-                        Err(self.error(
-                            codes::MISSING_TABLE_ROW,
-                            e.span,
-                            format!("table `{name}` has no row for {key_text}"),
-                            format!("the table has no data for this key; add the row from its source ({source}) once it is published"),
-                        ))
-                    }
-                }
-            }
-            ExprKind::Not(x) => Ok(Value::Bool(!self.truth(x)?)),
-            ExprKind::And(..) | ExprKind::Or(..) | ExprKind::Within(..) => {
-                self.truth(e).map(Value::Bool)
-            }
-            ExprKind::Neg(_) | ExprKind::Arith(..) => self.number(e).map(Value::Number),
-            ExprKind::Compare(op, a, b) => {
-                if a.ty.is_numeric() && b.ty.is_numeric() {
-                    return self.truth(e).map(Value::Bool);
-                }
-                let (x, y) = self.both(a, b, Self::expr)?;
-                let ord = match (&x, &y) {
-                    (Value::Number(p), Value::Number(q)) => Some(p.cmp(q)),
-                    (Value::Date(p), Value::Date(q)) => Some(p.cmp(q)),
-                    _ => None,
-                };
-                Ok(Value::Bool(match (op, ord) {
-                    (Compare::Eq, _) => x.same_as(&y),
-                    (Compare::Ne, _) => !x.same_as(&y),
-                    (op, Some(o)) => compare(*op, o),
-                    (_, None) => false,
-                }))
-            }
-            ExprKind::In {
-                item,
-                list,
-                negated,
-            } => {
-                let (x, l) = self.both(item, list, Self::expr)?;
-                let found = match &l {
-                    Value::List(items) => items.iter().any(|i| i.same_as(&x)),
-                    other => return Err(self.ill_typed(list, other)),
-                };
-                Ok(Value::Bool(found != *negated))
-            }
-            ExprKind::If(c, t, f) => match self.truth(c)? {
-                true => self.expr(t),
-                false => self.expr(f),
-            },
-            ExprKind::Min(args) | ExprKind::Max(args) => {
-                let want_max = matches!(e.kind, ExprKind::Max(_));
-                let mut best: Option<Value> = None;
-                let mut stop: Option<Stop> = None;
-                for a in args {
-                    match self.expr(a) {
-                        Ok(v) => {
-                            best = Some(match best {
-                                None => v,
-                                Some(b) => pick(b, v, want_max),
-                            })
-                        }
-                        Err(s @ Stop::Error(_)) => return Err(s),
-                        Err(s) => {
-                            stop = Some(match stop {
-                                None => s,
-                                Some(prev) => missing_union(prev, s),
-                            })
-                        }
-                    }
-                }
-                match (stop, best) {
-                    (Some(s), _) => Err(s),
-                    (None, Some(b)) => Ok(b),
-                    (None, None) => Err(self.ill_typed(e, &Value::Absent)),
-                }
-            }
-            ExprKind::Year(d) => match self.expr(d)? {
-                Value::Date(d) => Ok(Value::Number(Decimal::from(d.year()))),
-                other => Err(self.ill_typed(d, &other)),
-            },
-            ExprKind::Round {
-                value,
-                places,
-                mode,
-            } => {
-                let d = self.number(value)?;
-                let strategy = match mode {
-                    Rounding::HalfAwayFromZero => RoundingStrategy::MidpointAwayFromZero,
-                    Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
-                    Rounding::TowardZero => RoundingStrategy::ToZero,
-                    Rounding::AwayFromZero => RoundingStrategy::AwayFromZero,
-                };
-                Ok(Value::Number(d.round_dp_with_strategy(*places, strategy)))
-            }
-            ExprKind::Given(x) => {
-                let v = self.place(x)?;
-                let given = !matches!(v, Value::Absent);
-                self.record(|ev| ChildRecord::fact(ev.here(), x, ev.binding(), v));
-                Ok(Value::Bool(given))
-            }
-            ExprKind::AggregateList(agg, list) => {
-                let items = match self.expr(list)? {
-                    Value::List(items) => items,
-                    other => return Err(self.ill_typed(list, &other)),
-                };
-                let mut acc = Accumulator::new(*agg, e);
-                for v in items.iter() {
-                    acc.add(self, Ok(v.clone()))?;
-                }
-                acc.finish(self)
-            }
-            ExprKind::Comprehension {
-                aggregate,
-                element,
-                local,
-                var_name: _,
-                source,
-                filter,
-            } => self.comprehension(e, *aggregate, element, *local, source, filter.as_deref()),
-        }
-    }
-
-    fn comprehension(
-        &mut self,
-        e: &'p Expr,
-        aggregate: Aggregate,
-        element: &'p Expr,
-        local: usize,
-        source: &'p Expr,
-        filter: Option<&'p Expr>,
-    ) -> R {
-        // A list of facts is shown item by item below, not also whole.
-        let list = match &source.kind {
-            ExprKind::Fact(_) | ExprKind::Field(..) => match self.place(source)? {
-                Value::Absent => return Err(self.missing(source)),
-                v => v,
-            },
-            _ => self.expr(source)?,
-        };
-        let items = match list {
-            Value::List(items) => items,
-            other => return Err(self.ill_typed(source, &other)),
-        };
-        if items.is_empty() {
-            // With no items to show, show the empty list itself.
-            self.record(|ev| ChildRecord::EmptyList {
-                here: ev.here(),
-                source: source.id,
-                binding: ev.binding(),
-            });
-        }
-        let mut acc = Accumulator::new(aggregate, e);
-        for (index, item) in items.iter().enumerate() {
-            // INVARIANT: the checker numbered locals by nesting depth, so this one sits at `local`.
-            self.locals.truncate(local);
-            self.locals.push((item.clone(), Local { source, index }));
-            let outer = self.binding();
-            if let Some(rec) = &mut self.rec {
-                rec.bind(local, source.id, index);
-                rec.open();
-            }
-            let keep = match filter {
-                None => Ok(true),
-                Some(f) => self.truth(f),
-            };
-            let step = match keep {
-                Ok(true) => Ok(Some(match aggregate {
-                    Aggregate::Any | Aggregate::All => self.truth(element).map(Value::Bool),
-                    Aggregate::Sum => self.number(element).map(Value::Number),
-                    _ => self.expr(element),
-                })),
-                Ok(false) => Ok(None),
-                Err(Stop::Missing(m)) => Ok(Some(Err(Stop::Missing(m)))),
-                Err(err) => Err(err),
-            };
-            let reads = self.close_frame();
-            self.locals.truncate(local);
-            if let Some(rec) = &mut self.rec {
-                rec.unbind(local);
-            }
-            let step = step?;
-            self.record(|ev| ChildRecord::Item {
-                here: ev.here(),
-                source: source.id,
-                binding: outer,
-                index,
-                element: element.id,
-                filtered: filter.is_some(),
-                step: match &step {
-                    None => record::Step::Excluded,
-                    Some(Ok(v)) => record::Step::Included(v.clone()),
-                    Some(Err(_)) => record::Step::Undecided,
-                },
-                reads,
-            });
-            if let Some(step) = step {
-                acc.add(self, step)?;
-            }
-        }
-        acc.finish(self)
-    }
-
-    /// `c.section within trafficking_provisions`, the statute's commonest test, with both sides
-    /// read where they lie: a citation given in the facts, and a provision set that is a
-    /// literal or an already computed definition. `None` when the operands are of another
-    /// shape (or the citation is not given); the general path then evaluates them.
-    fn within_in_place(&mut self, a: &'p Expr, b: &'p Expr) -> Option<bool> {
-        let Some(Ok(Value::Citation(c))) = self.place_ref(a) else {
-            return None;
-        };
-        let set = match &b.kind {
-            ExprKind::Def(id) => match self.memo.get(*id) {
-                Some(Memo::Value(v)) => v,
-                _ => return None,
-            },
-            ExprKind::Literal(v) => v,
-            ExprKind::Provisions(set) => {
-                return self.within_recorded(a, b, set.iter().any(|p| p.contains(c)));
-            }
-            _ => return None,
-        };
-        let holds = match set {
-            Value::Provisions(set) => set.iter().any(|p| p.contains(c)),
-            Value::Citation(p) => c.is_within(p),
-            _ => return None,
-        };
-        self.within_recorded(a, b, holds)
-    }
-
-    /// Records the reads of [`Self::within_in_place`] as the general path would: the fact,
-    /// then the definition.
-    fn within_recorded(&mut self, a: &'p Expr, b: &'p Expr, holds: bool) -> Option<bool> {
-        if self.rec.is_some() {
-            if !matches!(a.kind, ExprKind::Local(_)) {
-                let value = match self.place_ref(a) {
-                    Some(Ok(v)) => v.clone(),
-                    _ => Value::Absent,
-                };
-                self.record(|ev| ChildRecord::fact(ev.here(), a, ev.binding(), value));
-            }
-            if let ExprKind::Def(id) = b.kind {
-                self.record(|_| ChildRecord::Def(id));
-            }
-        }
-        Some(holds)
-    }
-
-    /// `and` (stop_on = false) and `or` (stop_on = true) with undecided operands:
-    /// `false and undecided` is false, `true or undecided` is true.
-    fn kleene(&mut self, a: &'p Expr, b: &'p Expr, stop_on: bool) -> R<bool> {
-        let first = match self.truth(a) {
-            Ok(x) if x == stop_on => return Ok(stop_on),
-            Ok(_) => None,
-            Err(s @ Stop::Error(_)) => return Err(s),
-            Err(s) => Some(s),
-        };
-        match self.truth(b) {
-            Ok(y) if y == stop_on => Ok(stop_on),
-            Ok(y) => match first {
-                None => Ok(y),
-                Some(s) => Err(s),
-            },
-            Err(s @ Stop::Error(_)) => Err(s),
-            Err(s) => Err(match first {
-                None => s,
-                Some(f) => missing_union(f, s),
-            }),
-        }
-    }
-
-    /// Both operands, with the missing facts of both when both are undecided.
-    fn both<T>(
-        &mut self,
-        a: &'p Expr,
-        b: &'p Expr,
-        eval: fn(&mut Self, &'p Expr) -> R<T>,
-    ) -> R<(T, T)> {
-        let x = eval(self, a);
-        if let Err(s @ Stop::Error(_)) = x {
-            return Err(s);
-        }
-        let y = eval(self, b);
-        match (x, y) {
-            (Ok(x), Ok(y)) => Ok((x, y)),
-            (Err(s), Ok(_)) | (Ok(_), Err(s)) => Err(s),
-            (Err(s), Err(t)) => Err(missing_union(s, t)),
-        }
-    }
-
-    fn arith(&self, op: Arith, x: Decimal, y: Decimal, e: &Expr) -> R<Decimal> {
+    fn arith(&self, op: Arith, x: Decimal, y: Decimal, span: crate::source::Span) -> R<Decimal> {
         let sym = match op {
             Arith::Add => "+",
             Arith::Sub => "-",
@@ -1139,7 +691,7 @@ impl<'p> Evaluator<'p> {
         if op == Arith::Div && y.is_zero() {
             return Err(self.error(
                 codes::DIVISION_BY_ZERO,
-                e.span,
+                span,
                 format!("division by zero in {x} / {y}"),
                 "guard the division with a `when` condition or an `if`".into(),
             ));
@@ -1153,82 +705,24 @@ impl<'p> Evaluator<'p> {
         r.ok_or_else(|| {
             self.error(
                 codes::OVERFLOW,
-                e.span,
+                span,
                 format!("{x} {sym} {y} is beyond the exact decimal range"),
                 "amounts are exact to 28 significant digits; check the facts for an implausibly large amount".into(),
             )
         })
     }
 
-    /// Undecided for want of the optional fact `e` reads.
-    fn missing(&self, e: &Expr) -> Stop {
+    /// Undecided for want of the optional fact expression `id` reads.
+    #[inline(never)]
+    fn missing(&self, id: u32) -> Stop {
         let mut m = Missing::new();
-        m.insert(self.path_text(e));
+        m.insert(self.code.path_text(id, &self.locals));
         Stop::Missing(Box::new(m))
-    }
-
-    /// The raw value of a fact, field or bound variable (`Absent` is kept, not turned into undecided).
-    fn place(&mut self, e: &'p Expr) -> R {
-        if let Some(found) = self.place_ref(e) {
-            return found.cloned();
-        }
-        match &e.kind {
-            ExprKind::Field(inner, i) => {
-                let base = self.expr(inner)?;
-                match base {
-                    Value::Record(fields) => Ok(fields.get(*i).cloned().unwrap_or(Value::Absent)),
-                    Value::Absent => Err(self.missing(inner)),
-                    other => Err(self.ill_typed(inner, &other)),
-                }
-            }
-            _ => self.expr(e),
-        }
-    }
-
-    /// [`Self::place`] for a fact, a bound variable, or a chain of fields over one, by reference:
-    /// reading `victim.losses` clones the list, not the whole `victim` record. `None` for any
-    /// other expression.
-    fn place_ref(&self, e: &Expr) -> Option<Result<&Value, Stop>> {
-        static ABSENT: Value = Value::Absent;
-        match &e.kind {
-            ExprKind::Fact(i) => Some(Ok(self.facts.get(*i).unwrap_or(&ABSENT))),
-            ExprKind::Local(d) => Some(Ok(self.locals.get(*d).map_or(&ABSENT, |l| &l.0))),
-            ExprKind::Field(inner, i) => Some(match self.place_ref(inner)? {
-                Err(stop) => Err(stop),
-                Ok(Value::Record(fields)) => Ok(fields.get(*i).unwrap_or(&ABSENT)),
-                Ok(Value::Absent) => Err(self.missing(inner)),
-                Ok(other) => Err(self.ill_typed(inner, other)),
-            }),
-            _ => None,
-        }
     }
 
     /// The innermost bound list element, as the trace records it.
     fn binding(&self) -> Option<u32> {
         self.rec.as_deref().and_then(Recorder::binding)
-    }
-
-    /// `victim.losses[2].amount`: the fact path an expression reads, for `missing`.
-    fn path_text(&self, e: &Expr) -> String {
-        match &e.kind {
-            ExprKind::Fact(i) => self
-                .program
-                .schema
-                .facts
-                .get(*i)
-                .map(|f| f.name.clone())
-                .unwrap_or_default(),
-            ExprKind::Local(d) => match self.locals.get(*d) {
-                Some((_, l)) => format!("{}[{}]", self.path_text(l.source), l.index),
-                None => String::new(),
-            },
-            ExprKind::Field(inner, i) => format!(
-                "{}.{}",
-                self.path_text(inner),
-                field_name(&self.program.schema, inner, *i)
-            ),
-            _ => self.program.sources.snippet(e.span).to_string(),
-        }
     }
 }
 
@@ -1300,9 +794,9 @@ fn join_facts(m: &Missing) -> String {
         .join(", ")
 }
 /// Folds list items into an aggregate, keeping Kleene logic for `any`/`all`.
-struct Accumulator<'e> {
+struct Accumulator {
     agg: Aggregate,
-    expr: &'e Expr,
+    span: crate::source::Span,
     sum: Decimal,
     count: u64,
     best: Option<Value>,
@@ -1311,11 +805,11 @@ struct Accumulator<'e> {
     missing: Option<Stop>,
 }
 
-impl<'e> Accumulator<'e> {
-    fn new(agg: Aggregate, expr: &'e Expr) -> Self {
+impl Accumulator {
+    fn new(agg: Aggregate, span: crate::source::Span) -> Self {
         Accumulator {
             agg,
-            expr,
+            span,
             sum: Decimal::ZERO,
             count: 0,
             best: None,
@@ -1343,7 +837,7 @@ impl<'e> Accumulator<'e> {
                     self.sum = self.sum.checked_add(d).ok_or_else(|| {
                         ev.error(
                             codes::OVERFLOW,
-                            self.expr.span,
+                            self.span,
                             "the sum is beyond the exact decimal range".into(),
                             "check the facts for an implausibly large amount".into(),
                         )
@@ -1389,7 +883,7 @@ impl<'e> Accumulator<'e> {
             Aggregate::Min | Aggregate::Max => self.best.ok_or_else(|| {
                 ev.error(
                     codes::EMPTY_LIST,
-                    self.expr.span,
+                    self.span,
                     "`min` or `max` of an empty list has no value".into(),
                     "guard it with `when count(list) > 0`".into(),
                 )

@@ -125,10 +125,8 @@ pub struct VersionInfo {
     pub outcome_defs: Vec<Option<DefId>>,
     /// Provisions that exist in this version, in source order.
     pub provisions: Vec<ProvisionId>,
-    /// For each definition, its value when it reads no fact (a statute's amounts, provision
-    /// lists, years): computed by the evaluator on its first case, then copied into every
-    /// case's memo instead of being computed again.
-    pub constants: std::sync::OnceLock<Vec<Option<Value>>>,
+    /// The rules as the evaluator runs them, built on the first case this version decides.
+    pub compiled: std::sync::OnceLock<crate::eval::CompiledVersion>,
 }
 
 #[derive(Debug, Clone)]

@@ -70,13 +70,13 @@ pub(super) enum ChildRecord {
 impl ChildRecord {
     pub(super) fn fact(
         here: Option<ProvisionId>,
-        e: &Expr,
+        expr: u32,
         binding: Option<u32>,
         value: Value,
     ) -> ChildRecord {
         ChildRecord::Fact {
             here,
-            expr: e.id,
+            expr,
             binding,
             value,
         }

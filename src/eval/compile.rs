@@ -1,0 +1,875 @@
+//! Lowering a version's checked expressions to closures, once per program.
+//!
+//! Each expression becomes a boxed closure over the [`Evaluator`], typed by what the checker
+//! proved: a condition returns a `bool`, an amount a `Decimal`, anything else a [`Value`]. What
+//! the tree of expressions would decide at every case is decided here once: the shape of a fact
+//! path (`victim.losses`, `c.section`) becomes a list of field indices read in place, a
+//! `within` against a provision set reads both sides where they lie, and definitions that read
+//! no fact are computed once ([`CompiledVersion::constants`]). The semantics are the
+//! evaluator's, and so is the trace: every closure records what the tree walk recorded.
+
+use super::record::{ChildRecord, Step};
+use super::{Accumulator, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick};
+use crate::program::{
+    Aggregate, Compare, DefId, Expr, ExprKind, ProgramData, Rounding, TableId, VersionInfo,
+};
+use crate::source::Span;
+use crate::value::{Type, Value};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// A compiled expression giving a `T`.
+pub(super) type Code<T> = Box<dyn Fn(&mut Evaluator<'_>) -> R<T> + Send + Sync>;
+
+/// Gives a closure the higher-ranked signature of [`Code`].
+fn code<T, F>(f: F) -> Code<T>
+where
+    F: Fn(&mut Evaluator<'_>) -> R<T> + Send + Sync + 'static,
+{
+    Box::new(f)
+}
+
+/// One version's rules as closures, and what the evaluator needs to describe an expression
+/// without walking the tree: its span, type and fact path, by [`Expr::id`].
+pub struct CompiledVersion {
+    /// Per definition, per rule.
+    pub(super) rules: Vec<Vec<CompiledRule>>,
+    exprs: Vec<Option<ExprInfo>>,
+    /// For each definition, its value when it reads no fact, computed once.
+    pub(super) constants: Vec<Option<Value>>,
+}
+
+impl std::fmt::Debug for CompiledVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledVersion")
+            .field("definitions", &self.rules.len())
+            .field("expressions", &self.exprs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(super) struct CompiledRule {
+    pub(super) condition: Option<Code<bool>>,
+    pub(super) value: Code<Value>,
+}
+
+struct ExprInfo {
+    span: Span,
+    ty: Type,
+    path: PathNode,
+}
+
+/// How to write the fact path an expression reads (`victim.losses[2].amount`).
+enum PathNode {
+    Fact(String),
+    /// A bound list element: its list's path and index come from the evaluator's locals.
+    Local(usize),
+    Field(u32, String),
+    /// Not a fact path: the expression's source text.
+    Snippet(String),
+}
+
+/// A fact path resolved to indices: a top-level fact or a bound element, then fields.
+#[derive(Clone)]
+struct Path {
+    root: Root,
+    /// Each field index, with the id of the expression whose record it is read from.
+    steps: Box<[(usize, u32)]>,
+}
+
+#[derive(Clone, Copy)]
+enum Root {
+    Fact(usize),
+    Local(usize),
+}
+
+fn as_path(e: &Expr) -> Option<Path> {
+    let mut steps = Vec::new();
+    let mut at = e;
+    loop {
+        match &at.kind {
+            ExprKind::Fact(i) => {
+                steps.reverse();
+                return Some(Path {
+                    root: Root::Fact(*i),
+                    steps: steps.into(),
+                });
+            }
+            ExprKind::Local(d) => {
+                steps.reverse();
+                return Some(Path {
+                    root: Root::Local(*d),
+                    steps: steps.into(),
+                });
+            }
+            ExprKind::Field(inner, i) => {
+                steps.push((*i, inner.id));
+                at = inner;
+            }
+            _ => return None,
+        }
+    }
+}
+
+static ABSENT: Value = Value::Absent;
+
+impl Path {
+    /// The value at the path, by reference; `Absent` when an optional fact or field is not
+    /// given, undecided when a record on the way is not.
+    fn read<'a>(&self, ev: &'a Evaluator<'_>) -> Result<&'a Value, Stop> {
+        let mut v = match self.root {
+            Root::Fact(i) => ev.facts.get(i).unwrap_or(&ABSENT),
+            Root::Local(d) => ev.locals.get(d).map_or(&ABSENT, |l| &l.0),
+        };
+        for &(field, record) in self.steps.iter() {
+            v = match v {
+                Value::Record(fields) => fields.get(field).unwrap_or(&ABSENT),
+                Value::Absent => return Err(ev.missing(record)),
+                other => return Err(ev.ill_typed(record, other)),
+            };
+        }
+        Ok(v)
+    }
+
+    fn is_local(&self) -> bool {
+        matches!(self.root, Root::Local(_)) && self.steps.is_empty()
+    }
+}
+
+impl CompiledVersion {
+    pub(super) fn new(program: &ProgramData, version: &VersionInfo) -> CompiledVersion {
+        let mut exprs = Vec::new();
+        let rules = version
+            .defs
+            .iter()
+            .map(|d| {
+                d.rules
+                    .iter()
+                    .map(|r| {
+                        describe(program, &r.value, &mut exprs);
+                        if let Some(c) = &r.condition {
+                            describe(program, c, &mut exprs);
+                        }
+                        CompiledRule {
+                            condition: r.condition.as_ref().map(truth),
+                            value: value(&r.value),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut compiled = CompiledVersion {
+            rules,
+            exprs,
+            constants: Vec::new(),
+        };
+        compiled.constants = constants(program, version, &compiled);
+        compiled
+    }
+
+    /// `victim.losses[2].amount`: the fact path expression `id` reads, with `locals` the list
+    /// elements bound where it is read.
+    pub(super) fn path_text(&self, id: u32, locals: &[(Value, Local)]) -> String {
+        match self
+            .exprs
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .map(|i| &i.path)
+        {
+            Some(PathNode::Fact(name)) => name.clone(),
+            Some(PathNode::Local(d)) => match locals.get(*d) {
+                Some((_, l)) => format!("{}[{}]", self.path_text(l.source, locals), l.index),
+                None => String::new(),
+            },
+            Some(PathNode::Field(inner, name)) => {
+                format!("{}.{name}", self.path_text(*inner, locals))
+            }
+            Some(PathNode::Snippet(text)) => text.clone(),
+            None => String::new(),
+        }
+    }
+
+    /// The span and type the checker gave expression `id`.
+    pub(super) fn span_and_type(&self, id: u32) -> (Span, Option<&Type>) {
+        match self.exprs.get(id as usize).and_then(Option::as_ref) {
+            Some(i) => (i.span, Some(&i.ty)),
+            None => (Span::default(), None),
+        }
+    }
+}
+
+/// Files the span, type and path of `e` and its sub-expressions under their ids.
+fn describe(program: &ProgramData, e: &Expr, exprs: &mut Vec<Option<ExprInfo>>) {
+    let path = match &e.kind {
+        ExprKind::Fact(i) => PathNode::Fact(
+            program
+                .schema
+                .facts
+                .get(*i)
+                .map(|f| f.name.clone())
+                .unwrap_or_default(),
+        ),
+        ExprKind::Local(d) => PathNode::Local(*d),
+        ExprKind::Field(inner, i) => PathNode::Field(
+            inner.id,
+            super::field_name(&program.schema, inner, *i).to_string(),
+        ),
+        _ => PathNode::Snippet(program.sources.snippet(e.span).to_string()),
+    };
+    let i = e.id as usize;
+    if exprs.len() <= i {
+        exprs.resize_with(i + 1, || None);
+    }
+    if let Some(slot) = exprs.get_mut(i) {
+        *slot = Some(ExprInfo {
+            span: e.span,
+            ty: e.ty.clone(),
+            path,
+        });
+    }
+    for sub in e.sub_exprs() {
+        describe(program, sub, exprs);
+    }
+}
+
+/// The values of the definitions that read no fact, directly or through other definitions;
+/// `None` for the others, and for a constant whose computation fails (it fails again, and is
+/// reported, in every case).
+fn constants(
+    program: &ProgramData,
+    version: &VersionInfo,
+    compiled: &CompiledVersion,
+) -> Vec<Option<Value>> {
+    let n = version.defs.len();
+    let mut reads_facts: Vec<Option<bool>> = vec![None; n];
+    let mut ev = Evaluator {
+        program,
+        version,
+        code: compiled,
+        facts: &[],
+        memo: vec![Memo::Todo; n],
+        locals: Vec::new(),
+        applies: Vec::new(),
+        rule_stack: Vec::new(),
+        rec: None,
+    };
+    (0..n)
+        .map(|id| {
+            if def_reads_facts(version, id, &mut reads_facts) {
+                None
+            } else {
+                ev.def(id).ok()
+            }
+        })
+        .collect()
+}
+
+/// Whether definition `id` reads a fact, directly or through the definitions it reads.
+fn def_reads_facts(version: &VersionInfo, id: DefId, known: &mut [Option<bool>]) -> bool {
+    match known.get(id) {
+        Some(Some(k)) => return *k,
+        Some(None) => {}
+        None => return true,
+    }
+    // The checker refuses cycles; should one slip through, it counts as reading facts.
+    if let Some(k) = known.get_mut(id) {
+        *k = Some(true);
+    }
+    let Some(def) = version.defs.get(id) else {
+        return true;
+    };
+    let mut stack: Vec<&Expr> = def
+        .rules
+        .iter()
+        .flat_map(|r| std::iter::once(&r.value).chain(r.condition.as_ref()))
+        .collect();
+    let mut reads = false;
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Fact(_) => reads = true,
+            ExprKind::Def(d) => reads |= def_reads_facts(version, *d, known),
+            _ => stack.extend(e.sub_exprs()),
+        }
+        if reads {
+            break;
+        }
+    }
+    if let Some(k) = known.get_mut(id) {
+        *k = Some(reads);
+    }
+    reads
+}
+
+// ------------------------------------------------------------ typed entry points
+
+/// A condition: an expression the checker typed `bool`.
+fn truth(e: &Expr) -> Code<bool> {
+    let id = e.id;
+    match &e.kind {
+        ExprKind::Literal(Value::Bool(b)) => {
+            let b = *b;
+            code(move |_| Ok(b))
+        }
+        ExprKind::Not(x) => {
+            let x = truth(x);
+            code(move |ev| Ok(!x(ev)?))
+        }
+        ExprKind::And(a, b) => kleene(truth(a), truth(b), false),
+        ExprKind::Or(a, b) => kleene(truth(a), truth(b), true),
+        ExprKind::Compare(op, a, b) if a.ty.is_numeric() && b.ty.is_numeric() => {
+            let (op, a, b) = (*op, number(a), number(b));
+            code(move |ev| {
+                let (x, y) = both(ev, &a, &b)?;
+                Ok(compare(op, x.cmp(&y)))
+            })
+        }
+        ExprKind::Within(a, b) => within(a, b),
+        ExprKind::Def(d) => {
+            let d = *d;
+            code(move |ev| {
+                if let Some(&Value::Bool(b)) = ev.known(d) {
+                    ev.record(|_| ChildRecord::Def(d));
+                    return Ok(b);
+                }
+                match ev.def(d)? {
+                    Value::Bool(b) => Ok(b),
+                    other => Err(ev.ill_typed(id, &other)),
+                }
+            })
+        }
+        _ => {
+            let path = as_path(e);
+            let general = value_of(e);
+            code(move |ev| {
+                if let Some(p) = &path {
+                    if let Ok(Value::Bool(b)) = p.read(ev) {
+                        let b = *b;
+                        if !p.is_local() {
+                            ev.record(|ev| {
+                                ChildRecord::fact(ev.here(), id, ev.binding(), Value::Bool(b))
+                            });
+                        }
+                        return Ok(b);
+                    }
+                }
+                match general(ev)? {
+                    Value::Bool(b) => Ok(b),
+                    other => Err(ev.ill_typed(id, &other)),
+                }
+            })
+        }
+    }
+}
+
+/// An amount or count: an expression the checker typed integer, decimal or money.
+fn number(e: &Expr) -> Code<Decimal> {
+    let id = e.id;
+    match &e.kind {
+        ExprKind::Literal(Value::Number(d)) => {
+            let d = *d;
+            code(move |_| Ok(d))
+        }
+        ExprKind::Arith(op, a, b) => {
+            let (op, a, b, span) = (*op, number(a), number(b), e.span);
+            code(move |ev| {
+                let (x, y) = both(ev, &a, &b)?;
+                ev.arith(op, x, y, span)
+            })
+        }
+        ExprKind::Neg(x) => {
+            let x = number(x);
+            code(move |ev| Ok(-x(ev)?))
+        }
+        ExprKind::Def(d) => {
+            let d = *d;
+            code(move |ev| {
+                if let Some(&Value::Number(n)) = ev.known(d) {
+                    ev.record(|_| ChildRecord::Def(d));
+                    return Ok(n);
+                }
+                match ev.def(d)? {
+                    Value::Number(n) => Ok(n),
+                    other => Err(ev.ill_typed(id, &other)),
+                }
+            })
+        }
+        ExprKind::Round {
+            value,
+            places,
+            mode,
+        } => {
+            let (value, places) = (number(value), *places);
+            let strategy = match mode {
+                Rounding::HalfAwayFromZero => RoundingStrategy::MidpointAwayFromZero,
+                Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
+                Rounding::TowardZero => RoundingStrategy::ToZero,
+                Rounding::AwayFromZero => RoundingStrategy::AwayFromZero,
+            };
+            code(move |ev| Ok(value(ev)?.round_dp_with_strategy(places, strategy)))
+        }
+        _ => {
+            let path = as_path(e);
+            let general = value_of(e);
+            code(move |ev| {
+                if let Some(p) = &path {
+                    if let Ok(Value::Number(d)) = p.read(ev) {
+                        let d = *d;
+                        if !p.is_local() {
+                            ev.record(|ev| {
+                                ChildRecord::fact(ev.here(), id, ev.binding(), Value::Number(d))
+                            });
+                        }
+                        return Ok(d);
+                    }
+                }
+                match general(ev)? {
+                    Value::Number(d) => Ok(d),
+                    other => Err(ev.ill_typed(id, &other)),
+                }
+            })
+        }
+    }
+}
+
+/// Any expression, as a [`Value`]: conditions and amounts through their typed code.
+fn value(e: &Expr) -> Code<Value> {
+    let typed_bool = matches!(
+        e.kind,
+        ExprKind::Not(_) | ExprKind::And(..) | ExprKind::Or(..) | ExprKind::Within(..)
+    ) || matches!(&e.kind, ExprKind::Compare(_, a, b) if a.ty.is_numeric() && b.ty.is_numeric());
+    let typed_number = matches!(
+        e.kind,
+        ExprKind::Neg(_) | ExprKind::Arith(..) | ExprKind::Round { .. }
+    );
+    if typed_bool {
+        let t = truth(e);
+        code(move |ev| t(ev).map(Value::Bool))
+    } else if typed_number {
+        let n = number(e);
+        code(move |ev| n(ev).map(Value::Number))
+    } else {
+        value_of(e)
+    }
+}
+
+// ------------------------------------------------------------ the general case
+
+/// Every kind of expression as a [`Value`] (conditions and amounts included, for the typed
+/// code's fallbacks).
+fn value_of(e: &Expr) -> Code<Value> {
+    let id = e.id;
+    match &e.kind {
+        ExprKind::Literal(v) => {
+            let v = v.clone();
+            code(move |_| Ok(v.clone()))
+        }
+        ExprKind::Provisions(p) => {
+            let p = Value::Provisions(p.clone());
+            code(move |_| Ok(p.clone()))
+        }
+        ExprKind::List(items) => {
+            let items: Vec<Code<Value>> = items.iter().map(value).collect();
+            code(move |ev| {
+                let mut out = Vec::with_capacity(items.len());
+                for i in &items {
+                    out.push(i(ev)?);
+                }
+                Ok(Value::List(out.into()))
+            })
+        }
+        ExprKind::Def(d) => {
+            let d = *d;
+            code(move |ev| ev.def(d))
+        }
+        ExprKind::Local(_) => place(e),
+        ExprKind::Fact(_) | ExprKind::Field(..) => {
+            let place = place(e);
+            code(move |ev| {
+                let v = place(ev)?;
+                ev.record(|ev| ChildRecord::fact(ev.here(), id, ev.binding(), v.clone()));
+                if matches!(v, Value::Absent) {
+                    return Err(ev.missing(id));
+                }
+                Ok(v)
+            })
+        }
+        ExprKind::Table(tid, key) => table(e, *tid, key),
+        ExprKind::Not(_)
+        | ExprKind::And(..)
+        | ExprKind::Or(..)
+        | ExprKind::Within(..)
+        | ExprKind::Neg(_)
+        | ExprKind::Arith(..)
+        | ExprKind::Round { .. } => value(e),
+        ExprKind::Compare(op, a, b) => {
+            if a.ty.is_numeric() && b.ty.is_numeric() {
+                return value(e);
+            }
+            let (op, a, b) = (*op, value(a), value(b));
+            code(move |ev| {
+                let (x, y) = both(ev, &a, &b)?;
+                let ord = match (&x, &y) {
+                    (Value::Number(p), Value::Number(q)) => Some(p.cmp(q)),
+                    (Value::Date(p), Value::Date(q)) => Some(p.cmp(q)),
+                    _ => None,
+                };
+                Ok(Value::Bool(match (op, ord) {
+                    (Compare::Eq, _) => x.same_as(&y),
+                    (Compare::Ne, _) => !x.same_as(&y),
+                    (op, Some(o)) => compare(op, o),
+                    (_, None) => false,
+                }))
+            })
+        }
+        ExprKind::In {
+            item,
+            list,
+            negated,
+        } => {
+            let (list_id, negated) = (list.id, *negated);
+            let (item, list) = (value(item), value(list));
+            code(move |ev| {
+                let (x, l) = both(ev, &item, &list)?;
+                let found = match &l {
+                    Value::List(items) => items.iter().any(|i| i.same_as(&x)),
+                    other => return Err(ev.ill_typed(list_id, other)),
+                };
+                Ok(Value::Bool(found != negated))
+            })
+        }
+        ExprKind::If(c, t, f) => {
+            let (c, t, f) = (truth(c), value(t), value(f));
+            code(move |ev| if c(ev)? { t(ev) } else { f(ev) })
+        }
+        ExprKind::Min(args) | ExprKind::Max(args) => {
+            let want_max = matches!(e.kind, ExprKind::Max(_));
+            let args: Vec<Code<Value>> = args.iter().map(value).collect();
+            code(move |ev| {
+                let mut best: Option<Value> = None;
+                let mut stop: Option<Stop> = None;
+                for a in &args {
+                    match a(ev) {
+                        Ok(v) => {
+                            best = Some(match best {
+                                None => v,
+                                Some(b) => pick(b, v, want_max),
+                            })
+                        }
+                        Err(s @ Stop::Error(_)) => return Err(s),
+                        Err(s) => {
+                            stop = Some(match stop {
+                                None => s,
+                                Some(prev) => missing_union(prev, s),
+                            })
+                        }
+                    }
+                }
+                match (stop, best) {
+                    (Some(s), _) => Err(s),
+                    (None, Some(b)) => Ok(b),
+                    (None, None) => Err(ev.ill_typed(id, &Value::Absent)),
+                }
+            })
+        }
+        ExprKind::Year(d) => {
+            let d_id = d.id;
+            let d = value(d);
+            code(move |ev| match d(ev)? {
+                Value::Date(d) => Ok(Value::Number(Decimal::from(d.year()))),
+                other => Err(ev.ill_typed(d_id, &other)),
+            })
+        }
+        ExprKind::Given(x) => {
+            let x_id = x.id;
+            let x = place(x);
+            code(move |ev| {
+                let v = x(ev)?;
+                let given = !matches!(v, Value::Absent);
+                ev.record(|ev| ChildRecord::fact(ev.here(), x_id, ev.binding(), v));
+                Ok(Value::Bool(given))
+            })
+        }
+        ExprKind::AggregateList(agg, list) => {
+            let (agg, span, list_id) = (*agg, e.span, list.id);
+            let list = value(list);
+            code(move |ev| {
+                let items = match list(ev)? {
+                    Value::List(items) => items,
+                    other => return Err(ev.ill_typed(list_id, &other)),
+                };
+                let mut acc = Accumulator::new(agg, span);
+                for v in items.iter() {
+                    acc.add(ev, Ok(v.clone()))?;
+                }
+                acc.finish(ev)
+            })
+        }
+        ExprKind::Comprehension {
+            aggregate,
+            element,
+            local,
+            var_name: _,
+            source,
+            filter,
+        } => comprehension(e, *aggregate, element, *local, source, filter.as_deref()),
+    }
+}
+
+/// The raw value of a fact, field or bound element (`Absent` is kept, not turned into
+/// undecided): read in place along a path, or from the record another expression gives.
+fn place(e: &Expr) -> Code<Value> {
+    if let Some(path) = as_path(e) {
+        return code(move |ev| path.read(ev).cloned());
+    }
+    match &e.kind {
+        ExprKind::Field(inner, i) => {
+            let (i, inner_id, inner) = (*i, inner.id, value(inner));
+            code(move |ev| match inner(ev)? {
+                Value::Record(fields) => Ok(fields.get(i).cloned().unwrap_or(Value::Absent)),
+                Value::Absent => Err(ev.missing(inner_id)),
+                other => Err(ev.ill_typed(inner_id, &other)),
+            })
+        }
+        _ => value(e),
+    }
+}
+
+fn table(e: &Expr, tid: TableId, key: &Expr) -> Code<Value> {
+    let (span, key_id, key_ty) = (e.span, key.id, key.ty.clone());
+    let key = value(key);
+    code(move |ev| {
+        let k = key(ev)?;
+        let table = ev.program.tables.get(tid);
+        let found = table.and_then(|t| {
+            crate::program::TableKey::from_value(&k).and_then(|key| t.rows.get(&key))
+        });
+        match (table, found) {
+            (Some(_), Some(v)) => {
+                let v = v.clone();
+                ev.record(|ev| ChildRecord::Table {
+                    here: ev.here(),
+                    table: tid,
+                    key_expr: key_id,
+                    key: k.clone(),
+                    value: v.clone(),
+                });
+                Ok(v)
+            }
+            (t, _) => {
+                let name = t.map(|t| t.name.as_str()).unwrap_or("?");
+                let source = t.map(|t| t.source.as_str()).unwrap_or("");
+                let key_text = super::record::key_text(&ev.program.schema, &key_ty, &k);
+                Err(ev.error(
+                    codes::MISSING_TABLE_ROW,
+                    span,
+                    format!("table `{name}` has no row for {key_text}"),
+                    format!("the table has no data for this key; add the row from its source ({source}) once it is published"),
+                ))
+            }
+        }
+    })
+}
+
+/// Where the provision set of a `within` lies.
+enum SetAt {
+    Def(DefId),
+    Here(Value),
+    Elsewhere,
+}
+
+/// `c.section within trafficking_provisions`, the statute's commonest test: when the citation
+/// is a fact path and the set a literal or an already computed definition, both are read
+/// where they lie; otherwise both sides are evaluated.
+fn within(a: &Expr, b: &Expr) -> Code<bool> {
+    let (a_id, path) = (a.id, as_path(a));
+    let set_at = match &b.kind {
+        ExprKind::Def(d) => SetAt::Def(*d),
+        ExprKind::Literal(v) => SetAt::Here(v.clone()),
+        ExprKind::Provisions(p) => SetAt::Here(Value::Provisions(p.clone())),
+        _ => SetAt::Elsewhere,
+    };
+    let (av, bv) = (value(a), value(b));
+    code(move |ev| {
+        if let Some(p) = &path {
+            if let Some((holds, read)) = within_in_place(ev, p, &set_at) {
+                if let Some(v) = read {
+                    ev.record(|ev| ChildRecord::fact(ev.here(), a_id, ev.binding(), v));
+                }
+                if let SetAt::Def(d) = set_at {
+                    ev.record(|_| ChildRecord::Def(d));
+                }
+                return Ok(holds);
+            }
+        }
+        let (x, y) = both(ev, &av, &bv)?;
+        Ok(match (&x, &y) {
+            (Value::Citation(c), Value::Citation(p)) => c.is_within(p),
+            (Value::Citation(c), Value::Provisions(set)) => set.iter().any(|p| p.contains(c)),
+            _ => return Err(ev.ill_typed(a_id, &x)),
+        })
+    })
+}
+
+/// Whether the citation at `path` lies in the set, and the citation as the trace shows it
+/// (when tracing and the path is not a bare bound element); `None` when either side is not
+/// at hand.
+fn within_in_place(
+    ev: &Evaluator<'_>,
+    path: &Path,
+    set_at: &SetAt,
+) -> Option<(bool, Option<Value>)> {
+    let Ok(cited @ Value::Citation(c)) = path.read(ev) else {
+        return None;
+    };
+    let set = match set_at {
+        SetAt::Def(d) => ev.known(*d)?,
+        SetAt::Here(v) => v,
+        SetAt::Elsewhere => return None,
+    };
+    let holds = match set {
+        Value::Provisions(set) => set.iter().any(|p| p.contains(c)),
+        Value::Citation(p) => c.is_within(p),
+        _ => return None,
+    };
+    let read = (ev.rec.is_some() && !path.is_local()).then(|| cited.clone());
+    Some((holds, read))
+}
+
+/// `and` (stop_on = false) and `or` (stop_on = true) with undecided operands:
+/// `false and undecided` is false, `true or undecided` is true.
+fn kleene(a: Code<bool>, b: Code<bool>, stop_on: bool) -> Code<bool> {
+    code(move |ev| {
+        let first = match a(ev) {
+            Ok(x) if x == stop_on => return Ok(stop_on),
+            Ok(_) => None,
+            Err(s @ Stop::Error(_)) => return Err(s),
+            Err(s) => Some(s),
+        };
+        match b(ev) {
+            Ok(y) if y == stop_on => Ok(stop_on),
+            Ok(y) => match first {
+                None => Ok(y),
+                Some(s) => Err(s),
+            },
+            Err(s @ Stop::Error(_)) => Err(s),
+            Err(s) => Err(match first {
+                None => s,
+                Some(f) => missing_union(f, s),
+            }),
+        }
+    })
+}
+
+/// Both operands, with the missing facts of both when both are undecided.
+fn both<T>(ev: &mut Evaluator<'_>, a: &Code<T>, b: &Code<T>) -> R<(T, T)> {
+    let x = a(ev);
+    if let Err(s @ Stop::Error(_)) = x {
+        return Err(s);
+    }
+    let y = b(ev);
+    match (x, y) {
+        (Ok(x), Ok(y)) => Ok((x, y)),
+        (Err(s), Ok(_)) | (Ok(_), Err(s)) => Err(s),
+        (Err(s), Err(t)) => Err(missing_union(s, t)),
+    }
+}
+
+/// The code of a list element, typed by what the aggregate does with it.
+enum ElementCode {
+    Truth(Code<bool>),
+    Number(Code<Decimal>),
+    Value(Code<Value>),
+}
+
+fn comprehension(
+    e: &Expr,
+    aggregate: Aggregate,
+    element: &Expr,
+    local: usize,
+    source: &Expr,
+    filter: Option<&Expr>,
+) -> Code<Value> {
+    let (span, source_id, element_id) = (e.span, source.id, element.id);
+    // A list of facts is shown item by item below, not also whole.
+    let list_is_fact = matches!(source.kind, ExprKind::Fact(_) | ExprKind::Field(..));
+    let list = if list_is_fact {
+        place(source)
+    } else {
+        value(source)
+    };
+    let element = match aggregate {
+        Aggregate::Any | Aggregate::All => ElementCode::Truth(truth(element)),
+        Aggregate::Sum => ElementCode::Number(number(element)),
+        _ => ElementCode::Value(value(element)),
+    };
+    let filter = filter.map(truth);
+    code(move |ev| {
+        let items = match list(ev)? {
+            Value::List(items) => items,
+            Value::Absent if list_is_fact => return Err(ev.missing(source_id)),
+            other => return Err(ev.ill_typed(source_id, &other)),
+        };
+        if items.is_empty() {
+            // With no items to show, show the empty list itself.
+            ev.record(|ev| ChildRecord::EmptyList {
+                here: ev.here(),
+                source: source_id,
+                binding: ev.binding(),
+            });
+        }
+        let mut acc = Accumulator::new(aggregate, span);
+        for (index, item) in items.iter().enumerate() {
+            // INVARIANT: the checker numbered locals by nesting depth, so this one sits at `local`.
+            ev.locals.truncate(local);
+            ev.locals.push((
+                item.clone(),
+                Local {
+                    source: source_id,
+                    index,
+                },
+            ));
+            let outer = ev.binding();
+            if let Some(rec) = &mut ev.rec {
+                rec.bind(local, source_id, index);
+                rec.open();
+            }
+            let keep = match &filter {
+                None => Ok(true),
+                Some(f) => f(ev),
+            };
+            let step = match keep {
+                Ok(true) => Ok(Some(match &element {
+                    ElementCode::Truth(t) => t(ev).map(Value::Bool),
+                    ElementCode::Number(n) => n(ev).map(Value::Number),
+                    ElementCode::Value(v) => v(ev),
+                })),
+                Ok(false) => Ok(None),
+                Err(Stop::Missing(m)) => Ok(Some(Err(Stop::Missing(m)))),
+                Err(err) => Err(err),
+            };
+            let reads = ev.close_frame();
+            ev.locals.truncate(local);
+            if let Some(rec) = &mut ev.rec {
+                rec.unbind(local);
+            }
+            let step = step?;
+            ev.record(|ev| ChildRecord::Item {
+                here: ev.here(),
+                source: source_id,
+                binding: outer,
+                index,
+                element: element_id,
+                filtered: filter.is_some(),
+                step: match &step {
+                    None => Step::Excluded,
+                    Some(Ok(v)) => Step::Included(v.clone()),
+                    Some(Err(_)) => Step::Undecided,
+                },
+                reads,
+            });
+            if let Some(step) = step {
+                acc.add(ev, step)?;
+            }
+        }
+        acc.finish(ev)
+    })
+}
