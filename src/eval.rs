@@ -219,13 +219,14 @@ pub fn evaluate(
     scratch.memo.resize(version.defs.len(), Memo::Todo);
     scratch.applies.clear();
     scratch.rule_stack.clear();
+    scratch.locals.clear();
     let mut ev = Evaluator {
         program,
         version,
         code,
         facts: &facts.values,
         memo: scratch.memo,
-        locals: Vec::new(),
+        locals: scratch.locals,
         rule_stack: scratch.rule_stack,
         applies: scratch.applies,
         rec: options.trace.then(|| {
@@ -240,11 +241,14 @@ pub fn evaluate(
     let result = evaluate_outcomes(&mut ev);
     let Evaluator {
         memo,
+        mut locals,
         rule_stack,
         applies,
         mut rec,
         ..
     } = ev;
+    // The bound list elements share the case's values: let them go with the case.
+    locals.clear();
     let result = result.map(|mut evaluation| {
         if let Some(rec) = &mut rec {
             evaluation.trace = Some(Box::new(Traced {
@@ -258,6 +262,7 @@ pub fn evaluate(
     SCRATCH.with(|s| {
         *s.borrow_mut() = Scratch {
             memo,
+            locals,
             rule_stack,
             applies,
             recorder: rec.or(scratch.recorder),
@@ -270,6 +275,7 @@ pub fn evaluate(
 #[derive(Default)]
 struct Scratch {
     memo: Vec<Memo>,
+    locals: Vec<(Value, Local)>,
     rule_stack: Vec<(DefId, RuleId)>,
     applies: Vec<Applies>,
     /// Kept between traced cases, so that its working vectors are too.
@@ -358,6 +364,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The provision trace nodes read under: the innermost rule's (`None`: the statute's).
+    #[inline]
     fn here(&self) -> Option<ProvisionId> {
         let &(d, r) = self.rule_stack.last()?;
         self.rule(d, r).map(|r| r.provision)
@@ -409,6 +416,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Records a trace child in the innermost open frame, when tracing.
+    #[inline]
     fn record(&mut self, child: impl FnOnce(&Self) -> ChildRecord) {
         if self.rec.is_some() {
             let c = child(self);
@@ -418,12 +426,14 @@ impl<'p> Evaluator<'p> {
         }
     }
 
+    #[inline]
     fn open_frame(&mut self) {
         if let Some(rec) = &mut self.rec {
             rec.open();
         }
     }
 
+    #[inline]
     fn close_frame(&mut self) -> record::List {
         match &mut self.rec {
             Some(rec) => rec.close(),
@@ -436,6 +446,7 @@ impl<'p> Evaluator<'p> {
     /// The value of definition `id` when it is already known: computed for this case, or a
     /// constant of the program. (A traced case computes constants too, so that the trace
     /// shows their rules.)
+    #[inline]
     fn known(&self, id: DefId) -> Option<&Value> {
         match self.memo.get(id) {
             Some(Memo::Value(v)) => Some(v),
@@ -721,6 +732,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The innermost bound list element, as the trace records it.
+    #[inline]
     fn binding(&self) -> Option<u32> {
         self.rec.as_deref().and_then(Recorder::binding)
     }
