@@ -237,12 +237,12 @@ impl<'p> Validator<'p> {
         self.problems.push((p, at));
     }
 
-    fn wrong(&mut self, path: &FactPath<'_>, expected: &str, got: &serde_json::Value) {
+    fn wrong(&mut self, path: &FactPath<'_>, expected: &str, got: &str) {
         self.problem(
             Place::Value(path.to_string()),
             Problem::error(
                 codes::WRONG_TYPE,
-                format!("`{path}` must be {expected}, but it is {}", json_kind(got)),
+                format!("`{path}` must be {expected}, but it is {got}"),
             )
             .with_help(format!("write `{path}` as {expected}")),
         );
@@ -336,15 +336,9 @@ impl<'p> Validator<'p> {
         match (ty, v) {
             (Type::Bool, J::Bool(b)) => Value::Bool(*b),
             (_, J::String(s)) if takes_text(ty) => self.text_value(ty, s, path),
-            (Type::Money, J::Number(_)) => self.money(v, path),
-            (Type::Integer, J::Number(n)) => match Decimal::from_str_exact(&n.to_string()) {
-                Ok(d) if d.fract().is_zero() => Value::Number(d.trunc()),
-                _ => {
-                    self.wrong(path, "a whole number", v);
-                    Value::Absent
-                }
-            },
-            (Type::Decimal, J::Number(n)) => self.decimal(&n.to_string(), path),
+            (Type::Money | Type::Integer | Type::Decimal, J::Number(n)) => {
+                self.number(ty, n.as_str(), path)
+            }
             (Type::List(inner), J::Array(items)) => {
                 if items.len() > MAX_LIST_LEN {
                     self.problem(
@@ -386,7 +380,7 @@ impl<'p> Validator<'p> {
             }
             (ty, v) => {
                 let expected = type_words(self.program, ty);
-                self.wrong(path, &expected, v);
+                self.wrong(path, &expected, json_kind(v));
                 Value::Absent
             }
         }
@@ -446,20 +440,34 @@ impl<'p> Validator<'p> {
         }
     }
 
-    fn money(&mut self, v: &serde_json::Value, path: &FactPath<'_>) -> Value {
-        match v {
-            serde_json::Value::String(s) => self.money_text(s, false, path),
-            other => self.money_text(&other.to_string(), true, path),
+    /// A JSON number, as written (serde_json's `arbitrary_precision` keeps its text), as a
+    /// value of `ty`: money, an integer or a decimal.
+    fn number(&mut self, ty: &Type, text: &str, path: &FactPath<'_>) -> Value {
+        match ty {
+            Type::Money => self.money_text(text, true, path),
+            Type::Integer => match Decimal::from_str_exact(text) {
+                Ok(d) if d.fract().is_zero() => Value::Number(d.trunc()),
+                _ => {
+                    self.wrong(path, "a whole number", "a number");
+                    Value::Absent
+                }
+            },
+            Type::Decimal => self.decimal(text, path),
+            _ => Value::Absent,
         }
     }
 
     /// Money written as a JSON string, or (`number`) as a JSON number, spelled `text`.
     fn money_text(&mut self, text: &str, number: bool, path: &FactPath<'_>) -> Value {
         let t = text.trim();
+        // Digits, `.` and `-` only (all ASCII, so looking at bytes is enough), with one `.` at most.
+        let mut dots = 0usize;
         let plain = !t.is_empty()
-            && t.chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
-            && t.matches('.').count() <= 1;
+            && t.bytes().all(|b| {
+                dots += usize::from(b == b'.');
+                b.is_ascii_digit() || b == b'.' || b == b'-'
+            })
+            && dots <= 1;
         let parsed = if plain {
             Decimal::from_str_exact(t).ok()
         } else if number {
@@ -501,7 +509,8 @@ impl<'p> Validator<'p> {
             );
             return Value::Absent;
         }
-        if d.normalize().scale() > 2 {
+        // Normalizing only lowers the scale, so two decimals or fewer as written need no check.
+        if d.scale() > 2 && d.normalize().scale() > 2 {
             self.problem(
                 Place::Value(path.to_string()),
                 Problem::error(
@@ -514,7 +523,9 @@ impl<'p> Validator<'p> {
         }
         // Rebuilding with two decimals cannot fail below 2^96 / 100; larger values are refused.
         let mut cents = d.abs();
-        cents.rescale(2);
+        if cents.scale() != 2 {
+            cents.rescale(2);
+        }
         if cents.scale() != 2 {
             self.problem(
                 Place::Value(path.to_string()),
@@ -630,8 +641,19 @@ mod direct {
     use super::{FactPath, MAX_LIST_LEN, Validator};
     use crate::program::{FieldDecl, Program};
     use crate::value::{Type, Value};
+    use rust_decimal::Decimal;
     use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    use std::cell::Cell;
     use std::fmt;
+
+    thread_local! {
+        /// The buffer of [`Reader`], kept between documents read on this thread so that it is
+        /// not grown again for every case of a batch.
+        static BUF: Cell<Vec<Value>> = const { Cell::new(Vec::new()) };
+    }
+
+    /// A buffer larger than this (a case with very long lists) is not kept for the next case.
+    const KEEP_BUF: usize = 4096;
 
     pub(super) fn read(program: &Program, json: &str) -> Option<super::Facts> {
         let mut reader = Reader {
@@ -639,11 +661,22 @@ mod direct {
                 program,
                 problems: Vec::new(),
             },
-            buf: Vec::new(),
+            buf: BUF.with(Cell::take),
         };
+        let facts = read_with(&mut reader, json);
+        let mut buf = reader.buf;
+        if buf.capacity() <= KEEP_BUF {
+            buf.clear();
+            BUF.with(|b| b.set(buf));
+        }
+        facts
+    }
+
+    fn read_with(reader: &mut Reader<'_>, json: &str) -> Option<super::Facts> {
+        let program: &Program = reader.val.program;
         let mut de = serde_json::Deserializer::from_str(json);
         let start = Fields {
-            r: &mut reader,
+            r: &mut *reader,
             decls: &program.schema.facts,
         }
         .deserialize(&mut de)
@@ -655,6 +688,32 @@ mod direct {
             .problems
             .is_empty()
             .then_some(super::Facts { values })
+    }
+
+    /// What a fact or field that is not given (or is `null`) stands for, as
+    /// [`Validator::absent`] gives it: its default, `Absent` if optional, or a record of its
+    /// fields' defaults; `None` for a required one (the full way reports it).
+    fn absent(r: &mut Reader<'_>, d: &FieldDecl) -> Option<Value> {
+        if let Some(default) = &d.default {
+            return Some(default.clone());
+        }
+        if d.optional {
+            return Some(Value::Absent);
+        }
+        let Type::Record(id) = &d.ty else {
+            return None;
+        };
+        let program: &Program = r.val.program;
+        let rec = program.schema.records.get(*id)?;
+        if !rec.fields.iter().all(FieldDecl::may_be_absent) {
+            return None;
+        }
+        let start = r.buf.len();
+        for f in &rec.fields {
+            let v = absent(r, f)?;
+            r.buf.push(v);
+        }
+        Some(Value::Record(r.buf.drain(start..).collect()))
     }
 
     /// The validator for scalars, and one buffer in which every list and record is assembled
@@ -724,7 +783,7 @@ mod direct {
             for (i, d) in decls.iter().enumerate() {
                 if set & (1u64 << i) == 0 {
                     // Not given, or `null`: its default, `Absent`, or an empty record.
-                    let v = self.r.val.absent(d, &FactPath::Root);
+                    let v = absent(self.r, d).ok_or_else(give_up)?;
                     let slot = self.r.buf.get_mut(start + i).ok_or_else(give_up)?;
                     *slot = v;
                 }
@@ -825,18 +884,48 @@ mod direct {
             self.0.checked(|val| val.text_value(ty, s, &FactPath::Root))
         }
 
-        /// A number: with serde_json's `arbitrary_precision` it arrives as a one-entry map that
-        /// `serde_json::Value` turns back into the number exactly as written.
+        /// A whole number that fits a `u64`: serde_json hands it over as such, even with its
+        /// `arbitrary_precision` feature. The same value as [`Validator::number`] gives for its
+        /// text, without writing it out and reading it again.
+        fn visit_u64<E: Error>(self, n: u64) -> Result<Option<Value>, E> {
+            let d = Decimal::from(n);
+            match self.0.ty {
+                Type::Integer | Type::Decimal => Ok(Some(Value::Number(d))),
+                Type::Money => {
+                    // Below 2^64, two decimals always fit (the limit is 2^96).
+                    let mut cents = d;
+                    cents.rescale(2);
+                    if cents.scale() == 2 {
+                        Ok(Some(Value::Number(cents)))
+                    } else {
+                        Err(give_up())
+                    }
+                }
+                _ => Err(give_up()),
+            }
+        }
+
+        /// A negative whole number that fits an `i64`: an integer or a decimal; money cannot be
+        /// negative, which the full way reports.
+        fn visit_i64<E: Error>(self, n: i64) -> Result<Option<Value>, E> {
+            match self.0.ty {
+                Type::Integer | Type::Decimal => Ok(Some(Value::Number(Decimal::from(n)))),
+                _ => Err(give_up()),
+            }
+        }
+
+        /// Any other number: with serde_json's `arbitrary_precision` it arrives as a one-entry
+        /// map that `serde_json::Number` reads back exactly as written.
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
-            let json = <serde_json::Value as serde::Deserialize>::deserialize(
-                serde::de::value::MapAccessDeserializer::new(map),
-            )?;
-            if !json.is_number() {
+            if !matches!(self.0.ty, Type::Money | Type::Integer | Type::Decimal) {
                 return Err(give_up());
             }
-            let (ty, nonempty) = (self.0.ty, self.0.nonempty);
+            let n = <serde_json::Number as serde::Deserialize>::deserialize(
+                serde::de::value::MapAccessDeserializer::new(map),
+            )?;
+            let ty = self.0.ty;
             self.0
-                .checked(|val| val.value(ty, &json, &FactPath::Root, nonempty))
+                .checked(|val| val.number(ty, n.as_str(), &FactPath::Root))
         }
     }
 
