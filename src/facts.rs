@@ -7,13 +7,17 @@
 //! lists that must not be empty, and missing required facts. Money is read
 //! from the JSON text exactly, never through a float.
 
-use crate::citation::Citation;
+use crate::citation::{Citation, CitationError};
 use crate::diagnostic::{Problem, Problems, nearest};
 use crate::program::{FieldDecl, Program};
 use crate::value::{Type, Value};
 use miette::NamedSource;
 use rust_decimal::Decimal;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Stable codes of facts diagnostics.
 pub mod codes {
@@ -394,8 +398,8 @@ impl<'p> Validator<'p> {
             Type::Money => self.money_text(s, false, path),
             Type::Decimal => self.decimal(s, path),
             Type::Date => self.date(s, path),
-            Type::Citation => match Citation::parse(s) {
-                Ok(c) => Value::Citation(c.into()),
+            Type::Citation => match citation(s) {
+                Ok(c) => Value::Citation(c),
                 Err(e) => {
                     self.problem(
                         Place::Value(path.to_string()),
@@ -592,6 +596,56 @@ impl<'p> Validator<'p> {
             }
         }
     }
+}
+
+thread_local! {
+    /// Citations read on this thread, by their text: a batch cites the same few provisions
+    /// over and over, and a shared `Arc` is cheaper than parsing the text again (an allocation
+    /// for the citation, its parts and its suffix).
+    static CITATIONS: RefCell<HashMap<Box<str>, Arc<Citation>, BuildHasherDefault<TextHasher>>> =
+        RefCell::new(HashMap::default());
+}
+
+/// A hasher for the short texts of [`CITATIONS`] (SipHash cost about as much as parsing them).
+/// Not resistant to chosen collisions, which at worst make the lookups in a table of at most
+/// [`CITATION_CACHE_LEN`] entries slower.
+#[derive(Default)]
+struct TextHasher(u64);
+
+impl Hasher for TextHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Most citations [`CITATIONS`] keeps, and the longest text it keeps one for.
+const CITATION_CACHE_LEN: usize = 1024;
+const CITATION_CACHE_TEXT: usize = 64;
+
+/// `Citation::parse`, remembered per thread.
+fn citation(text: &str) -> Result<Arc<Citation>, CitationError> {
+    if text.len() > CITATION_CACHE_TEXT {
+        return Citation::parse(text).map(Arc::new);
+    }
+    CITATIONS.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return Citation::parse(text).map(Arc::new);
+        };
+        if let Some(c) = cache.get(text) {
+            return Ok(Arc::clone(c));
+        }
+        let c = Arc::new(Citation::parse(text)?);
+        if cache.len() < CITATION_CACHE_LEN {
+            cache.insert(text.into(), Arc::clone(&c));
+        }
+        Ok(c)
+    })
 }
 
 /// The types a fact given as a JSON string may have.
