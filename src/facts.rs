@@ -16,7 +16,6 @@ use rust_decimal::Decimal;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::str::FromStr;
 use std::sync::Arc;
 
 /// Stable codes of facts diagnostics.
@@ -562,12 +561,14 @@ impl<'p> Validator<'p> {
     }
 
     fn date(&mut self, s: &str, path: &FactPath<'_>) -> Value {
-        let shaped = s.len() == 10
-            && s.char_indices().all(|(i, c)| {
+        // Every character is ASCII in this shape, so looking at bytes is enough.
+        let bytes = s.as_bytes();
+        let shaped = bytes.len() == 10
+            && bytes.iter().enumerate().all(|(i, &b)| {
                 if i == 4 || i == 7 {
-                    c == '-'
+                    b == b'-'
                 } else {
-                    c.is_ascii_digit()
+                    b.is_ascii_digit()
                 }
             });
         if !shaped {
@@ -581,7 +582,21 @@ impl<'p> Validator<'p> {
             );
             return Value::Absent;
         }
-        match jiff::civil::Date::from_str(s) {
+        // The text is `YYYY-MM-DD` in digits, so jiff's parser would only read these three
+        // numbers and check them with `Date::new` (a four-digit year is always in its range).
+        let number = |from: usize, to: usize| {
+            bytes
+                .get(from..to)
+                .unwrap_or_default()
+                .iter()
+                .fold(0i16, |n, &b| n * 10 + i16::from(b.wrapping_sub(b'0')))
+        };
+        let (year, month, day) = (number(0, 4), number(5, 7), number(8, 10));
+        let date = match (i8::try_from(month), i8::try_from(day)) {
+            (Ok(month), Ok(day)) => jiff::civil::Date::new(year, month, day),
+            _ => jiff::civil::Date::new(year, 0, 0),
+        };
+        match date {
             Ok(d) => Value::Date(d),
             Err(_) => {
                 self.problem(
@@ -1336,6 +1351,7 @@ mod generate;
 mod tests {
     use super::generate;
     use super::*;
+    use std::str::FromStr;
 
     /// The full way: a `serde_json::Value`, every check, and no key given twice.
     fn full_way(program: &Program, json: &str) -> Option<Facts> {
@@ -1344,6 +1360,30 @@ mod tests {
             return None;
         }
         validate_places(program, &doc).ok()
+    }
+
+    /// Dates are read as jiff's parser reads them, for every month and day a `YYYY-MM-DD` text
+    /// can spell, in years at the ends of the range and around leap-year rules.
+    #[test]
+    fn dates_are_read_as_jiff_reads_them() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/usc/18/2259.law");
+        let program = crate::load_program(&path).unwrap().0;
+        let mut v = Validator {
+            program: &program,
+            problems: Vec::new(),
+        };
+        for year in [0, 1, 4, 100, 400, 1900, 1996, 2000, 2019, 2024, 2100, 9999] {
+            for month in 0..100 {
+                for day in 0..100 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    let expected = jiff::civil::Date::from_str(&text).ok().map(Value::Date);
+                    let got = v.date(&text, &FactPath::Root);
+                    let ok = v.problems.is_empty();
+                    v.problems.clear();
+                    assert_eq!(ok.then_some(got), expected, "{text}");
+                }
+            }
+        }
     }
 
     /// What the one-pass reader accepts, the full way accepts too, with the same values. (It may
