@@ -462,13 +462,22 @@ impl<'p> Validator<'p> {
 
     /// Money written as a JSON string, or (`number`) as a JSON number, spelled `text`.
     fn money_text(&mut self, text: &str, number: bool, path: &FactPath<'_>) -> Value {
-        let t = text.trim();
+        // Amounts as written almost always begin and end with a digit: nothing to trim then.
+        let bytes = text.as_bytes();
+        let t = match (bytes.first(), bytes.last()) {
+            (Some(a), Some(z)) if a.is_ascii_digit() && z.is_ascii_digit() => text,
+            _ => text.trim(),
+        };
         // Digits, `.` and `-` only (all ASCII, so looking at bytes is enough), with one `.` at most.
         let mut dots = 0usize;
         let plain = !t.is_empty()
-            && t.bytes().all(|b| {
-                dots += usize::from(b == b'.');
-                b.is_ascii_digit() || b == b'.' || b == b'-'
+            && t.bytes().all(|b| match b {
+                b'0'..=b'9' | b'-' => true,
+                b'.' => {
+                    dots += 1;
+                    true
+                }
+                _ => false,
             })
             && dots <= 1;
         let parsed = if plain {
