@@ -340,7 +340,7 @@ impl<'p> Validator<'p> {
             (Type::Bool, J::Bool(b)) => Value::Bool(*b),
             (_, J::String(s)) if takes_text(ty) => self.text_value(ty, s, path),
             (Type::Money | Type::Integer | Type::Decimal, J::Number(n)) => {
-                self.number(ty, n.as_str(), path)
+                self.number(ty, &n.to_string(), path)
             }
             (Type::List(inner), J::Array(items)) => {
                 if items.len() > MAX_LIST_LEN {
@@ -443,8 +443,8 @@ impl<'p> Validator<'p> {
         }
     }
 
-    /// A JSON number, as written (serde_json's `arbitrary_precision` keeps its text), as a
-    /// value of `ty`: money, an integer or a decimal.
+    /// A JSON number, spelled as written (serde_json's `arbitrary_precision` keeps its text), as
+    /// a value of `ty`: money, an integer or a decimal.
     fn number(&mut self, ty: &Type, text: &str, path: &FactPath<'_>) -> Value {
         match ty {
             Type::Money => self.money_text(text, true, path),
@@ -712,9 +712,11 @@ fn type_words(program: &Program, ty: &Type) -> String {
 ///
 /// It gives up (`None`) at the first thing that is not plainly valid (an unknown or repeated key,
 /// a wrong type, a missing required fact, malformed JSON…), and [`read_facts`] then reads the
-/// document the full way, which reports every problem. Scalars are converted by the same
-/// [`Validator::value`] as the full way, so both give the same values; only the walk over
-/// objects, lists and absent facts is done here.
+/// document the full way, which reports every problem. Strings and numbers written with a
+/// fraction or an exponent are converted by the same [`Validator`] methods as the full way
+/// (`text_value`, `number`), so both give the same values; only the walk over objects, lists and
+/// absent facts, and whole numbers (`Decimal::from`, as `Validator::number` reads their text),
+/// are done here. The unit tests below compare both ways.
 mod direct {
     use super::{FactPath, MAX_LIST_LEN, Validator};
     use crate::program::{FieldDecl, Program};
