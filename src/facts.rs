@@ -15,7 +15,6 @@ use miette::NamedSource;
 use rust_decimal::Decimal;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// Stable codes of facts diagnostics.
@@ -626,26 +625,11 @@ thread_local! {
     /// Citations read on this thread, by their text: a batch cites the same few provisions
     /// over and over, and a shared `Arc` is cheaper than parsing the text again (an allocation
     /// for the citation, its parts and its suffix).
-    static CITATIONS: RefCell<HashMap<Box<str>, Arc<Citation>, BuildHasherDefault<TextHasher>>> =
+    /// Hashed with FxHash: SipHash cost about as much as parsing these short texts. FxHash
+    /// does not resist chosen collisions, which at worst slow the lookups in a table of at
+    /// most [`CITATION_CACHE_LEN`] entries.
+    static CITATIONS: RefCell<HashMap<Box<str>, Arc<Citation>, rustc_hash::FxBuildHasher>> =
         RefCell::new(HashMap::default());
-}
-
-/// A hasher for the short texts of [`CITATIONS`] (SipHash cost about as much as parsing them).
-/// Not resistant to chosen collisions, which at worst make the lookups in a table of at most
-/// [`CITATION_CACHE_LEN`] entries slower.
-#[derive(Default)]
-struct TextHasher(u64);
-
-impl Hasher for TextHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// Most citations [`CITATIONS`] keeps, and the longest text it keeps one for.
