@@ -7,13 +7,15 @@
 //! lists that must not be empty, and missing required facts. Money is read
 //! from the JSON text exactly, never through a float.
 
-use crate::citation::Citation;
+use crate::citation::{Citation, CitationError};
 use crate::diagnostic::{Problem, Problems, nearest};
 use crate::program::{FieldDecl, Program};
 use crate::value::{Type, Value};
 use miette::NamedSource;
 use rust_decimal::Decimal;
-use std::str::FromStr;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Stable codes of facts diagnostics.
 pub mod codes {
@@ -237,12 +239,12 @@ impl<'p> Validator<'p> {
         self.problems.push((p, at));
     }
 
-    fn wrong(&mut self, path: &FactPath<'_>, expected: &str, got: &serde_json::Value) {
+    fn wrong(&mut self, path: &FactPath<'_>, expected: &str, got: &str) {
         self.problem(
             Place::Value(path.to_string()),
             Problem::error(
                 codes::WRONG_TYPE,
-                format!("`{path}` must be {expected}, but it is {}", json_kind(got)),
+                format!("`{path}` must be {expected}, but it is {got}"),
             )
             .with_help(format!("write `{path}` as {expected}")),
         );
@@ -336,15 +338,9 @@ impl<'p> Validator<'p> {
         match (ty, v) {
             (Type::Bool, J::Bool(b)) => Value::Bool(*b),
             (_, J::String(s)) if takes_text(ty) => self.text_value(ty, s, path),
-            (Type::Money, J::Number(_)) => self.money(v, path),
-            (Type::Integer, J::Number(n)) => match Decimal::from_str_exact(&n.to_string()) {
-                Ok(d) if d.fract().is_zero() => Value::Number(d.trunc()),
-                _ => {
-                    self.wrong(path, "a whole number", v);
-                    Value::Absent
-                }
-            },
-            (Type::Decimal, J::Number(n)) => self.decimal(&n.to_string(), path),
+            (Type::Money | Type::Integer | Type::Decimal, J::Number(n)) => {
+                self.number(ty, &n.to_string(), path)
+            }
             (Type::List(inner), J::Array(items)) => {
                 if items.len() > MAX_LIST_LEN {
                     self.problem(
@@ -386,7 +382,7 @@ impl<'p> Validator<'p> {
             }
             (ty, v) => {
                 let expected = type_words(self.program, ty);
-                self.wrong(path, &expected, v);
+                self.wrong(path, &expected, json_kind(v));
                 Value::Absent
             }
         }
@@ -400,8 +396,8 @@ impl<'p> Validator<'p> {
             Type::Money => self.money_text(s, false, path),
             Type::Decimal => self.decimal(s, path),
             Type::Date => self.date(s, path),
-            Type::Citation => match Citation::parse(s) {
-                Ok(c) => Value::Citation(c.into()),
+            Type::Citation => match citation(s) {
+                Ok(c) => Value::Citation(c),
                 Err(e) => {
                     self.problem(
                         Place::Value(path.to_string()),
@@ -446,20 +442,43 @@ impl<'p> Validator<'p> {
         }
     }
 
-    fn money(&mut self, v: &serde_json::Value, path: &FactPath<'_>) -> Value {
-        match v {
-            serde_json::Value::String(s) => self.money_text(s, false, path),
-            other => self.money_text(&other.to_string(), true, path),
+    /// A JSON number, spelled as written (serde_json's `arbitrary_precision` keeps its text), as
+    /// a value of `ty`: money, an integer or a decimal.
+    fn number(&mut self, ty: &Type, text: &str, path: &FactPath<'_>) -> Value {
+        match ty {
+            Type::Money => self.money_text(text, true, path),
+            Type::Integer => match Decimal::from_str_exact(text) {
+                Ok(d) if d.fract().is_zero() => Value::Number(d.trunc()),
+                _ => {
+                    self.wrong(path, "a whole number", "a number");
+                    Value::Absent
+                }
+            },
+            Type::Decimal => self.decimal(text, path),
+            _ => Value::Absent,
         }
     }
 
     /// Money written as a JSON string, or (`number`) as a JSON number, spelled `text`.
     fn money_text(&mut self, text: &str, number: bool, path: &FactPath<'_>) -> Value {
-        let t = text.trim();
+        // Amounts as written almost always begin and end with a digit: nothing to trim then.
+        let bytes = text.as_bytes();
+        let t = match (bytes.first(), bytes.last()) {
+            (Some(a), Some(z)) if a.is_ascii_digit() && z.is_ascii_digit() => text,
+            _ => text.trim(),
+        };
+        // Digits, `.` and `-` only (all ASCII, so looking at bytes is enough), with one `.` at most.
+        let mut dots = 0usize;
         let plain = !t.is_empty()
-            && t.chars()
-                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
-            && t.matches('.').count() <= 1;
+            && t.bytes().all(|b| match b {
+                b'0'..=b'9' | b'-' => true,
+                b'.' => {
+                    dots += 1;
+                    true
+                }
+                _ => false,
+            })
+            && dots <= 1;
         let parsed = if plain {
             Decimal::from_str_exact(t).ok()
         } else if number {
@@ -501,7 +520,8 @@ impl<'p> Validator<'p> {
             );
             return Value::Absent;
         }
-        if d.normalize().scale() > 2 {
+        // Normalizing only lowers the scale, so two decimals or fewer as written need no check.
+        if d.scale() > 2 && d.normalize().scale() > 2 {
             self.problem(
                 Place::Value(path.to_string()),
                 Problem::error(
@@ -514,7 +534,9 @@ impl<'p> Validator<'p> {
         }
         // Rebuilding with two decimals cannot fail below 2^96 / 100; larger values are refused.
         let mut cents = d.abs();
-        cents.rescale(2);
+        if cents.scale() != 2 {
+            cents.rescale(2);
+        }
         if cents.scale() != 2 {
             self.problem(
                 Place::Value(path.to_string()),
@@ -547,12 +569,14 @@ impl<'p> Validator<'p> {
     }
 
     fn date(&mut self, s: &str, path: &FactPath<'_>) -> Value {
-        let shaped = s.len() == 10
-            && s.char_indices().all(|(i, c)| {
+        // Every character is ASCII in this shape, so looking at bytes is enough.
+        let bytes = s.as_bytes();
+        let shaped = bytes.len() == 10
+            && bytes.iter().enumerate().all(|(i, &b)| {
                 if i == 4 || i == 7 {
-                    c == '-'
+                    b == b'-'
                 } else {
-                    c.is_ascii_digit()
+                    b.is_ascii_digit()
                 }
             });
         if !shaped {
@@ -566,7 +590,21 @@ impl<'p> Validator<'p> {
             );
             return Value::Absent;
         }
-        match jiff::civil::Date::from_str(s) {
+        // The text is `YYYY-MM-DD` in digits, so jiff's parser would only read these three
+        // numbers and check them with `Date::new` (a four-digit year is always in its range).
+        let number = |from: usize, to: usize| {
+            bytes
+                .get(from..to)
+                .unwrap_or_default()
+                .iter()
+                .fold(0i16, |n, &b| n * 10 + i16::from(b.wrapping_sub(b'0')))
+        };
+        let (year, month, day) = (number(0, 4), number(5, 7), number(8, 10));
+        let date = match (i8::try_from(month), i8::try_from(day)) {
+            (Ok(month), Ok(day)) => jiff::civil::Date::new(year, month, day),
+            _ => jiff::civil::Date::new(year, 0, 0),
+        };
+        match date {
             Ok(d) => Value::Date(d),
             Err(_) => {
                 self.problem(
@@ -581,6 +619,41 @@ impl<'p> Validator<'p> {
             }
         }
     }
+}
+
+thread_local! {
+    /// Citations read on this thread, by their text: a batch cites the same few provisions
+    /// over and over, and a shared `Arc` is cheaper than parsing the text again (an allocation
+    /// for the citation, its parts and its suffix).
+    /// Hashed with FxHash: SipHash cost about as much as parsing these short texts. FxHash
+    /// does not resist chosen collisions, which at worst slow the lookups in a table of at
+    /// most [`CITATION_CACHE_LEN`] entries.
+    static CITATIONS: RefCell<HashMap<Box<str>, Arc<Citation>, rustc_hash::FxBuildHasher>> =
+        RefCell::new(HashMap::default());
+}
+
+/// Most citations [`CITATIONS`] keeps, and the longest text it keeps one for.
+const CITATION_CACHE_LEN: usize = 1024;
+const CITATION_CACHE_TEXT: usize = 64;
+
+/// `Citation::parse`, remembered per thread.
+fn citation(text: &str) -> Result<Arc<Citation>, CitationError> {
+    if text.len() > CITATION_CACHE_TEXT {
+        return Citation::parse(text).map(Arc::new);
+    }
+    CITATIONS.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return Citation::parse(text).map(Arc::new);
+        };
+        if let Some(c) = cache.get(text) {
+            return Ok(Arc::clone(c));
+        }
+        let c = Arc::new(Citation::parse(text)?);
+        if cache.len() < CITATION_CACHE_LEN {
+            cache.insert(text.into(), Arc::clone(&c));
+        }
+        Ok(c)
+    })
 }
 
 /// The types a fact given as a JSON string may have.
@@ -623,15 +696,28 @@ fn type_words(program: &Program, ty: &Type) -> String {
 ///
 /// It gives up (`None`) at the first thing that is not plainly valid (an unknown or repeated key,
 /// a wrong type, a missing required fact, malformed JSON…), and [`read_facts`] then reads the
-/// document the full way, which reports every problem. Scalars are converted by the same
-/// [`Validator::value`] as the full way, so both give the same values; only the walk over
-/// objects, lists and absent facts is done here.
+/// document the full way, which reports every problem. Strings and numbers written with a
+/// fraction or an exponent are converted by the same [`Validator`] methods as the full way
+/// (`text_value`, `number`), so both give the same values; only the walk over objects, lists and
+/// absent facts, and whole numbers (`Decimal::from`, as `Validator::number` reads their text),
+/// are done here. The unit tests below compare both ways.
 mod direct {
     use super::{FactPath, MAX_LIST_LEN, Validator};
     use crate::program::{FieldDecl, Program};
     use crate::value::{Type, Value};
+    use rust_decimal::Decimal;
     use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    use std::cell::Cell;
     use std::fmt;
+
+    thread_local! {
+        /// The buffer of [`Reader`], kept between documents read on this thread so that it is
+        /// not grown again for every case of a batch.
+        static BUF: Cell<Vec<Value>> = const { Cell::new(Vec::new()) };
+    }
+
+    /// A buffer larger than this (a case with very long lists) is not kept for the next case.
+    const KEEP_BUF: usize = 4096;
 
     pub(super) fn read(program: &Program, json: &str) -> Option<super::Facts> {
         let mut reader = Reader {
@@ -639,11 +725,22 @@ mod direct {
                 program,
                 problems: Vec::new(),
             },
-            buf: Vec::new(),
+            buf: BUF.with(Cell::take),
         };
+        let facts = read_with(&mut reader, json);
+        let mut buf = reader.buf;
+        if buf.capacity() <= KEEP_BUF {
+            buf.clear();
+            BUF.with(|b| b.set(buf));
+        }
+        facts
+    }
+
+    fn read_with(reader: &mut Reader<'_>, json: &str) -> Option<super::Facts> {
+        let program: &Program = reader.val.program;
         let mut de = serde_json::Deserializer::from_str(json);
         let start = Fields {
-            r: &mut reader,
+            r: &mut *reader,
             decls: &program.schema.facts,
         }
         .deserialize(&mut de)
@@ -655,6 +752,32 @@ mod direct {
             .problems
             .is_empty()
             .then_some(super::Facts { values })
+    }
+
+    /// What a fact or field that is not given (or is `null`) stands for, as
+    /// [`Validator::absent`] gives it: its default, `Absent` if optional, or a record of its
+    /// fields' defaults; `None` for a required one (the full way reports it).
+    fn absent(r: &mut Reader<'_>, d: &FieldDecl) -> Option<Value> {
+        if let Some(default) = &d.default {
+            return Some(default.clone());
+        }
+        if d.optional {
+            return Some(Value::Absent);
+        }
+        let Type::Record(id) = &d.ty else {
+            return None;
+        };
+        let program: &Program = r.val.program;
+        let rec = program.schema.records.get(*id)?;
+        if !rec.fields.iter().all(FieldDecl::may_be_absent) {
+            return None;
+        }
+        let start = r.buf.len();
+        for f in &rec.fields {
+            let v = absent(r, f)?;
+            r.buf.push(v);
+        }
+        Some(Value::Record(r.buf.drain(start..).collect()))
     }
 
     /// The validator for scalars, and one buffer in which every list and record is assembled
@@ -724,7 +847,7 @@ mod direct {
             for (i, d) in decls.iter().enumerate() {
                 if set & (1u64 << i) == 0 {
                     // Not given, or `null`: its default, `Absent`, or an empty record.
-                    let v = self.r.val.absent(d, &FactPath::Root);
+                    let v = absent(self.r, d).ok_or_else(give_up)?;
                     let slot = self.r.buf.get_mut(start + i).ok_or_else(give_up)?;
                     *slot = v;
                 }
@@ -825,18 +948,48 @@ mod direct {
             self.0.checked(|val| val.text_value(ty, s, &FactPath::Root))
         }
 
-        /// A number: with serde_json's `arbitrary_precision` it arrives as a one-entry map that
-        /// `serde_json::Value` turns back into the number exactly as written.
+        /// A whole number that fits a `u64`: serde_json hands it over as such, even with its
+        /// `arbitrary_precision` feature. The same value as [`Validator::number`] gives for its
+        /// text, without writing it out and reading it again.
+        fn visit_u64<E: Error>(self, n: u64) -> Result<Option<Value>, E> {
+            let d = Decimal::from(n);
+            match self.0.ty {
+                Type::Integer | Type::Decimal => Ok(Some(Value::Number(d))),
+                Type::Money => {
+                    // Below 2^64, two decimals always fit (the limit is 2^96).
+                    let mut cents = d;
+                    cents.rescale(2);
+                    if cents.scale() == 2 {
+                        Ok(Some(Value::Number(cents)))
+                    } else {
+                        Err(give_up())
+                    }
+                }
+                _ => Err(give_up()),
+            }
+        }
+
+        /// A negative whole number that fits an `i64`: an integer or a decimal; money cannot be
+        /// negative, which the full way reports.
+        fn visit_i64<E: Error>(self, n: i64) -> Result<Option<Value>, E> {
+            match self.0.ty {
+                Type::Integer | Type::Decimal => Ok(Some(Value::Number(Decimal::from(n)))),
+                _ => Err(give_up()),
+            }
+        }
+
+        /// Any other number: with serde_json's `arbitrary_precision` it arrives as a one-entry
+        /// map that `serde_json::Number` reads back exactly as written.
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
-            let json = <serde_json::Value as serde::Deserialize>::deserialize(
-                serde::de::value::MapAccessDeserializer::new(map),
-            )?;
-            if !json.is_number() {
+            if !matches!(self.0.ty, Type::Money | Type::Integer | Type::Decimal) {
                 return Err(give_up());
             }
-            let (ty, nonempty) = (self.0.ty, self.0.nonempty);
+            let n = <serde_json::Number as serde::Deserialize>::deserialize(
+                serde::de::value::MapAccessDeserializer::new(map),
+            )?;
+            let ty = self.0.ty;
             self.0
-                .checked(|val| val.value(ty, &json, &FactPath::Root, nonempty))
+                .checked(|val| val.number(ty, n.as_str(), &FactPath::Root))
         }
     }
 
@@ -1193,6 +1346,7 @@ mod generate;
 mod tests {
     use super::generate;
     use super::*;
+    use std::str::FromStr;
 
     /// The full way: a `serde_json::Value`, every check, and no key given twice.
     fn full_way(program: &Program, json: &str) -> Option<Facts> {
@@ -1201,6 +1355,30 @@ mod tests {
             return None;
         }
         validate_places(program, &doc).ok()
+    }
+
+    /// Dates are read as jiff's parser reads them, for every month and day a `YYYY-MM-DD` text
+    /// can spell, in years at the ends of the range and around leap-year rules.
+    #[test]
+    fn dates_are_read_as_jiff_reads_them() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/usc/18/2259.law");
+        let program = crate::load_program(&path).unwrap().0;
+        let mut v = Validator {
+            program: &program,
+            problems: Vec::new(),
+        };
+        for year in [0, 1, 4, 100, 400, 1900, 1996, 2000, 2019, 2024, 2100, 9999] {
+            for month in 0..100 {
+                for day in 0..100 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    let expected = jiff::civil::Date::from_str(&text).ok().map(Value::Date);
+                    let got = v.date(&text, &FactPath::Root);
+                    let ok = v.problems.is_empty();
+                    v.problems.clear();
+                    assert_eq!(ok.then_some(got), expected, "{text}");
+                }
+            }
+        }
     }
 
     /// What the one-pass reader accepts, the full way accepts too, with the same values. (It may
