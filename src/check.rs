@@ -876,7 +876,7 @@ impl<'s> Checker<'s> {
         let value_ty = self
             .resolve_type(&t.value_ty, decls)
             .unwrap_or(Type::Decimal);
-        let mut rows = HashMap::new();
+        let mut rows = HashMap::default();
         for (k, v) in &t.rows {
             let key = self.constant(k, &key_ty, schema);
             let value = self.constant(v, &value_ty, schema);

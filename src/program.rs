@@ -234,7 +234,8 @@ pub struct Table {
     pub source: String,
     pub key_ty: Type,
     pub value_ty: Type,
-    pub rows: HashMap<TableKey, Value>,
+    /// Hashed with FxHash: a lookup per case, on keys the rule file wrote.
+    pub rows: HashMap<TableKey, Value, rustc_hash::FxBuildHasher>,
 }
 
 /// Keys of a data table; numbers are normalised so `2017` and `2017.0` are one key.
