@@ -218,7 +218,6 @@ pub fn evaluate(
     scratch.memo.clear();
     scratch.memo.resize(version.defs.len(), Memo::Todo);
     scratch.applies.clear();
-    scratch.rule_stack.clear();
     scratch.locals.clear();
     let mut ev = Evaluator {
         program,
@@ -227,7 +226,6 @@ pub fn evaluate(
         facts: &facts.values,
         memo: scratch.memo,
         locals: scratch.locals,
-        rule_stack: scratch.rule_stack,
         applies: scratch.applies,
         rec: options.trace.then(|| {
             let mut rec = scratch
@@ -242,7 +240,6 @@ pub fn evaluate(
     let Evaluator {
         memo,
         mut locals,
-        rule_stack,
         applies,
         mut rec,
         ..
@@ -263,7 +260,6 @@ pub fn evaluate(
         *s.borrow_mut() = Scratch {
             memo,
             locals,
-            rule_stack,
             applies,
             recorder: rec.or(scratch.recorder),
         }
@@ -276,7 +272,6 @@ pub fn evaluate(
 struct Scratch {
     memo: Vec<Memo>,
     locals: Vec<(Value, Local)>,
-    rule_stack: Vec<(DefId, RuleId)>,
     applies: Vec<Applies>,
     /// Kept between traced cases, so that its working vectors are too.
     recorder: Option<Box<Recorder>>,
@@ -331,6 +326,15 @@ enum Memo {
     Missing(Missing),
 }
 
+/// The rule an expression belongs to, fixed when it is compiled: errors name it, and the trace
+/// cites its provision for what the expression reads.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    def: DefId,
+    /// `None` when the provision is unknown (the statute is cited instead).
+    provision: Option<ProvisionId>,
+}
+
 /// Where a bound list element came from: the list expression and its index.
 #[derive(Clone, Copy)]
 struct Local {
@@ -348,55 +352,38 @@ struct Evaluator<'p> {
     locals: Vec<(Value, Local)>,
     /// Whether each rule of the definitions being computed applies, innermost last.
     applies: Vec<Applies>,
-    /// The rules being evaluated, innermost last, for error messages and fact citations.
-    rule_stack: Vec<(DefId, RuleId)>,
     /// Present when tracing.
     rec: Option<Box<Recorder>>,
 }
 
 impl<'p> Evaluator<'p> {
-    fn rule(&self, def: DefId, rule: RuleId) -> Option<&'p RuleDef> {
-        self.version.defs.get(def).and_then(|d| d.rules.get(rule))
-    }
-
     fn label_of_rule(&self, def: DefId, rule: RuleId) -> String {
         label_of_rule(self.program, self.version, def, rule)
     }
 
-    /// The provision trace nodes read under: the innermost rule's (`None`: the statute's).
-    #[inline]
-    fn here(&self) -> Option<ProvisionId> {
-        let &(d, r) = self.rule_stack.last()?;
-        self.rule(d, r).map(|r| r.provision)
-    }
-
     /// An error at `span`, naming the rule being evaluated and citing its provision.
+    #[inline(never)]
     fn error(
         &self,
+        at: At,
         code: &'static str,
         span: crate::source::Span,
         message: String,
         help: String,
     ) -> Stop {
-        let context = match self.rule_stack.last() {
-            Some(&(d, r)) => {
-                let name = self
-                    .version
-                    .defs
-                    .get(d)
-                    .map(|x| x.name.as_str())
-                    .unwrap_or("");
-                let citation = self
-                    .rule(d, r)
-                    .and_then(|r| self.program.provisions.get(r.provision))
-                    .map(|p| p.citation.as_str())
-                    .unwrap_or(&self.program.statute.citation);
-                format!("{citation}, rule for `{name}`: ")
-            }
-            None => String::new(),
-        };
+        let name = self
+            .version
+            .defs
+            .get(at.def)
+            .map(|x| x.name.as_str())
+            .unwrap_or("");
+        let citation = at
+            .provision
+            .and_then(|p| self.program.provisions.get(p))
+            .map(|p| p.citation.as_str())
+            .unwrap_or(&self.program.statute.citation);
         Stop::Error(Box::new(
-            Problem::error(code, format!("{context}{message}"))
+            Problem::error(code, format!("{citation}, rule for `{name}`: {message}"))
                 .with_help(help)
                 .label(&self.program.sources, span, "while evaluating this"),
         ))
@@ -404,10 +391,11 @@ impl<'p> Evaluator<'p> {
 
     /// A value of the wrong type where the checker guarantees the type: a bug in lawcode,
     /// reported as an error rather than a panic or a guess.
-    fn ill_typed(&self, id: u32, got: &Value) -> Stop {
+    fn ill_typed(&self, at: At, id: u32, got: &Value) -> Stop {
         let (span, ty) = self.code.span_and_type(id);
         let ty = ty.map(ToString::to_string).unwrap_or_default();
         self.error(
+            at,
             codes::ILL_TYPED,
             span,
             format!("expected a value of type {ty}, got {got:?}"),
@@ -510,7 +498,6 @@ impl<'p> Evaluator<'p> {
             .map(Vec::as_slice)
             .unwrap_or_default();
         for i in 0..def.rules.len() {
-            self.rule_stack.push((id, i));
             self.open_frame();
             let a = match code.get(i).and_then(|r| r.condition.as_ref()) {
                 None => Ok(Applies::Yes),
@@ -522,7 +509,6 @@ impl<'p> Evaluator<'p> {
                 },
             };
             let reads = self.close_frame();
-            self.rule_stack.pop();
             let a = match a {
                 Ok(a) => a,
                 Err(e) => {
@@ -576,11 +562,9 @@ impl<'p> Evaluator<'p> {
             (None, (None, _)) => Err(self.no_rule_applies(id, def)),
             (None, (Some(one), None)) => match code.get(one) {
                 Some(rule) => {
-                    self.rule_stack.push((id, one));
                     self.open_frame();
                     let v = (rule.value)(self);
                     let reads = self.close_frame();
-                    self.rule_stack.pop();
                     if let Some(rec) = &mut self.rec {
                         rec.pending_rule_value(rules_base + one, &v, reads);
                     }
@@ -606,11 +590,9 @@ impl<'p> Evaluator<'p> {
         let Some(rule) = self.code.rules.get(id).and_then(|r| r.first()) else {
             return Err(Stop::Missing(Box::default()));
         };
-        self.rule_stack.push((id, 0));
         self.open_frame();
         let v = (rule.value)(self);
         let reads = self.close_frame();
-        self.rule_stack.pop();
         let outcome = v.and_then(|v| self.check_money(def, 0, v));
         if let Some(rec) = &mut self.rec {
             let base = rec.pending_rules();
@@ -692,7 +674,14 @@ impl<'p> Evaluator<'p> {
         Ok(v)
     }
 
-    fn arith(&self, op: Arith, x: Decimal, y: Decimal, span: crate::source::Span) -> R<Decimal> {
+    fn arith(
+        &self,
+        at: At,
+        op: Arith,
+        x: Decimal,
+        y: Decimal,
+        span: crate::source::Span,
+    ) -> R<Decimal> {
         let sym = match op {
             Arith::Add => "+",
             Arith::Sub => "-",
@@ -701,6 +690,7 @@ impl<'p> Evaluator<'p> {
         };
         if op == Arith::Div && y.is_zero() {
             return Err(self.error(
+                at,
                 codes::DIVISION_BY_ZERO,
                 span,
                 format!("division by zero in {x} / {y}"),
@@ -715,6 +705,7 @@ impl<'p> Evaluator<'p> {
         };
         r.ok_or_else(|| {
             self.error(
+                at,
                 codes::OVERFLOW,
                 span,
                 format!("{x} {sym} {y} is beyond the exact decimal range"),
@@ -809,6 +800,7 @@ fn join_facts(m: &Missing) -> String {
 struct Accumulator {
     agg: Aggregate,
     span: crate::source::Span,
+    at: At,
     sum: Decimal,
     count: u64,
     best: Option<Value>,
@@ -818,10 +810,11 @@ struct Accumulator {
 }
 
 impl Accumulator {
-    fn new(agg: Aggregate, span: crate::source::Span) -> Self {
+    fn new(agg: Aggregate, span: crate::source::Span, at: At) -> Self {
         Accumulator {
             agg,
             span,
+            at,
             sum: Decimal::ZERO,
             count: 0,
             best: None,
@@ -848,6 +841,7 @@ impl Accumulator {
                 if let Value::Number(d) = v {
                     self.sum = self.sum.checked_add(d).ok_or_else(|| {
                         ev.error(
+                            self.at,
                             codes::OVERFLOW,
                             self.span,
                             "the sum is beyond the exact decimal range".into(),
@@ -894,6 +888,7 @@ impl Accumulator {
             Aggregate::Filter => Ok(Value::List(Arc::from(self.items))),
             Aggregate::Min | Aggregate::Max => self.best.ok_or_else(|| {
                 ev.error(
+                    self.at,
                     codes::EMPTY_LIST,
                     self.span,
                     "`min` or `max` of an empty list has no value".into(),

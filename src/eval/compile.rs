@@ -9,7 +9,9 @@
 //! evaluator's, and so is the trace: every closure records what the tree walk recorded.
 
 use super::record::{ChildRecord, Step};
-use super::{Accumulator, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick};
+use super::{
+    Accumulator, At, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick,
+};
 use crate::program::{
     Aggregate, Compare, DefId, Expr, ExprKind, ProgramData, Rounding, TableId, VersionInfo,
 };
@@ -115,7 +117,7 @@ static ABSENT: Value = Value::Absent;
 impl Path {
     /// The value at the path, by reference; `Absent` when an optional fact or field is not
     /// given, undecided when a record on the way is not.
-    fn read<'a>(&self, ev: &'a Evaluator<'_>) -> Result<&'a Value, Stop> {
+    fn read<'a>(&self, ev: &'a Evaluator<'_>, at: At) -> Result<&'a Value, Stop> {
         let mut v = match self.root {
             Root::Fact(i) => ev.facts.get(i).unwrap_or(&ABSENT),
             Root::Local(d) => ev.locals.get(d).map_or(&ABSENT, |l| &l.0),
@@ -124,7 +126,7 @@ impl Path {
             v = match v {
                 Value::Record(fields) => fields.get(field).unwrap_or(&ABSENT),
                 Value::Absent => return Err(ev.missing(record)),
-                other => return Err(ev.ill_typed(record, other)),
+                other => return Err(ev.ill_typed(at, record, other)),
             };
         }
         Ok(v)
@@ -141,7 +143,8 @@ impl CompiledVersion {
         let rules = version
             .defs
             .iter()
-            .map(|d| {
+            .enumerate()
+            .map(|(def, d)| {
                 d.rules
                     .iter()
                     .map(|r| {
@@ -149,9 +152,13 @@ impl CompiledVersion {
                         if let Some(c) = &r.condition {
                             describe(program, c, &mut exprs);
                         }
+                        let at = At {
+                            def,
+                            provision: program.provisions.get(r.provision).map(|_| r.provision),
+                        };
                         CompiledRule {
-                            condition: r.condition.as_ref().map(truth),
-                            value: value(&r.value),
+                            condition: r.condition.as_ref().map(|c| truth(c, at)),
+                            value: value(&r.value, at),
                         }
                     })
                     .collect()
@@ -249,7 +256,6 @@ fn constants(
         memo: vec![Memo::Todo; n],
         locals: Vec::new(),
         applies: Vec::new(),
-        rule_stack: Vec::new(),
         rec: None,
     };
     (0..n)
@@ -302,7 +308,7 @@ fn def_reads_facts(version: &VersionInfo, id: DefId, known: &mut [Option<bool>])
 // ------------------------------------------------------------ typed entry points
 
 /// A condition: an expression the checker typed `bool`.
-fn truth(e: &Expr) -> Code<bool> {
+fn truth(e: &Expr, at: At) -> Code<bool> {
     let id = e.id;
     match &e.kind {
         ExprKind::Literal(Value::Bool(b)) => {
@@ -310,19 +316,19 @@ fn truth(e: &Expr) -> Code<bool> {
             code(move |_| Ok(b))
         }
         ExprKind::Not(x) => {
-            let x = truth(x);
+            let x = truth(x, at);
             code(move |ev| Ok(!x(ev)?))
         }
-        ExprKind::And(a, b) => kleene(truth(a), truth(b), false),
-        ExprKind::Or(a, b) => kleene(truth(a), truth(b), true),
+        ExprKind::And(a, b) => kleene(truth(a, at), truth(b, at), false),
+        ExprKind::Or(a, b) => kleene(truth(a, at), truth(b, at), true),
         ExprKind::Compare(op, a, b) if a.ty.is_numeric() && b.ty.is_numeric() => {
-            let (op, a, b) = (*op, number(a), number(b));
+            let (op, a, b) = (*op, number(a, at), number(b, at));
             code(move |ev| {
                 let (x, y) = both(ev, &a, &b)?;
                 Ok(compare(op, x.cmp(&y)))
             })
         }
-        ExprKind::Within(a, b) => within(a, b),
+        ExprKind::Within(a, b) => within(a, b, at),
         ExprKind::Def(d) => {
             let d = *d;
             code(move |ev| {
@@ -332,20 +338,20 @@ fn truth(e: &Expr) -> Code<bool> {
                 }
                 match ev.def(d)? {
                     Value::Bool(b) => Ok(b),
-                    other => Err(ev.ill_typed(id, &other)),
+                    other => Err(ev.ill_typed(at, id, &other)),
                 }
             })
         }
         _ => {
             let path = as_path(e);
-            let general = value_of(e);
+            let general = value_of(e, at);
             code(move |ev| {
                 if let Some(p) = &path {
-                    if let Ok(Value::Bool(b)) = p.read(ev) {
+                    if let Ok(Value::Bool(b)) = p.read(ev, at) {
                         let b = *b;
                         if !p.is_local() {
                             ev.record(|ev| {
-                                ChildRecord::fact(ev.here(), id, ev.binding(), Value::Bool(b))
+                                ChildRecord::fact(at.provision, id, ev.binding(), Value::Bool(b))
                             });
                         }
                         return Ok(b);
@@ -353,7 +359,7 @@ fn truth(e: &Expr) -> Code<bool> {
                 }
                 match general(ev)? {
                     Value::Bool(b) => Ok(b),
-                    other => Err(ev.ill_typed(id, &other)),
+                    other => Err(ev.ill_typed(at, id, &other)),
                 }
             })
         }
@@ -361,7 +367,7 @@ fn truth(e: &Expr) -> Code<bool> {
 }
 
 /// An amount or count: an expression the checker typed integer, decimal or money.
-fn number(e: &Expr) -> Code<Decimal> {
+fn number(e: &Expr, at: At) -> Code<Decimal> {
     let id = e.id;
     match &e.kind {
         ExprKind::Literal(Value::Number(d)) => {
@@ -369,14 +375,14 @@ fn number(e: &Expr) -> Code<Decimal> {
             code(move |_| Ok(d))
         }
         ExprKind::Arith(op, a, b) => {
-            let (op, a, b, span) = (*op, number(a), number(b), e.span);
+            let (op, a, b, span) = (*op, number(a, at), number(b, at), e.span);
             code(move |ev| {
                 let (x, y) = both(ev, &a, &b)?;
-                ev.arith(op, x, y, span)
+                ev.arith(at, op, x, y, span)
             })
         }
         ExprKind::Neg(x) => {
-            let x = number(x);
+            let x = number(x, at);
             code(move |ev| Ok(-x(ev)?))
         }
         ExprKind::Def(d) => {
@@ -388,7 +394,7 @@ fn number(e: &Expr) -> Code<Decimal> {
                 }
                 match ev.def(d)? {
                     Value::Number(n) => Ok(n),
-                    other => Err(ev.ill_typed(id, &other)),
+                    other => Err(ev.ill_typed(at, id, &other)),
                 }
             })
         }
@@ -397,7 +403,7 @@ fn number(e: &Expr) -> Code<Decimal> {
             places,
             mode,
         } => {
-            let (value, places) = (number(value), *places);
+            let (value, places) = (number(value, at), *places);
             let strategy = match mode {
                 Rounding::HalfAwayFromZero => RoundingStrategy::MidpointAwayFromZero,
                 Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
@@ -408,14 +414,14 @@ fn number(e: &Expr) -> Code<Decimal> {
         }
         _ => {
             let path = as_path(e);
-            let general = value_of(e);
+            let general = value_of(e, at);
             code(move |ev| {
                 if let Some(p) = &path {
-                    if let Ok(Value::Number(d)) = p.read(ev) {
+                    if let Ok(Value::Number(d)) = p.read(ev, at) {
                         let d = *d;
                         if !p.is_local() {
                             ev.record(|ev| {
-                                ChildRecord::fact(ev.here(), id, ev.binding(), Value::Number(d))
+                                ChildRecord::fact(at.provision, id, ev.binding(), Value::Number(d))
                             });
                         }
                         return Ok(d);
@@ -423,7 +429,7 @@ fn number(e: &Expr) -> Code<Decimal> {
                 }
                 match general(ev)? {
                     Value::Number(d) => Ok(d),
-                    other => Err(ev.ill_typed(id, &other)),
+                    other => Err(ev.ill_typed(at, id, &other)),
                 }
             })
         }
@@ -431,7 +437,7 @@ fn number(e: &Expr) -> Code<Decimal> {
 }
 
 /// Any expression, as a [`Value`]: conditions and amounts through their typed code.
-fn value(e: &Expr) -> Code<Value> {
+fn value(e: &Expr, at: At) -> Code<Value> {
     let typed_bool = matches!(
         e.kind,
         ExprKind::Not(_) | ExprKind::And(..) | ExprKind::Or(..) | ExprKind::Within(..)
@@ -441,13 +447,13 @@ fn value(e: &Expr) -> Code<Value> {
         ExprKind::Neg(_) | ExprKind::Arith(..) | ExprKind::Round { .. }
     );
     if typed_bool {
-        let t = truth(e);
+        let t = truth(e, at);
         code(move |ev| t(ev).map(Value::Bool))
     } else if typed_number {
-        let n = number(e);
+        let n = number(e, at);
         code(move |ev| n(ev).map(Value::Number))
     } else {
-        value_of(e)
+        value_of(e, at)
     }
 }
 
@@ -455,7 +461,7 @@ fn value(e: &Expr) -> Code<Value> {
 
 /// Every kind of expression as a [`Value`] (conditions and amounts included, for the typed
 /// code's fallbacks).
-fn value_of(e: &Expr) -> Code<Value> {
+fn value_of(e: &Expr, at: At) -> Code<Value> {
     let id = e.id;
     match &e.kind {
         ExprKind::Literal(v) => {
@@ -467,7 +473,7 @@ fn value_of(e: &Expr) -> Code<Value> {
             code(move |_| Ok(p.clone()))
         }
         ExprKind::List(items) => {
-            let items: Vec<Code<Value>> = items.iter().map(value).collect();
+            let items: Vec<Code<Value>> = items.iter().map(|x| value(x, at)).collect();
             code(move |ev| {
                 let mut out = Vec::with_capacity(items.len());
                 for i in &items {
@@ -480,31 +486,31 @@ fn value_of(e: &Expr) -> Code<Value> {
             let d = *d;
             code(move |ev| ev.def(d))
         }
-        ExprKind::Local(_) => place(e),
+        ExprKind::Local(_) => place(e, at),
         ExprKind::Fact(_) | ExprKind::Field(..) => {
-            let place = place(e);
+            let place = place(e, at);
             code(move |ev| {
                 let v = place(ev)?;
-                ev.record(|ev| ChildRecord::fact(ev.here(), id, ev.binding(), v.clone()));
+                ev.record(|ev| ChildRecord::fact(at.provision, id, ev.binding(), v.clone()));
                 if matches!(v, Value::Absent) {
                     return Err(ev.missing(id));
                 }
                 Ok(v)
             })
         }
-        ExprKind::Table(tid, key) => table(e, *tid, key),
+        ExprKind::Table(tid, key) => table(e, *tid, key, at),
         ExprKind::Not(_)
         | ExprKind::And(..)
         | ExprKind::Or(..)
         | ExprKind::Within(..)
         | ExprKind::Neg(_)
         | ExprKind::Arith(..)
-        | ExprKind::Round { .. } => value(e),
+        | ExprKind::Round { .. } => value(e, at),
         ExprKind::Compare(op, a, b) => {
             if a.ty.is_numeric() && b.ty.is_numeric() {
-                return value(e);
+                return value(e, at);
             }
-            let (op, a, b) = (*op, value(a), value(b));
+            let (op, a, b) = (*op, value(a, at), value(b, at));
             code(move |ev| {
                 let (x, y) = both(ev, &a, &b)?;
                 let ord = match (&x, &y) {
@@ -526,23 +532,23 @@ fn value_of(e: &Expr) -> Code<Value> {
             negated,
         } => {
             let (list_id, negated) = (list.id, *negated);
-            let (item, list) = (value(item), value(list));
+            let (item, list) = (value(item, at), value(list, at));
             code(move |ev| {
                 let (x, l) = both(ev, &item, &list)?;
                 let found = match &l {
                     Value::List(items) => items.iter().any(|i| i.same_as(&x)),
-                    other => return Err(ev.ill_typed(list_id, other)),
+                    other => return Err(ev.ill_typed(at, list_id, other)),
                 };
                 Ok(Value::Bool(found != negated))
             })
         }
         ExprKind::If(c, t, f) => {
-            let (c, t, f) = (truth(c), value(t), value(f));
+            let (c, t, f) = (truth(c, at), value(t, at), value(f, at));
             code(move |ev| if c(ev)? { t(ev) } else { f(ev) })
         }
         ExprKind::Min(args) | ExprKind::Max(args) => {
             let want_max = matches!(e.kind, ExprKind::Max(_));
-            let args: Vec<Code<Value>> = args.iter().map(value).collect();
+            let args: Vec<Code<Value>> = args.iter().map(|x| value(x, at)).collect();
             code(move |ev| {
                 let mut best: Option<Value> = None;
                 let mut stop: Option<Stop> = None;
@@ -566,37 +572,37 @@ fn value_of(e: &Expr) -> Code<Value> {
                 match (stop, best) {
                     (Some(s), _) => Err(s),
                     (None, Some(b)) => Ok(b),
-                    (None, None) => Err(ev.ill_typed(id, &Value::Absent)),
+                    (None, None) => Err(ev.ill_typed(at, id, &Value::Absent)),
                 }
             })
         }
         ExprKind::Year(d) => {
             let d_id = d.id;
-            let d = value(d);
+            let d = value(d, at);
             code(move |ev| match d(ev)? {
                 Value::Date(d) => Ok(Value::Number(Decimal::from(d.year()))),
-                other => Err(ev.ill_typed(d_id, &other)),
+                other => Err(ev.ill_typed(at, d_id, &other)),
             })
         }
         ExprKind::Given(x) => {
             let x_id = x.id;
-            let x = place(x);
+            let x = place(x, at);
             code(move |ev| {
                 let v = x(ev)?;
                 let given = !matches!(v, Value::Absent);
-                ev.record(|ev| ChildRecord::fact(ev.here(), x_id, ev.binding(), v));
+                ev.record(|ev| ChildRecord::fact(at.provision, x_id, ev.binding(), v));
                 Ok(Value::Bool(given))
             })
         }
         ExprKind::AggregateList(agg, list) => {
             let (agg, span, list_id) = (*agg, e.span, list.id);
-            let list = value(list);
+            let list = value(list, at);
             code(move |ev| {
                 let items = match list(ev)? {
                     Value::List(items) => items,
-                    other => return Err(ev.ill_typed(list_id, &other)),
+                    other => return Err(ev.ill_typed(at, list_id, &other)),
                 };
-                let mut acc = Accumulator::new(agg, span);
+                let mut acc = Accumulator::new(agg, span, at);
                 for v in items.iter() {
                     acc.add(ev, Ok(v.clone()))?;
                 }
@@ -610,32 +616,40 @@ fn value_of(e: &Expr) -> Code<Value> {
             var_name: _,
             source,
             filter,
-        } => comprehension(e, *aggregate, element, *local, source, filter.as_deref()),
+        } => comprehension(
+            e,
+            *aggregate,
+            element,
+            *local,
+            source,
+            filter.as_deref(),
+            at,
+        ),
     }
 }
 
 /// The raw value of a fact, field or bound element (`Absent` is kept, not turned into
 /// undecided): read in place along a path, or from the record another expression gives.
-fn place(e: &Expr) -> Code<Value> {
+fn place(e: &Expr, at: At) -> Code<Value> {
     if let Some(path) = as_path(e) {
-        return code(move |ev| path.read(ev).cloned());
+        return code(move |ev| path.read(ev, at).cloned());
     }
     match &e.kind {
         ExprKind::Field(inner, i) => {
-            let (i, inner_id, inner) = (*i, inner.id, value(inner));
+            let (i, inner_id, inner) = (*i, inner.id, value(inner, at));
             code(move |ev| match inner(ev)? {
                 Value::Record(fields) => Ok(fields.get(i).cloned().unwrap_or(Value::Absent)),
                 Value::Absent => Err(ev.missing(inner_id)),
-                other => Err(ev.ill_typed(inner_id, &other)),
+                other => Err(ev.ill_typed(at, inner_id, &other)),
             })
         }
-        _ => value(e),
+        _ => value(e, at),
     }
 }
 
-fn table(e: &Expr, tid: TableId, key: &Expr) -> Code<Value> {
+fn table(e: &Expr, tid: TableId, key: &Expr, at: At) -> Code<Value> {
     let (span, key_id, key_ty) = (e.span, key.id, key.ty.clone());
-    let key = value(key);
+    let key = value(key, at);
     code(move |ev| {
         let k = key(ev)?;
         let table = ev.program.tables.get(tid);
@@ -645,8 +659,8 @@ fn table(e: &Expr, tid: TableId, key: &Expr) -> Code<Value> {
         match (table, found) {
             (Some(_), Some(v)) => {
                 let v = v.clone();
-                ev.record(|ev| ChildRecord::Table {
-                    here: ev.here(),
+                ev.record(|_| ChildRecord::Table {
+                    here: at.provision,
                     table: tid,
                     key_expr: key_id,
                     key: k.clone(),
@@ -658,7 +672,7 @@ fn table(e: &Expr, tid: TableId, key: &Expr) -> Code<Value> {
                 let name = t.map(|t| t.name.as_str()).unwrap_or("?");
                 let source = t.map(|t| t.source.as_str()).unwrap_or("");
                 let key_text = super::record::key_text(&ev.program.schema, &key_ty, &k);
-                Err(ev.error(
+                Err(ev.error(at, 
                     codes::MISSING_TABLE_ROW,
                     span,
                     format!("table `{name}` has no row for {key_text}"),
@@ -679,7 +693,7 @@ enum SetAt {
 /// `c.section within trafficking_provisions`, the statute's commonest test: when the citation
 /// is a fact path and the set a literal or an already computed definition, both are read
 /// where they lie; otherwise both sides are evaluated.
-fn within(a: &Expr, b: &Expr) -> Code<bool> {
+fn within(a: &Expr, b: &Expr, at: At) -> Code<bool> {
     let (a_id, path) = (a.id, as_path(a));
     let set_at = match &b.kind {
         ExprKind::Def(d) => SetAt::Def(*d),
@@ -687,12 +701,12 @@ fn within(a: &Expr, b: &Expr) -> Code<bool> {
         ExprKind::Provisions(p) => SetAt::Here(Value::Provisions(p.clone())),
         _ => SetAt::Elsewhere,
     };
-    let (av, bv) = (value(a), value(b));
+    let (av, bv) = (value(a, at), value(b, at));
     code(move |ev| {
         if let Some(p) = &path {
-            if let Some((holds, read)) = within_in_place(ev, p, &set_at) {
+            if let Some((holds, read)) = within_in_place(ev, p, &set_at, at) {
                 if let Some(v) = read {
-                    ev.record(|ev| ChildRecord::fact(ev.here(), a_id, ev.binding(), v));
+                    ev.record(|ev| ChildRecord::fact(at.provision, a_id, ev.binding(), v));
                 }
                 if let SetAt::Def(d) = set_at {
                     ev.record(|_| ChildRecord::Def(d));
@@ -704,7 +718,7 @@ fn within(a: &Expr, b: &Expr) -> Code<bool> {
         Ok(match (&x, &y) {
             (Value::Citation(c), Value::Citation(p)) => c.is_within(p),
             (Value::Citation(c), Value::Provisions(set)) => set.iter().any(|p| p.contains(c)),
-            _ => return Err(ev.ill_typed(a_id, &x)),
+            _ => return Err(ev.ill_typed(at, a_id, &x)),
         })
     })
 }
@@ -716,8 +730,9 @@ fn within_in_place(
     ev: &Evaluator<'_>,
     path: &Path,
     set_at: &SetAt,
+    at: At,
 ) -> Option<(bool, Option<Value>)> {
-    let Ok(cited @ Value::Citation(c)) = path.read(ev) else {
+    let Ok(cited @ Value::Citation(c)) = path.read(ev, at) else {
         return None;
     };
     let set = match set_at {
@@ -787,36 +802,37 @@ fn comprehension(
     local: usize,
     source: &Expr,
     filter: Option<&Expr>,
+    at: At,
 ) -> Code<Value> {
     let (span, source_id, element_id) = (e.span, source.id, element.id);
     // A list of facts is shown item by item below, not also whole.
     let list_is_fact = matches!(source.kind, ExprKind::Fact(_) | ExprKind::Field(..));
     let list = if list_is_fact {
-        place(source)
+        place(source, at)
     } else {
-        value(source)
+        value(source, at)
     };
     let element = match aggregate {
-        Aggregate::Any | Aggregate::All => ElementCode::Truth(truth(element)),
-        Aggregate::Sum => ElementCode::Number(number(element)),
-        _ => ElementCode::Value(value(element)),
+        Aggregate::Any | Aggregate::All => ElementCode::Truth(truth(element, at)),
+        Aggregate::Sum => ElementCode::Number(number(element, at)),
+        _ => ElementCode::Value(value(element, at)),
     };
-    let filter = filter.map(truth);
+    let filter = filter.map(|f| truth(f, at));
     code(move |ev| {
         let items = match list(ev)? {
             Value::List(items) => items,
             Value::Absent if list_is_fact => return Err(ev.missing(source_id)),
-            other => return Err(ev.ill_typed(source_id, &other)),
+            other => return Err(ev.ill_typed(at, source_id, &other)),
         };
         if items.is_empty() {
             // With no items to show, show the empty list itself.
             ev.record(|ev| ChildRecord::EmptyList {
-                here: ev.here(),
+                here: at.provision,
                 source: source_id,
                 binding: ev.binding(),
             });
         }
-        let mut acc = Accumulator::new(aggregate, span);
+        let mut acc = Accumulator::new(aggregate, span, at);
         for (index, item) in items.iter().enumerate() {
             // INVARIANT: the checker numbered locals by nesting depth, so this one sits at `local`.
             ev.locals.truncate(local);
@@ -852,8 +868,8 @@ fn comprehension(
                 rec.unbind(local);
             }
             let step = step?;
-            ev.record(|ev| ChildRecord::Item {
-                here: ev.here(),
+            ev.record(|_| ChildRecord::Item {
+                here: at.provision,
                 source: source_id,
                 binding: outer,
                 index,
