@@ -672,7 +672,7 @@ fn table(e: &Expr, tid: TableId, key: &Expr, at: At) -> Code<Value> {
                 let name = t.map(|t| t.name.as_str()).unwrap_or("?");
                 let source = t.map(|t| t.source.as_str()).unwrap_or("");
                 let key_text = super::record::key_text(&ev.program.schema, &key_ty, &k);
-                Err(ev.error(at, 
+                Err(ev.error(at,
                     codes::MISSING_TABLE_ROW,
                     span,
                     format!("table `{name}` has no row for {key_text}"),
