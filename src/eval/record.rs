@@ -16,15 +16,33 @@ use crate::render::value_json_in;
 use crate::trace::{NodeKind, Status, TraceNode};
 use crate::value::{Type, Value};
 
-/// A run of records in the recorder's arena: the children one rule or list item read.
+/// The children one rule or list item read: a chain through the recorder's arena, linked in
+/// the order they were read (records of different frames interleave in the arena, as nested
+/// rules and items are evaluated, so a frame is a chain rather than a run).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct List {
+    first: u32,
+}
+
+/// No record: the end of a chain, or an empty one.
+const NONE: u32 = u32::MAX;
+
+impl List {
+    pub(super) const EMPTY: List = List { first: NONE };
+}
+
+/// A run of rule records in [`Record::rules`]: one definition's, in rule order.
+#[derive(Debug, Clone, Copy)]
+struct Run {
     start: usize,
     len: usize,
 }
 
-impl List {
-    pub(super) const EMPTY: List = List { start: 0, len: 0 };
+/// A record in the arena, and the next one of its frame.
+#[derive(Debug, Clone)]
+struct Linked {
+    child: ChildRecord,
+    next: u32,
 }
 
 /// Something a rule read, in the order it read it.
@@ -158,7 +176,7 @@ pub(super) struct DefRecord {
     winner: Option<RuleId>,
     outcome: Outcome,
     /// One record per rule of the definition, in order, in [`Record::rules`].
-    rules: List,
+    rules: Run,
 }
 
 /// Collects the record while a case is evaluated.
@@ -167,10 +185,9 @@ pub(super) struct Recorder {
     rules: Vec<RuleRecord>,
     /// Rule records of the definitions being computed, innermost last.
     pending: Vec<RuleRecord>,
-    children: Vec<ChildRecord>,
-    /// Children of the rules and items being evaluated, innermost last.
-    frames: Vec<Vec<ChildRecord>>,
-    spare: Vec<Vec<ChildRecord>>,
+    children: Vec<Linked>,
+    /// The first and last child of each rule and item being evaluated, innermost last.
+    frames: Vec<(u32, u32)>,
     bindings: Vec<Binding>,
     /// The bindings in scope, by depth.
     bound: Vec<u32>,
@@ -185,7 +202,6 @@ impl Recorder {
             pending: Vec::new(),
             children: Vec::new(),
             frames: Vec::new(),
-            spare: Vec::new(),
             bindings: Vec::new(),
             bound: Vec::new(),
         }
@@ -201,36 +217,39 @@ impl Recorder {
         self.bindings.clear();
         self.bound.clear();
         // Frames left open by a failed case.
-        while let Some(mut frame) = self.frames.pop() {
-            frame.clear();
-            self.spare.push(frame);
-        }
+        self.frames.clear();
     }
 
     /// Adds a child to the innermost open frame (a read outside any rule is not shown).
     pub(super) fn push(&mut self, child: ChildRecord) {
-        if let Some(frame) = self.frames.last_mut() {
-            frame.push(child);
+        let Some(frame) = self.frames.last_mut() else {
+            return;
+        };
+        let Ok(at) = u32::try_from(self.children.len()) else {
+            return;
+        };
+        if at == NONE {
+            return;
         }
+        self.children.push(Linked { child, next: NONE });
+        if frame.0 == NONE {
+            frame.0 = at;
+        } else if let Some(last) = self.children.get_mut(frame.1 as usize) {
+            last.next = at;
+        }
+        frame.1 = at;
     }
 
     pub(super) fn open(&mut self) {
-        let frame = self.spare.pop().unwrap_or_default();
-        self.frames.push(frame);
+        self.frames.push((NONE, NONE));
     }
 
-    /// Closes the innermost frame; its children move to the arena, in order.
+    /// Closes the innermost frame: the chain of its children.
     pub(super) fn close(&mut self) -> List {
-        let Some(mut frame) = self.frames.pop() else {
-            return List::EMPTY;
-        };
-        let list = List {
-            start: self.children.len(),
-            len: frame.len(),
-        };
-        self.children.append(&mut frame);
-        self.spare.push(frame);
-        list
+        match self.frames.pop() {
+            Some((first, _)) => List { first },
+            None => List::EMPTY,
+        }
     }
 
     pub(super) fn pending_rules(&self) -> usize {
@@ -268,7 +287,7 @@ impl Recorder {
         let start = self.rules.len();
         self.rules
             .extend(self.pending.drain(base.min(self.pending.len())..));
-        let rules = List {
+        let rules = Run {
             start,
             len: self.rules.len() - start,
         };
@@ -348,7 +367,7 @@ pub(super) struct Record {
     facts: Vec<Value>,
     defs: Vec<Option<DefRecord>>,
     rules: Vec<RuleRecord>,
-    children: Vec<ChildRecord>,
+    children: Vec<Linked>,
     bindings: Vec<Binding>,
 }
 
@@ -406,6 +425,10 @@ struct Expander<'a> {
 }
 
 impl<'a> Expander<'a> {
+    fn linked(&self, at: u32) -> Option<&'a Linked> {
+        self.record.children.get(at as usize)
+    }
+
     fn expr(&self, id: u32) -> Option<&'a Expr> {
         self.exprs.get(id as usize).copied().flatten()
     }
@@ -680,11 +703,8 @@ impl<'a> Expander<'a> {
         let mut defs: Vec<DefId> = Vec::new();
         let mut nodes: Vec<TraceNode> = Vec::new();
         for list in lists {
-            let records = self
-                .record
-                .children
-                .get(list.start..list.start + list.len)
-                .unwrap_or_default();
+            let records = std::iter::successors(self.linked(list.first), |l| self.linked(l.next))
+                .map(|l| &l.child);
             for c in records {
                 match c {
                     ChildRecord::Def(id) => {
