@@ -48,6 +48,16 @@ fn parse_check(c: &mut Criterion) {
     c.bench_function("parse_check/2259", |b| {
         b.iter(|| black_box(lawcode::load_program(black_box(&path)).unwrap()))
     });
+    // The rules are compiled to closures (and their constants computed) on the first case a
+    // version decides: what a one-case `lawcode eval` pays on top of parse + check.
+    let bundled = std::fs::read_to_string(repo().join(BUNDLED_CASE)).unwrap();
+    c.bench_function("parse_check_first_case/2259", |b| {
+        b.iter(|| {
+            let program = lawcode::load_program(black_box(&path)).unwrap().0;
+            let facts = program.read_facts("case.json", &bundled).unwrap();
+            black_box(program.evaluate(&facts, EvalOptions::default()).unwrap())
+        })
+    });
 }
 
 fn eval_one(c: &mut Criterion) {
@@ -76,6 +86,13 @@ fn eval_one(c: &mut Criterion) {
     group.bench_function("trace_on", |b| {
         b.iter(|| black_box(program.evaluate(black_box(&facts), trace_on).unwrap()))
     });
+    // The trace as nodes: recorded during evaluation, expanded when first read.
+    group.bench_function("trace_on_expanded", |b| {
+        b.iter(|| {
+            let e = program.evaluate(black_box(&facts), trace_on).unwrap();
+            black_box(e.trace().map(<[_]>::len));
+        })
+    });
     group.finish();
 
     let mut group = c.benchmark_group("eval_one/generated_1000");
@@ -98,6 +115,14 @@ fn eval_one(c: &mut Criterion) {
             })
         });
     }
+    group.bench_function("trace_on_expanded", |b| {
+        b.iter(|| {
+            for f in &facts {
+                let e = program.evaluate(black_box(f), trace_on).unwrap();
+                black_box(e.trace().map(<[_]>::len));
+            }
+        })
+    });
     group.finish();
 }
 
@@ -194,6 +219,12 @@ fn report() {
             if t < 1e6 { "met" } else { "MISSED" }
         );
     }
+    if let Some(t) = mean_ns("parse_check_first_case/2259") {
+        println!(
+            "  parse_check_first_case/2259     {:>12}   (parse, check, compile, one case)",
+            human(t)
+        );
+    }
     for (group, off_target, on_target) in [
         ("eval_one/bundled", 3.0, 10.0),
         ("eval_one/generated_1000", 3.0, 10.0),
@@ -202,7 +233,11 @@ fn report() {
             continue;
         };
         println!("  {group}/native  {:>12}", human(native));
-        for (name, target) in [("trace_off", off_target), ("trace_on", on_target)] {
+        for (name, target) in [
+            ("trace_off", off_target),
+            ("trace_on", on_target),
+            ("trace_on_expanded", on_target),
+        ] {
             if let Some(t) = mean_ns(&format!("{group}/{name}")) {
                 let r = t / native;
                 println!(
