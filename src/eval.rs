@@ -8,14 +8,14 @@
 //! propagates like a value (Kleene logic for `and`/`or`) and ends as `null`
 //! with the fact listed in `missing`.
 //!
-//! The rules run as closures ([`compile`], built once per program): conditions
+//! The rules run as closures (`eval/compile.rs`, built once per version): conditions
 //! and amounts, which are most of a statute, return a plain `bool` or
 //! `Decimal` instead of a [`Value`]. This module holds what is decided per
 //! definition: which rules apply, which exception displaces which rule, and
 //! the value that results.
 //!
 //! With the trace asked for, the evaluator records what it decided and read
-//! ([`record`]: rule statuses, fact and table reads, list items, by index
+//! (`eval/record.rs`: rule statuses, fact and table reads, list items, by index
 //! into the program), and the trace's nodes, with their citations and words,
 //! are built from that record when first read ([`Evaluation::trace`]).
 

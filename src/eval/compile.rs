@@ -1,12 +1,12 @@
-//! Lowering a version's checked expressions to closures, once per program.
+//! Lowering a version's checked expressions to closures, once per version.
 //!
 //! Each expression becomes a boxed closure over the [`Evaluator`], typed by what the checker
 //! proved: a condition returns a `bool`, an amount a `Decimal`, anything else a [`Value`]. What
 //! the tree of expressions would decide at every case is decided here once: the shape of a fact
 //! path (`victim.losses`, `c.section`) becomes a list of field indices read in place, a
 //! `within` against a provision set reads both sides where they lie, and definitions that read
-//! no fact are computed once ([`CompiledVersion::constants`]). The semantics are the
-//! evaluator's, and so is the trace: every closure records what the tree walk recorded.
+//! no fact are computed once ([`CompiledVersion::constants`]). When tracing, each closure
+//! records what it read (facts, table rows, definitions, list items) as the trace shows it.
 
 use super::record::{ChildRecord, Step};
 use super::{
