@@ -26,7 +26,11 @@ pub type VersionId = usize;
 pub struct Program(Arc<ProgramData>);
 
 impl Program {
-    pub fn new(data: ProgramData) -> Program {
+    pub fn new(mut data: ProgramData) -> Program {
+        // Compiled code of data taken back with `into_data` may be stale: compile afresh.
+        for v in &mut data.versions {
+            v.compiled = std::sync::OnceLock::new();
+        }
         Program(Arc::new(data))
     }
 

@@ -287,6 +287,12 @@ fn a_value_of_the_wrong_type_is_an_error_not_a_panic() {
         "statute \"Act § 1\"\nfacts { losses: money \"l\" }\noutcomes { award: money \"a\" }\n(a) { rule award = losses + $1 }\n",
     )
     .unwrap();
+    // Evaluated once as checked, so that its compiled code exists and must be replaced.
+    let facts = program
+        .read_facts("f.json", r#"{ "losses": "1.00" }"#)
+        .unwrap();
+    let before = program.evaluate(&facts, EvalOptions::default()).unwrap();
+    assert_eq!(before.outcome("award"), Some(&json!("2.00")));
     let mut data = program.into_data().unwrap();
     let rule = &mut data.versions[0].defs[0].rules[0];
     let ExprKind::Arith(_, lhs, _) = &mut rule.value.kind else {
