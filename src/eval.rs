@@ -158,9 +158,10 @@ type Missing = BTreeSet<String>;
 /// Why evaluation of an expression stopped short of a value.
 #[derive(Debug, Clone)]
 enum Stop {
-    /// Optional facts that are absent. Boxed, as the error is: a result is then two words,
-    /// which a function returns in registers, and most expressions return one.
-    Missing(Box<Missing>),
+    /// Optional facts that are absent. Behind a pointer, as the error is: a result is then two
+    /// words, which a function returns in registers; shared, because the same set is kept by
+    /// the memo, the rule statuses and the trace.
+    Missing(Arc<Missing>),
     Error(Box<EvalError>),
 }
 
@@ -169,7 +170,9 @@ type R<T = Value> = Result<T, Stop>;
 fn missing_union(a: Stop, b: Stop) -> Stop {
     match (a, b) {
         (Stop::Missing(mut x), Stop::Missing(y)) => {
-            x.extend(*y);
+            if !y.is_subset(&x) {
+                Arc::make_mut(&mut x).extend(y.iter().cloned());
+            }
             Stop::Missing(x)
         }
         (Stop::Error(e), _) | (_, Stop::Error(e)) => Stop::Error(e),
@@ -292,7 +295,7 @@ fn evaluate_outcomes(ev: &mut Evaluator<'_>) -> Result<Evaluation, EvalError> {
             Some(def) => match ev.def(def) {
                 Ok(v) => v,
                 Err(Stop::Missing(m)) => {
-                    missing.extend(*m);
+                    missing.extend(m.iter().cloned());
                     Value::Absent
                 }
                 Err(Stop::Error(e)) => return Err(*e),
@@ -315,7 +318,7 @@ fn evaluate_outcomes(ev: &mut Evaluator<'_>) -> Result<Evaluation, EvalError> {
 enum Applies {
     Yes,
     No,
-    Unknown(Missing),
+    Unknown(Arc<Missing>),
 }
 
 /// A definition's value for this case, once computed.
@@ -323,7 +326,7 @@ enum Applies {
 enum Memo {
     Todo,
     Value(Value),
-    Missing(Missing),
+    Missing(Arc<Missing>),
 }
 
 /// The rule an expression belongs to, fixed when it is compiled: errors name it, and the trace
@@ -451,7 +454,7 @@ impl<'p> Evaluator<'p> {
             return Ok(v.clone());
         }
         if let Some(Memo::Missing(m)) = self.memo.get(id) {
-            return Err(Stop::Missing(Box::new(m.clone())));
+            return Err(Stop::Missing(Arc::clone(m)));
         }
         // A definition sees none of the list elements bound where it happens to be read first:
         // its own list expressions number their variables from depth 0.
@@ -470,7 +473,7 @@ impl<'p> Evaluator<'p> {
         if let Some(slot) = self.memo.get_mut(id) {
             match &result {
                 Ok(v) => *slot = Memo::Value(v.clone()),
-                Err(Stop::Missing(m)) => *slot = Memo::Missing(Missing::clone(m)),
+                Err(Stop::Missing(m)) => *slot = Memo::Missing(Arc::clone(m)),
                 Err(Stop::Error(_)) => {}
             }
         }
@@ -480,7 +483,7 @@ impl<'p> Evaluator<'p> {
     fn compute_def(&mut self, id: DefId) -> R {
         let version = self.version;
         let Some(def) = version.defs.get(id) else {
-            return Err(Stop::Missing(Box::default()));
+            return Err(Stop::Missing(Arc::default()));
         };
         if let [rule] = def.rules.as_slice() {
             if rule.condition.is_none() && rule.exceptions.is_empty() {
@@ -504,7 +507,7 @@ impl<'p> Evaluator<'p> {
                 Some(c) => match c(self) {
                     Ok(true) => Ok(Applies::Yes),
                     Ok(false) => Ok(Applies::No),
-                    Err(Stop::Missing(m)) => Ok(Applies::Unknown(*m)),
+                    Err(Stop::Missing(m)) => Ok(Applies::Unknown(m)),
                     Err(e) => Err(e),
                 },
             };
@@ -558,7 +561,7 @@ impl<'p> Evaluator<'p> {
         self.applies = stack;
 
         let outcome: R = match (unknown, candidates) {
-            (Some(m), _) => Err(Stop::Missing(Box::new(m))),
+            (Some(m), _) => Err(Stop::Missing(Arc::new(m))),
             (None, (None, _)) => Err(self.no_rule_applies(id, def)),
             (None, (Some(one), None)) => match code.get(one) {
                 Some(rule) => {
@@ -570,7 +573,7 @@ impl<'p> Evaluator<'p> {
                     }
                     v.and_then(|v| self.check_money(def, one, v))
                 }
-                None => Err(Stop::Missing(Box::default())),
+                None => Err(Stop::Missing(Arc::default())),
             },
             (None, (Some(a), Some(b))) => Err(self.conflict(id, def, a, b)),
         };
@@ -588,7 +591,7 @@ impl<'p> Evaluator<'p> {
     /// A definition with one rule, unconditional and without exceptions: most of them.
     fn compute_single(&mut self, id: DefId, def: &'p Definition) -> R {
         let Some(rule) = self.code.rules.get(id).and_then(|r| r.first()) else {
-            return Err(Stop::Missing(Box::default()));
+            return Err(Stop::Missing(Arc::default()));
         };
         self.open_frame();
         let v = (rule.value)(self);
@@ -719,7 +722,7 @@ impl<'p> Evaluator<'p> {
     fn missing(&self, id: u32) -> Stop {
         let mut m = Missing::new();
         m.insert(self.code.path_text(id, &self.locals));
-        Stop::Missing(Box::new(m))
+        Stop::Missing(Arc::new(m))
     }
 
     /// The innermost bound list element, as the trace records it.

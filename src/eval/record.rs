@@ -15,6 +15,7 @@ use crate::program::{
 use crate::render::value_json_in;
 use crate::trace::{NodeKind, Status, TraceNode};
 use crate::value::{Type, Value};
+use std::sync::Arc;
 
 /// The children one rule or list item read: a chain through the recorder's arena, linked in
 /// the order they were read (records of different frames interleave in the arena, as nested
@@ -127,7 +128,7 @@ pub(super) struct RuleRecord {
     /// The exception that displaced this rule, although its condition held.
     displaced_by: Option<RuleId>,
     /// The rule's value, when it was the one rule to apply.
-    value: Option<Result<Value, Missing>>,
+    value: Option<Result<Value, Arc<Missing>>>,
     condition_reads: List,
     value_reads: List,
 }
@@ -146,7 +147,7 @@ impl RuleRecord {
     pub(super) fn set_value(&mut self, v: &R, reads: List) {
         self.value = match v {
             Ok(v) => Some(Ok(v.clone())),
-            Err(Stop::Missing(m)) => Some(Err(Missing::clone(m))),
+            Err(Stop::Missing(m)) => Some(Err(Arc::clone(m))),
             Err(Stop::Error(_)) => None,
         };
         self.value_reads = reads;
@@ -157,7 +158,7 @@ impl RuleRecord {
 #[derive(Debug, Clone)]
 pub(super) enum Outcome {
     Value(Value),
-    Missing(Missing),
+    Missing(Arc<Missing>),
     Failed,
 }
 
@@ -165,7 +166,7 @@ impl Outcome {
     pub(super) fn of(r: &R) -> Outcome {
         match r {
             Ok(v) => Outcome::Value(v.clone()),
-            Err(Stop::Missing(m)) => Outcome::Missing(Missing::clone(m)),
+            Err(Stop::Missing(m)) => Outcome::Missing(Arc::clone(m)),
             Err(Stop::Error(_)) => Outcome::Failed,
         }
     }
