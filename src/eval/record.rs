@@ -332,8 +332,7 @@ impl Recorder {
     }
 
     /// The record of the case, leaving the recorder ready for the next one. Its vectors are
-    /// handed over and replaced by empty ones as large, so that the next case of a batch does
-    /// not grow them step by step.
+    /// handed over and replaced by empty ones as large.
     pub(super) fn finish(
         &mut self,
         vid: VersionId,
@@ -341,8 +340,10 @@ impl Recorder {
         forced: bool,
         facts: &Facts,
     ) -> Record {
+        // The next case gets as much room as this one had: after the first few cases of a
+        // batch, no arena grows while a case is recorded.
         fn hand_over<T>(v: &mut Vec<T>) -> Vec<T> {
-            let next = Vec::with_capacity(v.len());
+            let next = Vec::with_capacity(v.capacity());
             std::mem::replace(v, next)
         }
         Record {
