@@ -459,7 +459,10 @@ impl<'p> Evaluator<'p> {
         // A definition sees none of the list elements bound where it happens to be read first:
         // its own list expressions number their variables from depth 0.
         let result = if self.locals.is_empty() && self.rec.is_none() {
-            self.compute_def(id)
+            match self.code.single.get(id) {
+                Some(true) => self.compute_single(id),
+                _ => self.compute_def(id),
+            }
         } else {
             let locals = std::mem::take(&mut self.locals);
             let bound = self.rec.as_deref_mut().map(Recorder::unbind_all);
@@ -485,10 +488,8 @@ impl<'p> Evaluator<'p> {
         let Some(def) = version.defs.get(id) else {
             return Err(Stop::Missing(Arc::default()));
         };
-        if let [rule] = def.rules.as_slice() {
-            if rule.condition.is_none() && rule.exceptions.is_empty() {
-                return self.compute_single(id, def);
-            }
+        if self.code.single.get(id) == Some(&true) {
+            return self.compute_single(id);
         }
         // This definition's rule statuses sit on a stack shared by every definition being
         // computed, from `base` up: no allocation per definition.
@@ -589,8 +590,11 @@ impl<'p> Evaluator<'p> {
     }
 
     /// A definition with one rule, unconditional and without exceptions: most of them.
-    fn compute_single(&mut self, id: DefId, def: &'p Definition) -> R {
-        let Some(rule) = self.code.rules.get(id).and_then(|r| r.first()) else {
+    fn compute_single(&mut self, id: DefId) -> R {
+        let (Some(def), Some(rule)) = (
+            self.version.defs.get(id),
+            self.code.rules.get(id).and_then(|r| r.first()),
+        ) else {
             return Err(Stop::Missing(Arc::default()));
         };
         self.open_frame();
@@ -649,32 +653,43 @@ impl<'p> Evaluator<'p> {
 
     /// Money definitions are amounts in cents; anything finer must be rounded in the rules.
     fn check_money(&self, def: &Definition, rule: RuleId, v: Value) -> R {
-        if matches!(def.ty, Type::Money) {
-            if let Value::Number(d) = &v {
-                // Normalising only lowers the scale, so a scale of 2 or less needs no look.
-                if d.scale() > 2 && d.normalize().scale() > 2 {
-                    let span = def
-                        .rules
-                        .get(rule)
-                        .map(|r| r.value.span)
-                        .unwrap_or_default();
-                    let mut ev_ctx = String::new();
-                    if let Some(p) = def
-                        .rules
-                        .get(rule)
-                        .and_then(|r| self.program.provisions.get(r.provision))
-                    {
-                        ev_ctx = format!("{}, rule for `{}`: ", p.citation, def.name);
-                    }
-                    return Err(Stop::Error(Box::new(
-                        Problem::error(codes::UNROUNDED_MONEY, format!("{ev_ctx}the amount {d} is not a whole number of cents"))
-                            .with_help("round it where the law says how: `round(amount, cents, half_away_from_zero)`")
-                            .label(&self.program.sources, span, "gives fractions of a cent"),
-                    )));
+        match &v {
+            // Normalising only lowers the scale, so a scale of 2 or less needs no look.
+            Value::Number(d) if matches!(def.ty, Type::Money) && d.scale() > 2 => {
+                if d.normalize().scale() > 2 {
+                    return Err(self.unrounded_money(def, rule, *d));
                 }
+                Ok(v)
             }
+            _ => Ok(v),
         }
-        Ok(v)
+    }
+
+    #[inline(never)]
+    fn unrounded_money(&self, def: &Definition, rule: RuleId, d: Decimal) -> Stop {
+        let span = def
+            .rules
+            .get(rule)
+            .map(|r| r.value.span)
+            .unwrap_or_default();
+        let mut ev_ctx = String::new();
+        if let Some(p) = def
+            .rules
+            .get(rule)
+            .and_then(|r| self.program.provisions.get(r.provision))
+        {
+            ev_ctx = format!("{}, rule for `{}`: ", p.citation, def.name);
+        }
+        Stop::Error(Box::new(
+            Problem::error(
+                codes::UNROUNDED_MONEY,
+                format!("{ev_ctx}the amount {d} is not a whole number of cents"),
+            )
+            .with_help(
+                "round it where the law says how: `round(amount, cents, half_away_from_zero)`",
+            )
+            .label(&self.program.sources, span, "gives fractions of a cent"),
+        ))
     }
 
     fn arith(

@@ -35,6 +35,9 @@ where
 pub struct CompiledVersion {
     /// Per definition, per rule.
     pub(super) rules: Vec<Vec<CompiledRule>>,
+    /// Per definition: it has one rule, unconditional, without exceptions (most have), so
+    /// that rule gives its value without the default and exception machinery.
+    pub(super) single: Vec<bool>,
     exprs: Vec<Option<ExprInfo>>,
     /// For each definition, its value when it reads no fact, computed once.
     pub(super) constants: Vec<Option<Value>>,
@@ -164,8 +167,17 @@ impl CompiledVersion {
                     .collect()
             })
             .collect();
+        let single = version
+            .defs
+            .iter()
+            .map(|d| match d.rules.as_slice() {
+                [rule] => rule.condition.is_none() && rule.exceptions.is_empty(),
+                _ => false,
+            })
+            .collect();
         let mut compiled = CompiledVersion {
             rules,
+            single,
             exprs,
             constants: Vec::new(),
         };
