@@ -736,7 +736,7 @@ impl<'p> Evaluator<'p> {
     #[inline(never)]
     fn missing(&self, id: u32) -> Stop {
         let mut m = Missing::new();
-        m.insert(self.code.path_text(id, &self.locals));
+        m.insert(self.code.path_text(id, self.locals.as_slice()));
         Stop::Missing(Arc::new(m))
     }
 
@@ -745,19 +745,6 @@ impl<'p> Evaluator<'p> {
     fn binding(&self) -> Option<u32> {
         self.rec.as_deref().and_then(Recorder::binding)
     }
-}
-
-/// The name of field `i` of the record `inner` evaluates to.
-fn field_name<'s>(schema: &'s Schema, inner: &Expr, i: usize) -> &'s str {
-    match &inner.ty {
-        Type::Record(r) => schema
-            .records
-            .get(*r)
-            .and_then(|r| r.fields.get(i))
-            .map(|f| f.name.as_str()),
-        _ => None,
-    }
-    .unwrap_or("?")
 }
 
 /// `(b)(2)(B)`: the label of the provision a rule sits in.

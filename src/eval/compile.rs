@@ -13,7 +13,7 @@ use super::{
     Accumulator, At, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick,
 };
 use crate::program::{
-    Aggregate, Compare, DefId, Expr, ExprKind, ProgramData, Rounding, TableId, VersionInfo,
+    Aggregate, Compare, DefId, Expr, ExprKind, ProgramData, Rounding, Schema, TableId, VersionInfo,
 };
 use crate::source::Span;
 use crate::value::{Type, Value};
@@ -71,6 +71,20 @@ enum PathNode {
     Field(u32, String),
     /// Not a fact path: the expression's source text.
     Snippet(String),
+}
+
+/// The list elements bound where a fact path is read, for writing the path: the evaluator's
+/// bound elements while it runs, or the bindings a trace recorded.
+pub(super) trait Scope: Copy {
+    /// The list expression and index of the element bound at `depth`, and the scope in which
+    /// that list was read.
+    fn bound(self, depth: usize) -> Option<(u32, usize, Self)>;
+}
+
+impl Scope for &[(Value, Local)] {
+    fn bound(self, depth: usize) -> Option<(u32, usize, Self)> {
+        self.get(depth).map(|(_, l)| (l.source, l.index, self))
+    }
 }
 
 /// A fact path resolved to indices: a top-level fact or a bound element, then fields.
@@ -185,9 +199,9 @@ impl CompiledVersion {
         compiled
     }
 
-    /// `victim.losses[2].amount`: the fact path expression `id` reads, with `locals` the list
-    /// elements bound where it is read.
-    pub(super) fn path_text(&self, id: u32, locals: &[(Value, Local)]) -> String {
+    /// `victim.losses[2].amount`: the fact path expression `id` reads, with `scope` the list
+    /// elements bound where it was read.
+    pub(super) fn path_text<S: Scope>(&self, id: u32, scope: S) -> String {
         match self
             .exprs
             .get(id as usize)
@@ -195,16 +209,26 @@ impl CompiledVersion {
             .map(|i| &i.path)
         {
             Some(PathNode::Fact(name)) => name.clone(),
-            Some(PathNode::Local(d)) => match locals.get(*d) {
-                Some((_, l)) => format!("{}[{}]", self.path_text(l.source, locals), l.index),
+            Some(PathNode::Local(d)) => match scope.bound(*d) {
+                Some((source, index, outer)) => {
+                    format!("{}[{index}]", self.path_text(source, outer))
+                }
                 None => String::new(),
             },
             Some(PathNode::Field(inner, name)) => {
-                format!("{}.{name}", self.path_text(*inner, locals))
+                format!("{}.{name}", self.path_text(*inner, scope))
             }
             Some(PathNode::Snippet(text)) => text.clone(),
             None => String::new(),
         }
+    }
+
+    /// The type the checker gave expression `id`.
+    pub(super) fn type_of(&self, id: u32) -> Option<&Type> {
+        self.exprs
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .map(|i| &i.ty)
     }
 
     /// The span and type the checker gave expression `id`.
@@ -228,10 +252,9 @@ fn describe(program: &ProgramData, e: &Expr, exprs: &mut Vec<Option<ExprInfo>>) 
                 .unwrap_or_default(),
         ),
         ExprKind::Local(d) => PathNode::Local(*d),
-        ExprKind::Field(inner, i) => PathNode::Field(
-            inner.id,
-            super::field_name(&program.schema, inner, *i).to_string(),
-        ),
+        ExprKind::Field(inner, i) => {
+            PathNode::Field(inner.id, field_name(&program.schema, inner, *i).to_string())
+        }
         _ => PathNode::Snippet(program.sources.snippet(e.span).to_string()),
     };
     let i = e.id as usize;
@@ -248,6 +271,19 @@ fn describe(program: &ProgramData, e: &Expr, exprs: &mut Vec<Option<ExprInfo>>) 
     for sub in e.sub_exprs() {
         describe(program, sub, exprs);
     }
+}
+
+/// The name of field `i` of the record `inner` evaluates to.
+fn field_name<'s>(schema: &'s Schema, inner: &Expr, i: usize) -> &'s str {
+    match &inner.ty {
+        Type::Record(r) => schema
+            .records
+            .get(*r)
+            .and_then(|r| r.fields.get(i))
+            .map(|f| f.name.as_str()),
+        _ => None,
+    }
+    .unwrap_or("?")
 }
 
 /// The values of the definitions that read no fact, directly or through other definitions;

@@ -6,11 +6,11 @@
 //! name, value in the contract's JSON form and the words of its detail: all of that follows from
 //! the program and the record, so the nodes are the same whenever they are built.
 
-use super::{Applies, Missing, R, Stop, field_name, join_facts, label_of_rule};
+use super::compile::{CompiledVersion, Scope};
+use super::{Applies, Missing, R, Stop, join_facts, label_of_rule};
 use crate::facts::Facts;
 use crate::program::{
-    DefId, Expr, ExprKind, ProgramData, ProvisionId, RuleId, Schema, TableId, VersionId,
-    VersionInfo,
+    DefId, ProgramData, ProvisionId, RuleId, Schema, TableId, VersionId, VersionInfo,
 };
 use crate::render::value_json_in;
 use crate::trace::{NodeKind, Status, TraceNode};
@@ -388,34 +388,41 @@ impl Record {
         let Some(version) = program.versions.get(self.vid) else {
             return Vec::new();
         };
-        let mut exprs = Vec::new();
-        for rule in version.defs.iter().flat_map(|d| &d.rules) {
-            index_exprs(&rule.value, &mut exprs);
-            if let Some(c) = &rule.condition {
-                index_exprs(c, &mut exprs);
-            }
-        }
+        // Compiled when this case was evaluated; the expressions' types and paths are there.
+        let code = version
+            .compiled
+            .get_or_init(|| CompiledVersion::new(program, version));
         Expander {
             program,
             version,
             record: self,
-            exprs,
+            code,
         }
         .trace()
     }
 }
 
-/// Files `e` and its sub-expressions under their ids.
-fn index_exprs<'a>(e: &'a Expr, exprs: &mut Vec<Option<&'a Expr>>) {
-    let i = e.id as usize;
-    if exprs.len() <= i {
-        exprs.resize(i + 1, None);
-    }
-    if let Some(slot) = exprs.get_mut(i) {
-        *slot = Some(e);
-    }
-    for sub in e.sub_exprs() {
-        index_exprs(sub, exprs);
+/// The bindings in scope where a fact was read, as the record has them.
+#[derive(Clone, Copy)]
+struct Bound<'a> {
+    bindings: &'a [Binding],
+    innermost: Option<u32>,
+}
+
+impl Scope for Bound<'_> {
+    fn bound(self, depth: usize) -> Option<(u32, usize, Self)> {
+        let mut at = self.innermost;
+        while let Some(b) = at.and_then(|i| self.bindings.get(i as usize)) {
+            if b.depth == depth {
+                let outer = Bound {
+                    innermost: b.parent,
+                    ..self
+                };
+                return Some((b.source, b.index, outer));
+            }
+            at = b.parent;
+        }
+        None
     }
 }
 
@@ -423,7 +430,7 @@ struct Expander<'a> {
     program: &'a ProgramData,
     version: &'a VersionInfo,
     record: &'a Record,
-    exprs: Vec<Option<&'a Expr>>,
+    code: &'a CompiledVersion,
 }
 
 impl<'a> Expander<'a> {
@@ -431,8 +438,22 @@ impl<'a> Expander<'a> {
         self.record.children.get(at as usize)
     }
 
-    fn expr(&self, id: u32) -> Option<&'a Expr> {
-        self.exprs.get(id as usize).copied().flatten()
+    /// `victim.losses[2].amount`: the fact path expression `id` read, with `binding` the
+    /// innermost list element bound when it was read.
+    fn path(&self, id: u32, binding: Option<u32>) -> String {
+        let scope = Bound {
+            bindings: &self.record.bindings,
+            innermost: binding,
+        };
+        self.code.path_text(id, scope)
+    }
+
+    /// A value as JSON, typed by the expression that gave it.
+    fn json_of(&self, id: u32, v: &Value) -> serde_json::Value {
+        match self.code.type_of(id) {
+            Some(ty) => self.json(ty, v),
+            None => serde_json::Value::Null,
+        }
     }
 
     fn citation(&self, here: Option<ProvisionId>) -> String {
@@ -747,29 +768,22 @@ impl<'a> Expander<'a> {
                 expr,
                 binding,
                 value,
-            } => {
-                let (name, value) = match self.expr(*expr) {
-                    Some(e) => (self.path(e, *binding), self.json(&e.ty, value)),
-                    None => (String::new(), serde_json::Value::Null),
-                };
-                TraceNode::new(self.citation(*here), NodeKind::Fact, name, value)
-            }
+            } => TraceNode::new(
+                self.citation(*here),
+                NodeKind::Fact,
+                self.path(*expr, *binding),
+                self.json_of(*expr, value),
+            ),
             ChildRecord::EmptyList {
                 here,
                 source,
                 binding,
-            } => {
-                let name = self
-                    .expr(*source)
-                    .map(|e| self.path(e, *binding))
-                    .unwrap_or_default();
-                TraceNode::new(
-                    self.citation(*here),
-                    NodeKind::Fact,
-                    name,
-                    serde_json::Value::Array(Vec::new()),
-                )
-            }
+            } => TraceNode::new(
+                self.citation(*here),
+                NodeKind::Fact,
+                self.path(*source, *binding),
+                serde_json::Value::Array(Vec::new()),
+            ),
             ChildRecord::Table {
                 here,
                 table,
@@ -778,7 +792,7 @@ impl<'a> Expander<'a> {
                 value,
             } => {
                 let schema = &self.program.schema;
-                let key_ty = self.expr(*key_expr).map(|e| &e.ty).unwrap_or(&Type::Bool);
+                let key_ty = self.code.type_of(*key_expr).unwrap_or(&Type::Bool);
                 let (name, value, source) = match self.program.tables.get(*table) {
                     Some(t) => (
                         format!("{}[{}]", t.name, key_text(schema, key_ty, key)),
@@ -801,15 +815,11 @@ impl<'a> Expander<'a> {
                 step,
                 reads: _,
             } => {
-                let list = self
-                    .expr(*source)
-                    .map(|e| self.path(e, *binding))
-                    .unwrap_or_default();
-                let (status, value) = match (step, self.expr(*element)) {
-                    (Step::Excluded, _) => (Status::Excluded, serde_json::Value::Null),
-                    (Step::Included(v), Some(e)) => (Status::Included, self.json(&e.ty, v)),
-                    (Step::Included(_), None) => (Status::Included, serde_json::Value::Null),
-                    (Step::Undecided, _) => (Status::Undecided, serde_json::Value::Null),
+                let list = self.path(*source, *binding);
+                let (status, value) = match step {
+                    Step::Excluded => (Status::Excluded, serde_json::Value::Null),
+                    Step::Included(v) => (Status::Included, self.json_of(*element, v)),
+                    Step::Undecided => (Status::Undecided, serde_json::Value::Null),
                 };
                 let mut node = TraceNode::new(
                     self.citation(*here),
@@ -822,39 +832,6 @@ impl<'a> Expander<'a> {
                 }
                 node
             }
-        }
-    }
-
-    /// `victim.losses[2].amount`: the fact path `e` read, with `binding` the innermost list
-    /// element bound when it was read.
-    fn path(&self, e: &Expr, binding: Option<u32>) -> String {
-        let schema = &self.program.schema;
-        match &e.kind {
-            ExprKind::Fact(i) => schema
-                .facts
-                .get(*i)
-                .map(|f| f.name.clone())
-                .unwrap_or_default(),
-            ExprKind::Local(depth) => {
-                let mut at = binding;
-                while let Some(b) = at.and_then(|i| self.record.bindings.get(i as usize)) {
-                    if b.depth == *depth {
-                        let list = self
-                            .expr(b.source)
-                            .map(|s| self.path(s, b.parent))
-                            .unwrap_or_default();
-                        return format!("{list}[{}]", b.index);
-                    }
-                    at = b.parent;
-                }
-                String::new()
-            }
-            ExprKind::Field(inner, i) => format!(
-                "{}.{}",
-                self.path(inner, binding),
-                field_name(schema, inner, *i)
-            ),
-            _ => self.program.sources.snippet(e.span).to_string(),
         }
     }
 }
