@@ -158,9 +158,9 @@ type Missing = BTreeSet<String>;
 /// Why evaluation of an expression stopped short of a value.
 #[derive(Debug, Clone)]
 enum Stop {
-    /// Optional facts that are absent. Behind a pointer, as the error is: a result is then two
-    /// words, which a function returns in registers; shared, because the same set is kept by
-    /// the memo, the rule statuses and the trace.
+    /// Optional facts that are absent. Behind a pointer, as the error is, so that `Stop` is two
+    /// words (a condition's `Result<bool, Stop>` is returned in registers); shared, because the
+    /// same set is kept by the memo, the rule statuses and the trace.
     Missing(Arc<Missing>),
     Error(Box<EvalError>),
 }
@@ -259,6 +259,10 @@ pub fn evaluate(
         }
         evaluation
     });
+    if let (Err(_), Some(rec)) = (&result, &mut rec) {
+        // Let the failed case's values go now, not when the thread next traces a case.
+        rec.start(0);
+    }
     SCRATCH.with(|s| {
         *s.borrow_mut() = Scratch {
             memo,
@@ -401,7 +405,7 @@ impl<'p> Evaluator<'p> {
             at,
             codes::ILL_TYPED,
             span,
-            format!("expected a value of type {ty}, got {got:?}"),
+            format!("expected a value of type {ty}, got {}", value_words(got)),
             "this is a bug in lawcode's checker, not in the rule file; please report it with the rule file and the facts".into(),
         )
     }
@@ -459,10 +463,7 @@ impl<'p> Evaluator<'p> {
         // A definition sees none of the list elements bound where it happens to be read first:
         // its own list expressions number their variables from depth 0.
         let result = if self.locals.is_empty() && self.rec.is_none() {
-            match self.code.single.get(id) {
-                Some(true) => self.compute_single(id),
-                _ => self.compute_def(id),
-            }
+            self.compute_def(id)
         } else {
             let locals = std::mem::take(&mut self.locals);
             let bound = self.rec.as_deref_mut().map(Recorder::unbind_all);
@@ -561,7 +562,7 @@ impl<'p> Evaluator<'p> {
         stack.truncate(base);
         self.applies = stack;
 
-        let outcome: R = match (unknown, candidates) {
+        let outcome: R = match (unknown.filter(|m| !m.is_empty()), candidates) {
             (Some(m), _) => Err(Stop::Missing(Arc::new(m))),
             (None, (None, _)) => Err(self.no_rule_applies(id, def)),
             (None, (Some(one), None)) => match code.get(one) {
@@ -792,6 +793,22 @@ fn pick(a: Value, b: Value, want_max: bool) -> Value {
     match (want_max, ord) {
         (true, std::cmp::Ordering::Less) | (false, std::cmp::Ordering::Greater) => b,
         _ => a,
+    }
+}
+
+/// What kind of value `v` is, in words, for messages.
+fn value_words(v: &Value) -> &'static str {
+    match v {
+        Value::Bool(_) => "a true/false value",
+        Value::Number(_) => "a number",
+        Value::Date(_) => "a date",
+        Value::Text(_) => "a text",
+        Value::Enum(_) => "an enumeration member",
+        Value::Citation(_) => "a citation",
+        Value::Provisions(_) => "a set of provisions",
+        Value::List(_) => "a list",
+        Value::Record(_) => "a record",
+        Value::Absent => "no value",
     }
 }
 

@@ -268,12 +268,18 @@ pub struct Expr {
     pub kind: ExprKind,
     pub ty: Type,
     pub span: Span,
-    /// Unique within the program, numbered by the checker: a recorded trace names the
-    /// expressions it read by id, and finds them again when it is expanded.
-    pub id: u32,
+    /// Unique within the program, numbered by the checker (and only by it: a tool that changes
+    /// a program through [`Program::into_data`] keeps each expression's id with it): the
+    /// compiled code and a recorded trace name expressions by id.
+    pub(crate) id: u32,
 }
 
 impl Expr {
+    /// See the field's doc: unique within the program.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
     /// The direct sub-expressions.
     pub fn sub_exprs(&self) -> Vec<&Expr> {
         match &self.kind {

@@ -288,7 +288,8 @@ fn field_name<'s>(schema: &'s Schema, inner: &Expr, i: usize) -> &'s str {
 
 /// The values of the definitions that read no fact, directly or through other definitions;
 /// `None` for the others, and for a constant whose computation fails (it fails again, and is
-/// reported, in every case).
+/// reported, in every case that reads it). Read only without the trace: a traced case computes
+/// constants too, so that the trace shows their rules.
 fn constants(
     program: &ProgramData,
     version: &VersionInfo,

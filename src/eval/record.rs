@@ -340,10 +340,10 @@ impl Recorder {
         forced: bool,
         facts: &Facts,
     ) -> Record {
-        // The next case gets as much room as this one had: after the first few cases of a
-        // batch, no arena grows while a case is recorded.
+        // The next case gets room for half as much again as this one used: most cases of a
+        // batch then fit without growing an arena, and one huge case is not carried on.
         fn hand_over<T>(v: &mut Vec<T>) -> Vec<T> {
-            let next = Vec::with_capacity(v.capacity());
+            let next = Vec::with_capacity(v.len().saturating_add(v.len() / 2));
             std::mem::replace(v, next)
         }
         Record {
@@ -737,7 +737,9 @@ impl<'a> Expander<'a> {
                         }
                     }
                     other => {
-                        let mut n = self.leaf_node(other);
+                        let Some(mut n) = self.leaf_node(other) else {
+                            continue;
+                        };
                         if nodes.iter().any(|m| m.kind == n.kind && m.name == n.name) {
                             continue;
                         }
@@ -754,15 +756,11 @@ impl<'a> Expander<'a> {
         nodes
     }
 
-    /// The node of a fact, row or item, without the item's children.
-    fn leaf_node(&self, c: &ChildRecord) -> TraceNode {
-        match c {
-            ChildRecord::Def(_) => TraceNode::new(
-                String::new(),
-                NodeKind::Definition,
-                String::new(),
-                serde_json::Value::Null,
-            ),
+    /// The node of a fact, row or item, without the item's children (`None` for a definition,
+    /// which [`Self::def_node`] shows).
+    fn leaf_node(&self, c: &ChildRecord) -> Option<TraceNode> {
+        Some(match c {
+            ChildRecord::Def(_) => return None,
             ChildRecord::Fact {
                 here,
                 expr,
@@ -832,6 +830,6 @@ impl<'a> Expander<'a> {
                 }
                 node
             }
-        }
+        })
     }
 }

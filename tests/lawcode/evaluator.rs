@@ -308,4 +308,10 @@ fn a_value_of_the_wrong_type_is_an_error_not_a_panic() {
         .unwrap_err();
     assert_eq!(err.code, "lawcode::eval::ill_typed");
     assert!(err.message.contains("rule for `award`"), "{}", err.message);
+    assert!(
+        err.message
+            .contains("expected a value of type money, got a true/false value"),
+        "{}",
+        err.message
+    );
 }
