@@ -503,6 +503,7 @@ impl<'s> Checker<'s> {
             );
             vc.build();
             let (defs, outcome_defs, reads) = vc.finish();
+            self.check_chain_depth(&defs);
             fact_reads.extend(reads);
             v.defs = defs;
             v.outcome_defs = outcome_defs;
@@ -623,6 +624,36 @@ impl<'s> Checker<'s> {
             tables,
             sources: SourceMap::new(),
         })
+    }
+
+    /// Evaluation recurses once per definition along a chain of definitions each reading the
+    /// next, so the longest chain is bounded (checking visits definitions in source order and
+    /// may never go that deep itself).
+    fn check_chain_depth(&mut self, defs: &[Definition]) {
+        let depths = longest_chains(defs);
+        let deepest = depths.iter().enumerate().max_by_key(|&(_, d)| *d);
+        let Some((id, &depth)) = deepest else {
+            return;
+        };
+        if depth <= MAX_DEFINITION_DEPTH {
+            return;
+        }
+        let Some(def) = defs.get(id) else {
+            return;
+        };
+        let span = def.rules.first().map(|r| r.span).unwrap_or_default();
+        let p = self
+            .err(
+                codes::TOO_DEEP,
+                span,
+                format!(
+                    "`{}` depends on a chain of {depth} definitions, each reading the next; the limit is {MAX_DEFINITION_DEPTH}",
+                    def.name
+                ),
+                "the chain starts here",
+            )
+            .with_help("flatten the chain of definitions");
+        self.report(p);
     }
 
     fn analyse_version(
@@ -1256,7 +1287,14 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
     }
 
     /// Types and compiles definition `id` (once), returning its type.
+    /// Types definition `id`, first typing the definitions it reads: a chain of definitions is
+    /// checked by recursion, on more stack when it runs low (a rule file may chain up to
+    /// `MAX_DEFINITION_DEPTH` definitions, each with an expression `MAX_EXPR_DEPTH` deep).
     fn define(&mut self, id: DefId, used_at: Option<Span>) -> Option<Type> {
+        stacker::maybe_grow(4 << 20, 16 << 20, || self.define_here(id, used_at))
+    }
+
+    fn define_here(&mut self, id: DefId, used_at: Option<Span>) -> Option<Type> {
         match self.state.get(id).cloned() {
             Some(DefState::Done(t)) => return Some(t),
             Some(DefState::Failed) | None => return None,
@@ -2495,4 +2533,65 @@ fn arith_type(op: Arith, l: &Type, r: &Type) -> Option<Type> {
         (_, Integer | Decimal, Integer | Decimal) => Some(Decimal),
         _ => None,
     }
+}
+
+/// For each definition, the length of the longest chain of definitions starting at it, each
+/// reading the next (1 for one that reads no definition). Iterative, so that a long chain in a
+/// rule file cannot exhaust the stack here; a cycle (reported elsewhere) ends a chain.
+fn longest_chains(defs: &[Definition]) -> Vec<usize> {
+    let reads: Vec<Vec<DefId>> = defs
+        .iter()
+        .map(|d| {
+            let mut out = Vec::new();
+            let mut stack: Vec<&Expr> = d
+                .rules
+                .iter()
+                .flat_map(|r| std::iter::once(&r.value).chain(r.condition.as_ref()))
+                .collect();
+            while let Some(e) = stack.pop() {
+                match &e.kind {
+                    ExprKind::Def(x) => out.push(*x),
+                    _ => stack.extend(e.sub_exprs()),
+                }
+            }
+            out
+        })
+        .collect();
+    // 0: not reached yet; usize::MAX: being walked; otherwise the chain's length.
+    let mut depth = vec![0usize; defs.len()];
+    for start in 0..defs.len() {
+        if depth.get(start) != Some(&0) {
+            continue;
+        }
+        let mut walk: Vec<(DefId, usize)> = vec![(start, 0)];
+        if let Some(d) = depth.get_mut(start) {
+            *d = usize::MAX;
+        }
+        while let Some(&(id, next)) = walk.last() {
+            let deps = reads.get(id).map(Vec::as_slice).unwrap_or_default();
+            if let Some(&dep) = deps.get(next) {
+                if let Some(top) = walk.last_mut() {
+                    top.1 += 1;
+                }
+                if depth.get(dep) == Some(&0) {
+                    if let Some(d) = depth.get_mut(dep) {
+                        *d = usize::MAX;
+                    }
+                    walk.push((dep, 0));
+                }
+                continue;
+            }
+            let longest = deps
+                .iter()
+                .filter_map(|&x| depth.get(x).copied())
+                .filter(|&x| x != usize::MAX)
+                .max()
+                .unwrap_or(0);
+            if let Some(d) = depth.get_mut(id) {
+                *d = longest.saturating_add(1);
+            }
+            walk.pop();
+        }
+    }
+    depth
 }

@@ -460,6 +460,13 @@ impl<'p> Evaluator<'p> {
         if let Some(Memo::Missing(m)) = self.memo.get(id) {
             return Err(Stop::Missing(Arc::clone(m)));
         }
+        // A definition is computed by recursion from the first rule that reads it: along a chain
+        // of definitions (up to the checker's limit, each with an expression up to the parser's
+        // limit deep) the stack is grown when it runs low, on whatever thread evaluates.
+        stacker::maybe_grow(512 << 10, 4 << 20, || self.compute_and_remember(id))
+    }
+
+    fn compute_and_remember(&mut self, id: DefId) -> R {
         // A definition sees none of the list elements bound where it happens to be read first:
         // its own list expressions number their variables from depth 0.
         let result = if self.locals.is_empty() && self.rec.is_none() {

@@ -614,6 +614,11 @@ impl<'a> Expander<'a> {
     }
 
     fn def_node(&self, id: DefId, seen: &mut Vec<DefId>) -> TraceNode {
+        // As deep as the chain of definitions the case went through.
+        stacker::maybe_grow(256 << 10, 2 << 20, || self.def_node_here(id, seen))
+    }
+
+    fn def_node_here(&self, id: DefId, seen: &mut Vec<DefId>) -> TraceNode {
         let def = self.version.defs.get(id);
         let name = def.map(|d| d.name.clone()).unwrap_or_default();
         let Some(Some(t)) = self.record.defs.get(id) else {

@@ -315,3 +315,42 @@ fn a_value_of_the_wrong_type_is_an_error_not_a_panic() {
         err.message
     );
 }
+
+/// A rule file at the limits: a chain of definitions as long as the checker allows, each with an
+/// expression nearly as deep as the parser allows, written so that checking meets them deepest
+/// first. Checking, evaluating with the trace, and rendering it must not exhaust the stack of a
+/// test thread (2 MiB in a debug build); one definition more is refused.
+#[test]
+fn the_longest_chain_of_definitions_allowed_runs_and_a_longer_one_is_refused() {
+    // `out` reads d(n-1), which reads d(n-2) … d0 reads the fact: a chain of n + 1.
+    let chain = |n: usize, out_first: bool| {
+        let mut rules: Vec<String> = vec![format!("  rule out = d{}", n - 1)];
+        for i in (1..n).rev() {
+            rules.push(format!("  rule d{i} = d{}{}", i - 1, " + 1".repeat(90)));
+        }
+        rules.push("  rule d0 = x".to_string());
+        if !out_first {
+            rules.reverse();
+        }
+        format!(
+            "statute \"Chain Act § 1\"\nfacts {{ x: integer \"x\" }}\noutcomes {{ out: integer \"o\" }}\n(a) {{\n{}\n}}\n",
+            rules.join("\n")
+        )
+    };
+    let e = eval(&chain(199, true), r#"{ "x": 1 }"#);
+    assert_eq!(out(&e, "out"), json!(1 + 198 * 90));
+    let json = lawcode::render::evaluation_json(&e);
+    assert_eq!(json["trace"][0]["name"], "out");
+    // One more is refused, whichever end of the chain the checker meets first.
+    for out_first in [true, false] {
+        let err = compile("t.law", &chain(200, out_first)).unwrap_err();
+        let text = crate::support::render(&err);
+        assert!(text.contains("lawcode::check::too_deep"), "{text}");
+        let expected = if out_first {
+            "more than 200 deep"
+        } else {
+            "`out` depends on a chain of 201 definitions, each reading the next"
+        };
+        assert!(text.contains(expected), "{text}");
+    }
+}
