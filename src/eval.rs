@@ -230,6 +230,7 @@ pub fn evaluate(
         memo: scratch.memo,
         locals: scratch.locals,
         applies: scratch.applies,
+        def_depth: 0,
         rec: options.trace.then(|| {
             let mut rec = scratch
                 .recorder
@@ -361,7 +362,12 @@ struct Evaluator<'p> {
     applies: Vec<Applies>,
     /// Present when tracing.
     rec: Option<Box<Recorder>>,
+    /// Definitions being computed, one inside the other.
+    def_depth: usize,
 }
+
+/// How many definitions deep [`Evaluator::def`] goes before it looks at the stack.
+const UNCHECKED_DEF_DEPTH: usize = 8;
 
 impl<'p> Evaluator<'p> {
     fn label_of_rule(&self, def: DefId, rule: RuleId) -> String {
@@ -462,8 +468,17 @@ impl<'p> Evaluator<'p> {
         }
         // A definition is computed by recursion from the first rule that reads it: along a chain
         // of definitions (up to the checker's limit, each with an expression up to the parser's
-        // limit deep) the stack is grown when it runs low, on whatever thread evaluates.
-        stacker::maybe_grow(512 << 10, 4 << 20, || self.compute_and_remember(id))
+        // limit deep) the stack is grown when it runs low, on whatever thread evaluates. The
+        // first few levels, where every case spends most of its time, skip the look at the
+        // stack: a handful of definitions fit in any thread's stack.
+        self.def_depth += 1;
+        let result = if self.def_depth <= UNCHECKED_DEF_DEPTH {
+            self.compute_and_remember(id)
+        } else {
+            stacker::maybe_grow(512 << 10, 4 << 20, || self.compute_and_remember(id))
+        };
+        self.def_depth -= 1;
+        result
     }
 
     fn compute_and_remember(&mut self, id: DefId) -> R {

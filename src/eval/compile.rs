@@ -306,6 +306,7 @@ fn constants(
         locals: Vec::new(),
         applies: Vec::new(),
         rec: None,
+        def_depth: 0,
     };
     (0..n)
         .map(|id| {
