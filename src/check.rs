@@ -1286,10 +1286,9 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         (defs, outcome_defs, self.reads)
     }
 
-    /// Types and compiles definition `id` (once), returning its type.
-    /// Types definition `id`, first typing the definitions it reads: a chain of definitions is
-    /// checked by recursion, on more stack when it runs low (a rule file may chain up to
-    /// `MAX_DEFINITION_DEPTH` definitions, each with an expression `MAX_EXPR_DEPTH` deep).
+    /// Types and compiles definition `id` (once), returning its type. The definitions it reads
+    /// are typed first, by recursion, on more stack when it runs low: a rule file may chain up
+    /// to `MAX_DEFINITION_DEPTH` definitions, each with an expression `MAX_EXPR_DEPTH` deep.
     fn define(&mut self, id: DefId, used_at: Option<Span>) -> Option<Type> {
         stacker::maybe_grow(4 << 20, 16 << 20, || self.define_here(id, used_at))
     }

@@ -66,7 +66,7 @@ struct ExprInfo {
 /// How to write the fact path an expression reads (`victim.losses[2].amount`).
 enum PathNode {
     Fact(String),
-    /// A bound list element: its list's path and index come from the evaluator's locals.
+    /// A bound list element at this depth: its list and index come from the [`Scope`].
     Local(usize),
     Field(u32, String),
     /// Not a fact path: the expression's source text.
