@@ -379,40 +379,8 @@ fn truth(e: &Expr, at: At) -> Code<bool> {
             })
         }
         ExprKind::Within(a, b) => within(a, b, at),
-        ExprKind::Def(d) => {
-            let d = *d;
-            code(move |ev| {
-                if let Some(&Value::Bool(b)) = ev.known(d) {
-                    ev.record(|_| ChildRecord::Def(d));
-                    return Ok(b);
-                }
-                match ev.def(d)? {
-                    Value::Bool(b) => Ok(b),
-                    other => Err(ev.ill_typed(at, id, &other)),
-                }
-            })
-        }
-        _ => {
-            let path = as_path(e);
-            let general = value_of(e, at);
-            code(move |ev| {
-                if let Some(p) = &path {
-                    if let Ok(Value::Bool(b)) = p.read(ev, at) {
-                        let b = *b;
-                        if !p.is_local() {
-                            ev.record(|ev| {
-                                ChildRecord::fact(at.provision, id, ev.binding(), Value::Bool(b))
-                            });
-                        }
-                        return Ok(b);
-                    }
-                }
-                match general(ev)? {
-                    Value::Bool(b) => Ok(b),
-                    other => Err(ev.ill_typed(at, id, &other)),
-                }
-            })
-        }
+        ExprKind::Def(d) => typed_def::<bool>(*d, id, at),
+        _ => typed_read::<bool>(e, at),
     }
 }
 
@@ -435,19 +403,7 @@ fn number(e: &Expr, at: At) -> Code<Decimal> {
             let x = number(x, at);
             code(move |ev| Ok(-x(ev)?))
         }
-        ExprKind::Def(d) => {
-            let d = *d;
-            code(move |ev| {
-                if let Some(&Value::Number(n)) = ev.known(d) {
-                    ev.record(|_| ChildRecord::Def(d));
-                    return Ok(n);
-                }
-                match ev.def(d)? {
-                    Value::Number(n) => Ok(n),
-                    other => Err(ev.ill_typed(at, id, &other)),
-                }
-            })
-        }
+        ExprKind::Def(d) => typed_def::<Decimal>(*d, id, at),
         ExprKind::Round {
             value,
             places,
@@ -462,28 +418,69 @@ fn number(e: &Expr, at: At) -> Code<Decimal> {
             };
             code(move |ev| Ok(value(ev)?.round_dp_with_strategy(places, strategy)))
         }
-        _ => {
-            let path = as_path(e);
-            let general = value_of(e, at);
-            code(move |ev| {
-                if let Some(p) = &path {
-                    if let Ok(Value::Number(d)) = p.read(ev, at) {
-                        let d = *d;
-                        if !p.is_local() {
-                            ev.record(|ev| {
-                                ChildRecord::fact(at.provision, id, ev.binding(), Value::Number(d))
-                            });
-                        }
-                        return Ok(d);
-                    }
-                }
-                match general(ev)? {
-                    Value::Number(d) => Ok(d),
-                    other => Err(ev.ill_typed(at, id, &other)),
-                }
-            })
+        _ => typed_read::<Decimal>(e, at),
+    }
+}
+
+/// How a `bool` or a `Decimal` sits in a [`Value`]: taken out to be returned, put back to be
+/// recorded in the trace.
+trait Typed: Copy + Send + Sync + 'static {
+    fn take(v: &Value) -> Option<Self>;
+    fn wrap(self) -> Value;
+}
+
+impl Typed for bool {
+    fn take(v: &Value) -> Option<bool> {
+        match v {
+            Value::Bool(b) => Some(*b),
+            _ => None,
         }
     }
+    fn wrap(self) -> Value {
+        Value::Bool(self)
+    }
+}
+
+impl Typed for Decimal {
+    fn take(v: &Value) -> Option<Decimal> {
+        match v {
+            Value::Number(d) => Some(*d),
+            _ => None,
+        }
+    }
+    fn wrap(self) -> Value {
+        Value::Number(self)
+    }
+}
+
+/// A definition read as a condition or amount: from the memo or the constants when known.
+fn typed_def<T: Typed>(d: DefId, id: u32, at: At) -> Code<T> {
+    code(move |ev| {
+        if let Some(x) = ev.known(d).and_then(T::take) {
+            ev.record(|_| ChildRecord::Def(d));
+            return Ok(x);
+        }
+        let v = ev.def(d)?;
+        T::take(&v).ok_or_else(|| ev.ill_typed(at, id, &v))
+    })
+}
+
+/// A fact or field read as a condition or amount: in place when it is given, else through
+/// [`value_of`], which says why it is not (absent, or a record on the way absent).
+fn typed_read<T: Typed>(e: &Expr, at: At) -> Code<T> {
+    let (id, path, general) = (e.id, as_path(e), value_of(e, at));
+    code(move |ev| {
+        if let Some(p) = &path {
+            if let Some(x) = p.read(ev, at).ok().and_then(T::take) {
+                if !p.is_local() {
+                    ev.record(|ev| ChildRecord::fact(at.provision, id, ev.binding(), x.wrap()));
+                }
+                return Ok(x);
+            }
+        }
+        let v = general(ev)?;
+        T::take(&v).ok_or_else(|| ev.ill_typed(at, id, &v))
+    })
 }
 
 /// Any expression, as a [`Value`]: conditions and amounts through their typed code.
