@@ -1,8 +1,9 @@
 //! The trace as the evaluator records it, and its expansion into [`TraceNode`]s.
 //!
-//! Recording is cheap: rule statuses, values, and the facts, table rows and list items a rule
-//! read, each by index into the program (definitions, provisions, [`Expr::id`]s). Nothing is
-//! formatted while a case is evaluated. [`Record::expand`] later gives each node its citation,
+//! Recording keeps rule statuses, values, and the facts, table rows and list items a rule read,
+//! each by index into the program (definitions, provisions, [`Expr::id`]s); nothing is
+//! formatted while a case is evaluated (recording still costs about as much as evaluating: see
+//! BENCHMARKS.md). [`Record::expand`] later gives each node its citation,
 //! name, value in the contract's JSON form and the words of its detail: all of that follows from
 //! the program and the record, so the nodes are the same whenever they are built.
 
