@@ -729,17 +729,8 @@ impl<'s> Checker<'s> {
                 continue;
             }
             let Some(def) = v.defs.get(d) else { continue };
-            for r in &def.rules {
-                used_rules.insert(r.span);
-                let mut exprs: Vec<&Expr> = vec![&r.value];
-                exprs.extend(r.condition.as_ref());
-                while let Some(e) = exprs.pop() {
-                    if let ExprKind::Def(x) = e.kind {
-                        stack.push(x);
-                    }
-                    exprs.extend(e.sub_exprs());
-                }
-            }
+            used_rules.extend(def.rules.iter().map(|r| r.span));
+            stack.extend(def.reads());
         }
     }
 
@@ -2538,24 +2529,7 @@ fn arith_type(op: Arith, l: &Type, r: &Type) -> Option<Type> {
 /// reading the next (1 for one that reads no definition). Iterative, so that a long chain in a
 /// rule file cannot exhaust the stack here; a cycle (reported elsewhere) ends a chain.
 fn longest_chains(defs: &[Definition]) -> Vec<usize> {
-    let reads: Vec<Vec<DefId>> = defs
-        .iter()
-        .map(|d| {
-            let mut out = Vec::new();
-            let mut stack: Vec<&Expr> = d
-                .rules
-                .iter()
-                .flat_map(|r| std::iter::once(&r.value).chain(r.condition.as_ref()))
-                .collect();
-            while let Some(e) = stack.pop() {
-                match &e.kind {
-                    ExprKind::Def(x) => out.push(*x),
-                    _ => stack.extend(e.sub_exprs()),
-                }
-            }
-            out
-        })
-        .collect();
+    let reads: Vec<Vec<DefId>> = defs.iter().map(|d| d.reads().collect()).collect();
     // 0: not reached yet; usize::MAX: being walked; otherwise the chain's length.
     let mut depth = vec![0usize; defs.len()];
     for start in 0..defs.len() {

@@ -218,6 +218,30 @@ pub struct Definition {
     pub defaults: Vec<RuleId>,
 }
 
+impl Definition {
+    /// Every expression of its rules, values and conditions, sub-expressions included.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        let mut stack: Vec<&Expr> = self
+            .rules
+            .iter()
+            .flat_map(|r| std::iter::once(&r.value).chain(r.condition.as_ref()))
+            .collect();
+        std::iter::from_fn(move || {
+            let e = stack.pop()?;
+            stack.extend(e.sub_exprs());
+            Some(e)
+        })
+    }
+
+    /// The definitions its rules read directly.
+    pub fn reads(&self) -> impl Iterator<Item = DefId> + '_ {
+        self.exprs().filter_map(|e| match e.kind {
+            ExprKind::Def(d) => Some(d),
+            _ => None,
+        })
+    }
+}
+
 #[derive(Debug)]
 pub struct RuleDef {
     pub provision: ProvisionId,

@@ -333,22 +333,11 @@ fn def_reads_facts(version: &VersionInfo, id: DefId, known: &mut [Option<bool>])
     let Some(def) = version.defs.get(id) else {
         return true;
     };
-    let mut stack: Vec<&Expr> = def
-        .rules
-        .iter()
-        .flat_map(|r| std::iter::once(&r.value).chain(r.condition.as_ref()))
-        .collect();
-    let mut reads = false;
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Fact(_) => reads = true,
-            ExprKind::Def(d) => reads |= def_reads_facts(version, *d, known),
-            _ => stack.extend(e.sub_exprs()),
-        }
-        if reads {
-            break;
-        }
-    }
+    let reads = def.exprs().any(|e| match e.kind {
+        ExprKind::Fact(_) => true,
+        ExprKind::Def(d) => def_reads_facts(version, d, known),
+        _ => false,
+    });
     if let Some(k) = known.get_mut(id) {
         *k = Some(reads);
     }
