@@ -114,7 +114,7 @@ impl<'p> Coverage<'p> {
                     self.program
                         .provisions
                         .get(p)
-                        .is_some_and(|info| info.citation == node.citation)
+                        .is_some_and(|info| *info.citation == *node.citation)
                 });
                 reached.extend(found);
             }
@@ -315,7 +315,7 @@ pub fn rule_statuses(
             continue;
         }
         let Some((&id, def)) = names
-            .get(node.name.as_str())
+            .get(&*node.name)
             .and_then(|id| version.defs.get(*id).map(|d| (id, d)))
         else {
             continue;

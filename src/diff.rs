@@ -175,7 +175,7 @@ fn expansions(trace: &[TraceNode]) -> HashMap<&str, &TraceNode> {
     let mut out: HashMap<&str, &TraceNode> = HashMap::new();
     for n in trace.iter().flat_map(|n| n.walk()) {
         if n.kind == NodeKind::Definition {
-            let e = out.entry(n.name.as_str()).or_insert(n);
+            let e = out.entry(&*n.name).or_insert(n);
             if e.children.is_empty() && !n.children.is_empty() {
                 *e = n;
             }
@@ -219,15 +219,15 @@ impl<'t> View<'t> {
     fn key(self) -> (u8, &'t str, &'t str) {
         let n = self.node();
         match self.kind() {
-            NodeKind::Definition | NodeKind::Undefined => (0, "", n.name.as_str()),
-            NodeKind::Rule => (1, n.citation.as_str(), n.name.as_str()),
-            NodeKind::Exception => (2, n.citation.as_str(), n.name.as_str()),
-            NodeKind::Fact => (3, "", n.name.as_str()),
-            NodeKind::Table => (4, "", n.name.as_str()),
-            NodeKind::Item => (5, "", n.name.as_str()),
+            NodeKind::Definition | NodeKind::Undefined => (0, "", &*n.name),
+            NodeKind::Rule => (1, &*n.citation, &*n.name),
+            NodeKind::Exception => (2, &*n.citation, &*n.name),
+            NodeKind::Fact => (3, "", &*n.name),
+            NodeKind::Table => (4, "", &*n.name),
+            NodeKind::Item => (5, "", &*n.name),
             NodeKind::Version => (6, "", ""),
-            NodeKind::NotComputed => (7, n.citation.as_str(), n.name.as_str()),
-            NodeKind::Disregarded => (8, n.citation.as_str(), n.name.as_str()),
+            NodeKind::NotComputed => (7, &*n.citation, &*n.name),
+            NodeKind::Disregarded => (8, &*n.citation, &*n.name),
         }
     }
 
@@ -278,7 +278,7 @@ impl<'t> Walk<'t> {
         }
         let is_def = matches!(b, View::Node(n) if n.kind == NodeKind::Definition);
         if is_def {
-            if let Some(done) = self.memo.get(y.name.as_str()) {
+            if let Some(done) = self.memo.get(&*y.name) {
                 return *done;
             }
         }
@@ -299,12 +299,12 @@ impl<'t> Walk<'t> {
                 found |= self.compare(c, d);
             }
             if !found {
-                self.causes.insert(y.citation.clone());
+                self.causes.insert(y.citation.to_string());
             }
             true
         };
         if is_def {
-            self.memo.insert(y.name.as_str(), found);
+            self.memo.insert(&*y.name, found);
         }
         found
     }
@@ -316,7 +316,7 @@ impl<'t> Walk<'t> {
         if idle {
             return false;
         }
-        self.causes.insert(v.node().citation.clone());
+        self.causes.insert(v.node().citation.to_string());
         true
     }
 }
@@ -325,7 +325,7 @@ impl<'t> Walk<'t> {
 fn full<'t>(index: &HashMap<&str, &'t TraceNode>, v: View<'t>) -> View<'t> {
     match v {
         View::Node(n) if n.kind == NodeKind::Definition && n.children.is_empty() => {
-            View::Node(index.get(n.name.as_str()).copied().unwrap_or(n))
+            View::Node(index.get(&*n.name).copied().unwrap_or(n))
         }
         other => other,
     }

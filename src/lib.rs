@@ -25,7 +25,7 @@
 //! let result = program.evaluate(&facts, EvalOptions { trace: true, ..Default::default() })?;
 //! assert_eq!(result.outcome("award"), Some(&serde_json::json!("3000.00")));
 //! let trace = result.trace().expect("tracing was asked for");
-//! assert_eq!(trace[0].citation, "Example Act § 1(a)");
+//! assert_eq!(&*trace[0].citation, "Example Act § 1(a)");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -39,7 +39,7 @@ pub fn value_json_in(schema: &Schema, ty: &Type, v: &Value) -> serde_json::Value
                 .unwrap_or_default(),
         ),
         (_, Value::Enum(i)) => J::from(*i),
-        (_, Value::Citation(c)) => J::String(c.to_string()),
+        (_, Value::Citation(c)) => J::String(c.text()),
         (_, Value::Provisions(p)) => J::Array(p.iter().map(|r| J::String(r.to_string())).collect()),
         (Type::List(inner), Value::List(items)) => J::Array(
             items
@@ -297,9 +297,9 @@ fn node_line(n: &TraceNode) -> String {
         NodeKind::Disregarded => "disregarded: ",
     };
     let name = if n.kind == NodeKind::Version {
-        String::new()
+        ""
     } else {
-        n.name.clone()
+        &n.name
     };
     let status = match n.status {
         Some(Status::Applied) => " — applied",
@@ -320,7 +320,7 @@ fn node_line(n: &TraceNode) -> String {
 
 fn write_node(out: &mut String, n: &TraceNode, lead: &str, child_lead: &str) {
     let _ = writeln!(out, "{lead}{}", node_line(n));
-    for note in &n.notes {
+    for note in n.notes.iter() {
         let bar = if n.children.is_empty() {
             "   "
         } else {

@@ -258,7 +258,7 @@ pub fn compare(program: &Program, expect: &Expect, e: &Evaluation) -> Vec<Failur
         .into_iter()
         .flatten()
         .flat_map(|n| n.walk())
-        .map(|n| n.citation.as_str())
+        .map(|n| &*n.citation)
         .collect();
     for cite in &expect.cites {
         if !cited.iter().any(|c| c.ends_with(cite.as_str())) {
@@ -290,9 +290,9 @@ fn decimal(v: &serde_json::Value) -> Option<Decimal> {
 
 /// The top-level node of an outcome's tree.
 pub fn outcome_node<'t>(trace: &'t [TraceNode], outcome: &str) -> Option<&'t TraceNode> {
-    trace
-        .iter()
-        .find(|n| matches!(n.kind, NodeKind::Definition | NodeKind::Undefined) && n.name == outcome)
+    trace.iter().find(|n| {
+        matches!(n.kind, NodeKind::Definition | NodeKind::Undefined) && &*n.name == outcome
+    })
 }
 
 /// The outcome's node, the rule that gave its value (or the rules that left it
@@ -318,7 +318,7 @@ fn producing_path(node: &TraceNode) -> TraceNode {
 /// A node without its notes and children.
 fn shallow(n: &TraceNode) -> TraceNode {
     TraceNode {
-        notes: Vec::new(),
+        notes: Default::default(),
         children: Vec::new(),
         ..n.clone()
     }

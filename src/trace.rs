@@ -5,6 +5,7 @@
 //! timings, no addresses.
 
 use serde::Serialize;
+use std::sync::Arc;
 
 /// What a trace node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,13 +51,18 @@ pub enum Status {
     Excluded,
 }
 
+/// One node of the trace.
+///
+/// The citation, name and notes are shared (`Arc`): most of them are the program's own words
+/// (a provision's citation, a definition's name, a rule's notes), which every case's trace
+/// repeats, so building a trace copies pointers rather than text.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TraceNode {
     /// The full citation of the provision, e.g. `18 U.S.C. § 2259(b)(2)(B)`.
-    pub citation: String,
+    pub citation: Arc<str>,
     pub kind: NodeKind,
     /// The definition, fact path, table row or provision heading.
-    pub name: String,
+    pub name: Arc<str>,
     /// The value in the contract's JSON form; `null` when undecided or not evaluated.
     pub value: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -64,17 +70,17 @@ pub struct TraceNode {
     /// Why, in words: "condition `trafficking` is false", "displaced by the exception in (b)(2)(C)".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "no_notes")]
+    pub notes: Arc<[String]>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<TraceNode>,
 }
 
 impl TraceNode {
     pub fn new(
-        citation: impl Into<String>,
+        citation: impl Into<Arc<str>>,
         kind: NodeKind,
-        name: impl Into<String>,
+        name: impl Into<Arc<str>>,
         value: serde_json::Value,
     ) -> Self {
         TraceNode {
@@ -84,7 +90,7 @@ impl TraceNode {
             value,
             status: None,
             detail: None,
-            notes: Vec::new(),
+            notes: Arc::default(),
             children: Vec::new(),
         }
     }
@@ -104,4 +110,8 @@ impl TraceNode {
     pub fn walk(&self) -> Box<dyn Iterator<Item = &TraceNode> + '_> {
         Box::new(std::iter::once(self).chain(self.children.iter().flat_map(|c| c.walk())))
     }
+}
+
+fn no_notes(notes: &Arc<[String]>) -> bool {
+    notes.is_empty()
 }

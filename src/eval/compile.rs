@@ -8,7 +8,7 @@
 //! no fact are computed once ([`CompiledVersion::constants`]). When tracing, each closure
 //! records what it read (facts, table rows, definitions, list items) as the trace shows it.
 
-use super::record::{ChildRecord, Step};
+use super::record::{ChildRecord, SharedText, Step};
 use super::{
     Accumulator, At, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick,
 };
@@ -41,6 +41,10 @@ pub struct CompiledVersion {
     exprs: Vec<Option<ExprInfo>>,
     /// For each definition, its value when it reads no fact, computed once.
     pub(super) constants: Vec<Option<Value>>,
+    /// Those values in the contract's JSON form, for the trace.
+    pub(super) constants_json: Vec<Option<serde_json::Value>>,
+    /// The words the trace repeats in every case.
+    pub(super) text: SharedText,
 }
 
 impl std::fmt::Debug for CompiledVersion {
@@ -194,32 +198,51 @@ impl CompiledVersion {
             single,
             exprs,
             constants: Vec::new(),
+            constants_json: Vec::new(),
+            text: SharedText::new(program, version),
         };
         compiled.constants = constants(program, version, &compiled);
+        compiled.constants_json = (compiled.constants.iter().zip(&version.defs))
+            .map(|(v, d)| {
+                v.as_ref()
+                    .map(|v| crate::render::value_json_in(&program.schema, &d.ty, v))
+            })
+            .collect();
         compiled
     }
 
     /// `victim.losses[2].amount`: the fact path expression `id` reads, with `scope` the list
     /// elements bound where it was read.
     pub(super) fn path_text<S: Scope>(&self, id: u32, scope: S) -> String {
+        let mut out = String::new();
+        self.write_path(id, scope, &mut out);
+        out
+    }
+
+    /// [`Self::path_text`], written at the end of `out`.
+    pub(super) fn write_path<S: Scope>(&self, id: u32, scope: S, out: &mut String) {
+        use std::fmt::Write;
         match self
             .exprs
             .get(id as usize)
             .and_then(Option::as_ref)
             .map(|i| &i.path)
         {
-            Some(PathNode::Fact(name)) => name.clone(),
-            Some(PathNode::Local(d)) => match scope.bound(*d) {
-                Some((source, index, outer)) => {
-                    format!("{}[{index}]", self.path_text(source, outer))
+            Some(PathNode::Fact(name)) => out.push_str(name),
+            Some(PathNode::Local(d)) => {
+                if let Some((source, index, outer)) = scope.bound(*d) {
+                    self.write_path(source, outer, out);
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "[{index}]");
                 }
-                None => String::new(),
-            },
-            Some(PathNode::Field(inner, name)) => {
-                format!("{}.{name}", self.path_text(*inner, scope))
             }
-            Some(PathNode::Snippet(text)) => text.clone(),
-            None => String::new(),
+            Some(PathNode::Field(inner, name)) => {
+                self.write_path(*inner, scope, out);
+                out.push('.');
+                out.push_str(name);
+            }
+            Some(PathNode::Snippet(text)) => out.push_str(text),
+            None => {}
         }
     }
 

@@ -382,6 +382,46 @@ pub(super) fn key_text(schema: &Schema, ty: &Type, key: &Value) -> String {
         .unwrap_or_else(|| json.to_string())
 }
 
+/// The program's words that every case's trace repeats (citations, definition names, rule
+/// notes), built once per version and shared by the nodes instead of copied into each.
+pub(super) struct SharedText {
+    statute: Arc<str>,
+    /// By provision id.
+    citations: Vec<Arc<str>>,
+    /// By definition id.
+    def_names: Vec<Arc<str>>,
+    /// By definition id, then rule.
+    rule_notes: Vec<Vec<Arc<[String]>>>,
+}
+
+impl SharedText {
+    pub(super) fn new(program: &ProgramData, version: &VersionInfo) -> SharedText {
+        SharedText {
+            statute: Arc::from(program.statute.citation.as_str()),
+            citations: program
+                .provisions
+                .iter()
+                .map(|p| Arc::from(p.citation.as_str()))
+                .collect(),
+            def_names: version
+                .defs
+                .iter()
+                .map(|d| Arc::from(d.name.as_str()))
+                .collect(),
+            rule_notes: version
+                .defs
+                .iter()
+                .map(|d| {
+                    d.rules
+                        .iter()
+                        .map(|r| Arc::from(r.notes.as_slice()))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
 impl Record {
     /// The trace's nodes: the version applied, one tree per outcome, then the provisions that
     /// compute nothing or disregard a fact.
@@ -398,6 +438,8 @@ impl Record {
             version,
             record: self,
             code,
+            text: &code.text,
+            buf: std::cell::RefCell::default(),
         }
         .trace()
     }
@@ -432,6 +474,9 @@ struct Expander<'a> {
     version: &'a VersionInfo,
     record: &'a Record,
     code: &'a CompiledVersion,
+    text: &'a SharedText,
+    /// Where fact paths are written before they become a node's name.
+    buf: std::cell::RefCell<String>,
 }
 
 impl<'a> Expander<'a> {
@@ -440,13 +485,22 @@ impl<'a> Expander<'a> {
     }
 
     /// `victim.losses[2].amount`: the fact path expression `id` read, with `binding` the
-    /// innermost list element bound when it was read.
-    fn path(&self, id: u32, binding: Option<u32>) -> String {
+    /// innermost list element bound when it was read, followed by `[index]` when given (a
+    /// list item's name).
+    fn path(&self, id: u32, binding: Option<u32>, index: Option<usize>) -> Arc<str> {
         let scope = Bound {
             bindings: &self.record.bindings,
             innermost: binding,
         };
-        self.code.path_text(id, scope)
+        let mut buf = self.buf.borrow_mut();
+        buf.clear();
+        self.code.write_path(id, scope, &mut buf);
+        if let Some(i) = index {
+            use std::fmt::Write;
+            // Writing to a String cannot fail.
+            let _ = write!(buf, "[{i}]");
+        }
+        Arc::from(buf.as_str())
     }
 
     /// A value as JSON, typed by the expression that gave it.
@@ -457,13 +511,14 @@ impl<'a> Expander<'a> {
         }
     }
 
-    fn citation(&self, here: Option<ProvisionId>) -> String {
-        here.and_then(|p| self.program.provisions.get(p))
-            .map(|p| p.citation.clone())
-            .unwrap_or_else(|| self.program.statute.citation.clone())
+    fn citation(&self, here: Option<ProvisionId>) -> Arc<str> {
+        Arc::clone(
+            here.and_then(|p| self.text.citations.get(p))
+                .unwrap_or(&self.text.statute),
+        )
     }
 
-    fn citation_of_rule(&self, def: DefId, rule: RuleId) -> String {
+    fn citation_of_rule(&self, def: DefId, rule: RuleId) -> Arc<str> {
         self.citation(
             self.version
                 .defs
@@ -473,13 +528,22 @@ impl<'a> Expander<'a> {
         )
     }
 
+    fn rule_notes(&self, def: DefId, rule: RuleId) -> Option<Arc<[String]>> {
+        self.text
+            .rule_notes
+            .get(def)
+            .and_then(|r| r.get(rule))
+            .filter(|n| !n.is_empty())
+            .cloned()
+    }
+
     fn json(&self, ty: &Type, v: &Value) -> serde_json::Value {
         value_json_in(&self.program.schema, ty, v)
     }
 
     fn trace(&self) -> Vec<TraceNode> {
         let program = self.program;
-        let statute = &program.statute.citation;
+        let statute = &self.text.statute;
         let (vid, date, forced) = (self.record.vid, self.record.date, self.record.forced);
         let mut nodes = Vec::new();
         if let Some(v) = program.versions.get(vid).filter(|v| !v.name.is_empty()) {
@@ -515,7 +579,7 @@ impl<'a> Expander<'a> {
                 _ => format!("the text in force from {}{by}", v.effective),
             });
             if let Some(s) = &program.version_selector {
-                node.notes = s.notes.clone();
+                node.notes = Arc::from(s.notes.as_slice());
                 if let Some(f) = self.record.facts.get(s.fact) {
                     let ty = program
                         .schema
@@ -621,7 +685,7 @@ impl<'a> Expander<'a> {
 
     fn def_node_here(&self, id: DefId, seen: &mut Vec<DefId>) -> TraceNode {
         let def = self.version.defs.get(id);
-        let name = def.map(|d| d.name.clone()).unwrap_or_default();
+        let name = self.text.def_names.get(id).cloned().unwrap_or_default();
         let Some(Some(t)) = self.record.defs.get(id) else {
             return TraceNode::new(
                 self.citation_of_rule(id, 0),
@@ -641,7 +705,11 @@ impl<'a> Expander<'a> {
         match &t.outcome {
             Outcome::Value(v) => {
                 if let Some(d) = def {
-                    node.value = self.json(&d.ty, v);
+                    // A constant's value is the same in every case: rendered once per version.
+                    node.value = match self.code.constants_json.get(id) {
+                        Some(Some(json)) => json.clone(),
+                        _ => self.json(&d.ty, v),
+                    };
                 }
             }
             Outcome::Missing(m) => {
@@ -659,6 +727,9 @@ impl<'a> Expander<'a> {
             .rules
             .get(t.rules.start..t.rules.start + t.rules.len)
             .unwrap_or_default();
+        if !single {
+            node.children.reserve_exact(records.len());
+        }
         for (i, rr) in records.iter().enumerate() {
             let (Some(def), Some(rule)) = (def, def.and_then(|d| d.rules.get(i))) else {
                 continue;
@@ -688,15 +759,14 @@ impl<'a> Expander<'a> {
                     label_of_rule(self.program, self.version, id, by)
                 ));
             }
-            let mut value = serde_json::Value::Null;
-            match &rr.value {
-                Some(Ok(v)) => value = self.json(&def.ty, v),
-                Some(Err(m)) => detail = Some(format!("value needs {}", join_facts(m))),
-                None => {}
+            if let Some(Err(m)) = &rr.value {
+                detail = Some(format!("value needs {}", join_facts(m)));
             }
             if single && status == Status::Applied {
                 // One unconditional rule: its reads are the definition's own children.
-                node.notes.extend(rule.notes.iter().cloned());
+                if let Some(notes) = self.rule_notes(id, i) {
+                    node.notes = notes;
+                }
                 node.children.extend(children);
                 continue;
             }
@@ -704,6 +774,10 @@ impl<'a> Expander<'a> {
                 NodeKind::Exception
             } else {
                 NodeKind::Rule
+            };
+            let value = match &rr.value {
+                Some(Ok(v)) => self.json(&def.ty, v),
+                _ => serde_json::Value::Null,
             };
             let mut rn =
                 TraceNode::new(self.citation_of_rule(id, i), kind, node.name.clone(), value);
@@ -719,7 +793,9 @@ impl<'a> Expander<'a> {
                 )),
                 (None, d) => d,
             };
-            rn.notes = rule.notes.clone();
+            if let Some(notes) = self.rule_notes(id, i) {
+                rn.notes = notes;
+            }
             rn.children = children;
             node.children.push(rn);
         }
@@ -729,12 +805,16 @@ impl<'a> Expander<'a> {
     /// The nodes of the records in `lists`, in order; a definition, fact, row or item that
     /// appears again is shown once (a rule that reads a fact in its condition and its value).
     fn children(&self, lists: &[List], seen: &mut Vec<DefId>) -> Vec<TraceNode> {
+        let chain = |list: &List| {
+            std::iter::successors(self.linked(list.first), |l| self.linked(l.next))
+                .map(|l| &l.child)
+        };
         let mut defs: Vec<DefId> = Vec::new();
-        let mut nodes: Vec<TraceNode> = Vec::new();
+        // Sized once: a node is large, and growing the vector moved them a few times each.
+        let mut nodes: Vec<TraceNode> =
+            Vec::with_capacity(lists.iter().map(|l| chain(l).count()).sum());
         for list in lists {
-            let records = std::iter::successors(self.linked(list.first), |l| self.linked(l.next))
-                .map(|l| &l.child);
-            for c in records {
+            for c in chain(list) {
                 match c {
                     ChildRecord::Def(id) => {
                         if !defs.contains(id) {
@@ -775,7 +855,7 @@ impl<'a> Expander<'a> {
             } => TraceNode::new(
                 self.citation(*here),
                 NodeKind::Fact,
-                self.path(*expr, *binding),
+                self.path(*expr, *binding, None),
                 self.json_of(*expr, value),
             ),
             ChildRecord::EmptyList {
@@ -785,7 +865,7 @@ impl<'a> Expander<'a> {
             } => TraceNode::new(
                 self.citation(*here),
                 NodeKind::Fact,
-                self.path(*source, *binding),
+                self.path(*source, *binding, None),
                 serde_json::Value::Array(Vec::new()),
             ),
             ChildRecord::Table {
@@ -806,7 +886,7 @@ impl<'a> Expander<'a> {
                     None => (String::new(), serde_json::Value::Null, ""),
                 };
                 let mut node = TraceNode::new(self.citation(*here), NodeKind::Table, name, value);
-                node.notes.push(format!("source: {source}"));
+                node.notes = Arc::from([format!("source: {source}")]);
                 node
             }
             ChildRecord::Item {
@@ -819,18 +899,13 @@ impl<'a> Expander<'a> {
                 step,
                 reads: _,
             } => {
-                let list = self.path(*source, *binding);
+                let name = self.path(*source, *binding, Some(*index));
                 let (status, value) = match step {
                     Step::Excluded => (Status::Excluded, serde_json::Value::Null),
                     Step::Included(v) => (Status::Included, self.json_of(*element, v)),
                     Step::Undecided => (Status::Undecided, serde_json::Value::Null),
                 };
-                let mut node = TraceNode::new(
-                    self.citation(*here),
-                    NodeKind::Item,
-                    format!("{list}[{index}]"),
-                    value,
-                );
+                let mut node = TraceNode::new(self.citation(*here), NodeKind::Item, name, value);
                 if *filtered || status == Status::Undecided {
                     node.status = Some(status);
                 }

@@ -212,7 +212,7 @@ outcomes { total: money "t"  counted: integer "c"  any_big: bool "b"  all_proxim
     let items: Vec<_> = total
         .walk()
         .filter(|n| n.kind == lawcode::trace::NodeKind::Item)
-        .map(|n| (n.name.clone(), n.status))
+        .map(|n| (n.name.to_string(), n.status))
         .collect();
     assert_eq!(items.len(), 3);
     assert_eq!(
