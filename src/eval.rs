@@ -279,7 +279,7 @@ pub fn evaluate(
 #[derive(Default)]
 struct Scratch {
     memo: Vec<Memo>,
-    locals: Vec<(Value, Local)>,
+    locals: Vec<Local>,
     applies: Vec<Applies>,
     /// Kept between traced cases, so that its working vectors are too.
     recorder: Option<Box<Recorder>>,
@@ -343,12 +343,22 @@ struct At {
     provision: Option<ProvisionId>,
 }
 
-/// Where a bound list element came from: the list expression and its index.
-#[derive(Clone, Copy)]
+/// A bound list element, where it lies: its list (shared with the case's values, so that
+/// binding each element copies nothing) and index, and the list expression it came from.
 struct Local {
+    list: Arc<[Value]>,
+    index: usize,
     /// The list expression, by [`Expr::id`].
     source: u32,
-    index: usize,
+}
+
+/// The value of an optional fact that is not given, to be read by reference.
+static ABSENT: Value = Value::Absent;
+
+impl Local {
+    fn value(&self) -> &Value {
+        self.list.get(self.index).unwrap_or(&ABSENT)
+    }
 }
 
 struct Evaluator<'p> {
@@ -357,7 +367,7 @@ struct Evaluator<'p> {
     code: &'p CompiledVersion,
     facts: &'p [Value],
     memo: Vec<Memo>,
-    locals: Vec<(Value, Local)>,
+    locals: Vec<Local>,
     /// Whether each rule of the definitions being computed applies, innermost last.
     applies: Vec<Applies>,
     /// Present when tracing.

@@ -10,7 +10,7 @@
 
 use super::record::{ChildRecord, SharedText, Step};
 use super::{
-    Accumulator, At, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick,
+    ABSENT, Accumulator, At, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick,
 };
 use crate::program::{
     Aggregate, Compare, DefId, Expr, ExprKind, ProgramData, Rounding, Schema, TableId, VersionInfo,
@@ -85,9 +85,9 @@ pub(super) trait Scope: Copy {
     fn bound(self, depth: usize) -> Option<(u32, usize, Self)>;
 }
 
-impl Scope for &[(Value, Local)] {
+impl Scope for &[Local] {
     fn bound(self, depth: usize) -> Option<(u32, usize, Self)> {
-        self.get(depth).map(|(_, l)| (l.source, l.index, self))
+        self.get(depth).map(|l| (l.source, l.index, self))
     }
 }
 
@@ -133,15 +133,13 @@ fn as_path(e: &Expr) -> Option<Path> {
     }
 }
 
-static ABSENT: Value = Value::Absent;
-
 impl Path {
     /// The value at the path, by reference; `Absent` when an optional fact or field is not
     /// given, undecided when a record on the way is not.
     fn read<'a>(&self, ev: &'a Evaluator<'_>, at: At) -> Result<&'a Value, Stop> {
         let mut v = match self.root {
             Root::Fact(i) => ev.facts.get(i).unwrap_or(&ABSENT),
-            Root::Local(d) => ev.locals.get(d).map_or(&ABSENT, |l| &l.0),
+            Root::Local(d) => ev.locals.get(d).map_or(&ABSENT, Local::value),
         };
         for &(field, record) in self.steps.iter() {
             v = match v {
@@ -892,59 +890,69 @@ fn comprehension(
             });
         }
         let mut acc = Accumulator::new(aggregate, span, at);
-        for (index, item) in items.iter().enumerate() {
-            // INVARIANT: the checker numbered locals by nesting depth, so this one sits at `local`.
-            ev.locals.truncate(local);
-            ev.locals.push((
-                item.clone(),
-                Local {
+        let len = items.len();
+        // INVARIANT: the checker numbered locals by nesting depth, so this one sits at `local`.
+        // Bound once; each item only moves the index.
+        ev.locals.truncate(local);
+        ev.locals.push(Local {
+            list: items,
+            index: 0,
+            source: source_id,
+        });
+        let mut each_item = || -> R<()> {
+            for index in 0..len {
+                // Lists nested in the element bound deeper; let them go.
+                ev.locals.truncate(local + 1);
+                if let Some(bound) = ev.locals.last_mut() {
+                    bound.index = index;
+                }
+                let outer = ev.binding();
+                if let Some(rec) = &mut ev.rec {
+                    rec.bind(local, source_id, index);
+                    rec.open();
+                }
+                let keep = match &filter {
+                    None => Ok(true),
+                    Some(f) => f(ev),
+                };
+                let step = match keep {
+                    Ok(true) => Ok(Some(match &element {
+                        ElementCode::Truth(t) => t(ev).map(Value::Bool),
+                        ElementCode::Number(n) => n(ev).map(Value::Number),
+                        ElementCode::Value(v) => v(ev),
+                    })),
+                    Ok(false) => Ok(None),
+                    Err(Stop::Missing(m)) => Ok(Some(Err(Stop::Missing(m)))),
+                    Err(err) => Err(err),
+                };
+                let reads = ev.close_frame();
+                if let Some(rec) = &mut ev.rec {
+                    rec.unbind(local);
+                }
+                let step = step?;
+                ev.record(|_| ChildRecord::Item {
+                    here: at.provision,
                     source: source_id,
+                    binding: outer,
                     index,
-                },
-            ));
-            let outer = ev.binding();
-            if let Some(rec) = &mut ev.rec {
-                rec.bind(local, source_id, index);
-                rec.open();
+                    element: element_id,
+                    filtered: filter.is_some(),
+                    step: match &step {
+                        None => Step::Excluded,
+                        Some(Ok(v)) => Step::Included(v.clone()),
+                        Some(Err(_)) => Step::Undecided,
+                    },
+                    reads,
+                });
+                if let Some(step) = step {
+                    acc.add(ev, step)?;
+                }
             }
-            let keep = match &filter {
-                None => Ok(true),
-                Some(f) => f(ev),
-            };
-            let step = match keep {
-                Ok(true) => Ok(Some(match &element {
-                    ElementCode::Truth(t) => t(ev).map(Value::Bool),
-                    ElementCode::Number(n) => n(ev).map(Value::Number),
-                    ElementCode::Value(v) => v(ev),
-                })),
-                Ok(false) => Ok(None),
-                Err(Stop::Missing(m)) => Ok(Some(Err(Stop::Missing(m)))),
-                Err(err) => Err(err),
-            };
-            let reads = ev.close_frame();
-            ev.locals.truncate(local);
-            if let Some(rec) = &mut ev.rec {
-                rec.unbind(local);
-            }
-            let step = step?;
-            ev.record(|_| ChildRecord::Item {
-                here: at.provision,
-                source: source_id,
-                binding: outer,
-                index,
-                element: element_id,
-                filtered: filter.is_some(),
-                step: match &step {
-                    None => Step::Excluded,
-                    Some(Ok(v)) => Step::Included(v.clone()),
-                    Some(Err(_)) => Step::Undecided,
-                },
-                reads,
-            });
-            if let Some(step) = step {
-                acc.add(ev, step)?;
-            }
-        }
+            Ok(())
+        };
+        let looped = each_item();
+        ev.locals.truncate(local);
+        looped?;
         acc.finish(ev)
     })
 }
