@@ -218,8 +218,11 @@ pub fn evaluate(
         .compiled
         .get_or_init(|| CompiledVersion::new(program, version));
     let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-    scratch.memo.clear();
-    scratch.memo.resize(version.defs.len(), Memo::Todo);
+    // Every entry is `Todo` between cases (see the end of this function), so the memo is only
+    // grown, never refilled: versions of different sizes share it.
+    if scratch.memo.len() < version.defs.len() {
+        scratch.memo.resize(version.defs.len(), Memo::Todo);
+    }
     scratch.applies.clear();
     scratch.locals.clear();
     let mut ev = Evaluator {
@@ -228,6 +231,7 @@ pub fn evaluate(
         code,
         facts: &facts.values,
         memo: scratch.memo,
+        computed: scratch.computed,
         locals: scratch.locals,
         applies: scratch.applies,
         def_depth: 0,
@@ -242,14 +246,21 @@ pub fn evaluate(
     };
     let result = evaluate_outcomes(&mut ev);
     let Evaluator {
-        memo,
+        mut memo,
+        mut computed,
         mut locals,
         applies,
         mut rec,
         ..
     } = ev;
-    // The bound list elements share the case's values: let them go with the case.
+    // The bound list elements and the definitions' values share the case's values: let them
+    // go with the case, and leave the memo empty for the next.
     locals.clear();
+    for id in computed.drain(..) {
+        if let Some(slot) = memo.get_mut(id) {
+            *slot = Memo::Todo;
+        }
+    }
     let result = result.map(|mut evaluation| {
         if let Some(rec) = &mut rec {
             evaluation.trace = Some(Box::new(Traced {
@@ -267,6 +278,7 @@ pub fn evaluate(
     SCRATCH.with(|s| {
         *s.borrow_mut() = Scratch {
             memo,
+            computed,
             locals,
             applies,
             recorder: rec.or(scratch.recorder),
@@ -278,7 +290,9 @@ pub fn evaluate(
 /// Working vectors of an [`Evaluator`] that outlive one case (see [`evaluate`]).
 #[derive(Default)]
 struct Scratch {
+    /// All `Todo` between cases.
     memo: Vec<Memo>,
+    computed: Vec<DefId>,
     locals: Vec<Local>,
     applies: Vec<Applies>,
     /// Kept between traced cases, so that its working vectors are too.
@@ -367,6 +381,8 @@ struct Evaluator<'p> {
     code: &'p CompiledVersion,
     facts: &'p [Value],
     memo: Vec<Memo>,
+    /// The definitions with a value or missing facts in `memo`, to be forgotten after the case.
+    computed: Vec<DefId>,
     locals: Vec<Local>,
     /// Whether each rule of the definitions being computed applies, innermost last.
     applies: Vec<Applies>,
@@ -510,8 +526,9 @@ impl<'p> Evaluator<'p> {
             match &result {
                 Ok(v) => *slot = Memo::Value(v.clone()),
                 Err(Stop::Missing(m)) => *slot = Memo::Missing(Arc::clone(m)),
-                Err(Stop::Error(_)) => {}
+                Err(Stop::Error(_)) => return result,
             }
+            self.computed.push(id);
         }
         result
     }

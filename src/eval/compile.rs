@@ -324,6 +324,7 @@ fn constants(
         code: compiled,
         facts: &[],
         memo: vec![Memo::Todo; n],
+        computed: Vec::new(),
         locals: Vec::new(),
         applies: Vec::new(),
         rec: None,
