@@ -265,7 +265,7 @@ pub fn evaluate(
         if let Some(rec) = &mut rec {
             evaluation.trace = Some(Box::new(Traced {
                 program: program.clone(),
-                record: rec.finish(vid, date, options.as_of.is_some(), facts),
+                record: rec.finish(vid, date, options.as_of.is_some(), &facts.values),
                 nodes: OnceLock::new(),
             }));
         }
@@ -471,15 +471,13 @@ impl<'p> Evaluator<'p> {
     // ------------------------------------------------------------ definitions
 
     /// The value of definition `id` when it is already known: computed for this case, or a
-    /// constant of the program. (A traced case computes constants too, so that the trace
-    /// shows their rules.)
+    /// constant of the program. (A traced case reads constants so too: the trace shows how
+    /// they were computed from the version's record of constants.)
     #[inline]
     fn known(&self, id: DefId) -> Option<&Value> {
         match self.memo.get(id) {
             Some(Memo::Value(v)) => Some(v),
-            Some(Memo::Todo) if self.rec.is_none() => {
-                self.code.constants.get(id).and_then(Option::as_ref)
-            }
+            Some(Memo::Todo) => self.code.constants.get(id).and_then(Option::as_ref),
             _ => None,
         }
     }

@@ -8,7 +8,7 @@
 //! no fact are computed once ([`CompiledVersion::constants`]). When tracing, each closure
 //! records what it read (facts, table rows, definitions, list items) as the trace shows it.
 
-use super::record::{ChildRecord, SharedText, Step};
+use super::record::{ChildRecord, Record, Recorder, SharedText, Step};
 use super::{
     ABSENT, Accumulator, At, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick,
 };
@@ -43,6 +43,8 @@ pub struct CompiledVersion {
     pub(super) constants: Vec<Option<Value>>,
     /// Those values in the contract's JSON form, for the trace.
     pub(super) constants_json: Vec<Option<serde_json::Value>>,
+    /// How the constants were computed, for the trace of every case that reads one.
+    pub(super) constants_record: Record,
     /// The words the trace repeats in every case.
     pub(super) text: SharedText,
 }
@@ -197,9 +199,10 @@ impl CompiledVersion {
             exprs,
             constants: Vec::new(),
             constants_json: Vec::new(),
+            constants_record: Recorder::new().finish_constants(),
             text: SharedText::new(program, version),
         };
-        compiled.constants = constants(program, version, &compiled);
+        (compiled.constants, compiled.constants_record) = constants(program, version, &compiled);
         compiled.constants_json = (compiled.constants.iter().zip(&version.defs))
             .map(|(v, d)| {
                 v.as_ref()
@@ -309,13 +312,14 @@ fn field_name<'s>(schema: &'s Schema, inner: &Expr, i: usize) -> &'s str {
 
 /// The values of the definitions that read no fact, directly or through other definitions;
 /// `None` for the others, and for a constant whose computation fails (it fails again, and is
-/// reported, in every case that reads it). Read only without the trace: a traced case computes
-/// constants too, so that the trace shows their rules.
+/// reported, in every case that reads it). With them, the record of how they were computed:
+/// a traced case reads constants as an untraced one does, and its trace shows their rules
+/// from this record.
 fn constants(
     program: &ProgramData,
     version: &VersionInfo,
     compiled: &CompiledVersion,
-) -> Vec<Option<Value>> {
+) -> (Vec<Option<Value>>, Record) {
     let n = version.defs.len();
     let mut reads_facts: Vec<Option<bool>> = vec![None; n];
     let mut ev = Evaluator {
@@ -327,10 +331,13 @@ fn constants(
         computed: Vec::new(),
         locals: Vec::new(),
         applies: Vec::new(),
-        rec: None,
+        rec: Some(Box::new(Recorder::new())),
         def_depth: 0,
     };
-    (0..n)
+    if let Some(rec) = &mut ev.rec {
+        rec.start(n);
+    }
+    let values = (0..n)
         .map(|id| {
             if def_reads_facts(version, id, &mut reads_facts) {
                 None
@@ -338,7 +345,12 @@ fn constants(
                 ev.def(id).ok()
             }
         })
-        .collect()
+        .collect();
+    let record = ev.rec.as_mut().map(|r| r.finish_constants());
+    (
+        values,
+        record.unwrap_or_else(|| Recorder::new().finish_constants()),
+    )
 }
 
 /// Whether definition `id` reads a fact, directly or through the definitions it reads.

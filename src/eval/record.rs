@@ -9,7 +9,6 @@
 
 use super::compile::{CompiledVersion, Scope};
 use super::{Applies, Missing, R, Stop, join_facts, label_of_rule};
-use crate::facts::Facts;
 use crate::program::{
     DefId, ProgramData, ProvisionId, RuleId, Schema, TableId, VersionId, VersionInfo,
 };
@@ -332,6 +331,12 @@ impl Recorder {
         self.bound.last().copied()
     }
 
+    /// The record of a program's constants ([`CompiledVersion`]'s), computed without facts.
+    /// It is never expanded on its own: a case's expansion builds a constant's node from it.
+    pub(super) fn finish_constants(&mut self) -> Record {
+        self.finish(0, None, false, &[])
+    }
+
     /// The record of the case, leaving the recorder ready for the next one. Its vectors are
     /// handed over and replaced by empty ones as large.
     pub(super) fn finish(
@@ -339,7 +344,7 @@ impl Recorder {
         vid: VersionId,
         date: Option<jiff::civil::Date>,
         forced: bool,
-        facts: &Facts,
+        facts: &[Value],
     ) -> Record {
         // The next case gets room for half as much again as this one used: most cases of a
         // batch then fit without growing an arena, and one huge case is not carried on.
@@ -351,7 +356,7 @@ impl Recorder {
             vid,
             date,
             forced,
-            facts: facts.values.clone(),
+            facts: facts.to_vec(),
             defs: hand_over(&mut self.defs),
             rules: hand_over(&mut self.rules),
             children: hand_over(&mut self.children),
@@ -680,7 +685,21 @@ impl<'a> Expander<'a> {
 
     fn def_node(&self, id: DefId, seen: &mut Vec<DefId>) -> TraceNode {
         // As deep as the chain of definitions the case went through.
-        stacker::maybe_grow(256 << 10, 2 << 20, || self.def_node_here(id, seen))
+        stacker::maybe_grow(256 << 10, 2 << 20, || {
+            let constants = &self.code.constants_record;
+            if matches!(self.record.defs.get(id), Some(Some(_)))
+                || !matches!(constants.defs.get(id), Some(Some(_)))
+            {
+                return self.def_node_here(id, seen);
+            }
+            // A constant, read as known: its rules are in the version's record of constants.
+            Expander {
+                record: constants,
+                buf: std::cell::RefCell::default(),
+                ..*self
+            }
+            .def_node_here(id, seen)
+        })
     }
 
     fn def_node_here(&self, id: DefId, seen: &mut Vec<DefId>) -> TraceNode {

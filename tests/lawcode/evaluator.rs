@@ -276,6 +276,43 @@ outcomes { total: integer "t" }
     assert_eq!(names, ["xs[0]", "xs[1]"], "{trace:#}");
 }
 
+/// Definitions that read no fact are computed once per version, also when tracing: the trace
+/// shows their rules, list items and notes from that one computation, in every case, and
+/// explains a constant once (later reads say "explained above").
+#[test]
+fn a_constant_is_traced_from_its_one_computation() {
+    let rules = r#"
+statute "Act § 1"
+facts { losses: money "l" }
+outcomes { award: money "a"  floor: money "f" }
+(a) {
+    rule steps = [$100, $200, $300]
+    rule base = sum(s for s in steps if s > $100)
+        note "only the steps above the first count"
+    rule floor = base + $1,000
+    rule award = max(losses, floor) when losses > base
+    rule award = floor when losses <= base
+}
+"#;
+    let program = compile("t.law", rules).unwrap();
+    let traced = |facts: &str| {
+        let facts = program.read_facts("f.json", facts).unwrap();
+        let e = program
+            .evaluate(
+                &facts,
+                EvalOptions {
+                    trace: true,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        lawcode::render::trace_text(e.trace().unwrap(), "")
+    };
+    let first = traced(r#"{ "losses": "2500.00" }"#);
+    let second = traced(r#"{ "losses": "10.00" }"#);
+    insta::assert_snapshot!(format!("losses 2500.00:\n{first}\nlosses 10.00:\n{second}"));
+}
+
 /// The evaluator trusts the checker's types but does not panic when they are wrong: a program
 /// altered after checking gets an error that says it is lawcode's bug.
 #[test]
