@@ -441,6 +441,38 @@ fn number(e: &Expr, at: At) -> Code<Decimal> {
             };
             code(move |ev| Ok(value(ev)?.round_dp_with_strategy(places, strategy)))
         }
+        ExprKind::Min(args) | ExprKind::Max(args) if !args.is_empty() => {
+            let want_max = matches!(e.kind, ExprKind::Max(_));
+            let args: Vec<Code<Decimal>> = args.iter().map(|x| number(x, at)).collect();
+            code(move |ev| {
+                let mut best: Option<Decimal> = None;
+                let mut stop: Option<Stop> = None;
+                for a in &args {
+                    match a(ev) {
+                        // The first of equal amounts is kept, as `pick` keeps it.
+                        Ok(v) => {
+                            best = Some(match best {
+                                Some(b) if (want_max && v > b) || (!want_max && v < b) => v,
+                                Some(b) => b,
+                                None => v,
+                            })
+                        }
+                        Err(s @ Stop::Error(_)) => return Err(s),
+                        Err(s) => {
+                            stop = Some(match stop {
+                                None => s,
+                                Some(prev) => missing_union(prev, s),
+                            })
+                        }
+                    }
+                }
+                match (stop, best) {
+                    (Some(s), _) => Err(s),
+                    (None, Some(b)) => Ok(b),
+                    (None, None) => Err(ev.ill_typed(at, id, &Value::Absent)),
+                }
+            })
+        }
         _ => typed_read::<Decimal>(e, at),
     }
 }
@@ -515,7 +547,8 @@ fn value(e: &Expr, at: At) -> Code<Value> {
     let typed_number = matches!(
         e.kind,
         ExprKind::Neg(_) | ExprKind::Arith(..) | ExprKind::Round { .. }
-    );
+    ) || matches!(&e.kind, ExprKind::Min(args) | ExprKind::Max(args)
+        if e.ty.is_numeric() && !args.is_empty());
     if typed_bool {
         let t = truth(e, at);
         code(move |ev| t(ev).map(Value::Bool))
