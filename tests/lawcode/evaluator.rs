@@ -378,6 +378,14 @@ fn the_longest_chain_of_definitions_allowed_runs_and_a_longer_one_is_refused() {
     assert_eq!(out(&e, "out"), json!(1 + 198 * 90));
     let json = lawcode::render::evaluation_json(&e);
     assert_eq!(json["trace"][0]["name"], "out");
+    // Every writer of the trace goes as deep as the chain, on this 2 MiB test thread.
+    assert!(serde_json::to_string(&json).unwrap().len() > 10_000);
+    let mut line = Vec::new();
+    lawcode::render::write_evaluation_json(&mut line, &e);
+    assert!(line.len() > 10_000);
+    let text = lawcode::render::trace_text(e.trace().unwrap(), "");
+    // `out`, d198 … d0, and the fact `x` at the bottom, each nested in the one above.
+    assert_eq!(text.lines().count(), 1 + 199 + 1, "{text}");
     // One more is refused, whichever end of the chain the checker meets first.
     for out_first in [true, false] {
         let err = compile("t.law", &chain(200, out_first)).unwrap_err();
