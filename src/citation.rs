@@ -89,18 +89,6 @@ impl Citation {
     }
 }
 
-impl Citation {
-    /// As written (`2252A(a)(5)(B)`), in a string allocated once.
-    pub fn text(&self) -> String {
-        use fmt::Write;
-        let len = 6 + self.parts.iter().map(|p| p.len() + 2).sum::<usize>();
-        let mut s = String::with_capacity(len + self.section.1.len());
-        // Writing to a String cannot fail.
-        let _ = write!(s, "{self}");
-        s
-    }
-}
-
 impl fmt::Display for Citation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", self.section.0, self.section.1)?;

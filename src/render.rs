@@ -39,7 +39,7 @@ pub fn value_json_in(schema: &Schema, ty: &Type, v: &Value) -> serde_json::Value
                 .unwrap_or_default(),
         ),
         (_, Value::Enum(i)) => J::from(*i),
-        (_, Value::Citation(c)) => J::String(c.text()),
+        (_, Value::Citation(c)) => J::String(c.to_string()),
         (_, Value::Provisions(p)) => J::Array(p.iter().map(|r| J::String(r.to_string())).collect()),
         (Type::List(inner), Value::List(items)) => J::Array(
             items

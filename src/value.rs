@@ -90,9 +90,10 @@ pub struct MoneyText(pub Decimal);
 
 impl fmt::Display for MoneyText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Nearly every amount has at most two decimals and fewer than 20 digits: written as a
-        // whole number of cents, which is several times cheaper than `Decimal`'s general
-        // writer (the trace and every outcome line write many amounts). Same text as below.
+        // Nearly every amount has at most two decimals and a number of cents that fits in 64
+        // bits: written as whole cents, which is several times cheaper than `Decimal`'s
+        // general writer (the trace and every outcome line write many amounts). Same text as
+        // below (a unit test compares them).
         let scale = self.0.scale();
         if scale <= 2 {
             let cents = self

@@ -746,9 +746,6 @@ impl<'a> Expander<'a> {
             .rules
             .get(t.rules.start..t.rules.start + t.rules.len)
             .unwrap_or_default();
-        if !single {
-            node.children.reserve_exact(records.len());
-        }
         for (i, rr) in records.iter().enumerate() {
             let (Some(def), Some(rule)) = (def, def.and_then(|d| d.rules.get(i))) else {
                 continue;
@@ -824,16 +821,12 @@ impl<'a> Expander<'a> {
     /// The nodes of the records in `lists`, in order; a definition, fact, row or item that
     /// appears again is shown once (a rule that reads a fact in its condition and its value).
     fn children(&self, lists: &[List], seen: &mut Vec<DefId>) -> Vec<TraceNode> {
-        let chain = |list: &List| {
-            std::iter::successors(self.linked(list.first), |l| self.linked(l.next))
-                .map(|l| &l.child)
-        };
         let mut defs: Vec<DefId> = Vec::new();
-        // Sized once: a node is large, and growing the vector moved them a few times each.
-        let mut nodes: Vec<TraceNode> =
-            Vec::with_capacity(lists.iter().map(|l| chain(l).count()).sum());
+        let mut nodes: Vec<TraceNode> = Vec::new();
         for list in lists {
-            for c in chain(list) {
+            let records = std::iter::successors(self.linked(list.first), |l| self.linked(l.next))
+                .map(|l| &l.child);
+            for c in records {
                 match c {
                     ChildRecord::Def(id) => {
                         if !defs.contains(id) {
