@@ -507,8 +507,12 @@ impl<'p> Evaluator<'p> {
 
     fn compute_and_remember(&mut self, id: DefId) -> R {
         // A definition sees none of the list elements bound where it happens to be read first:
-        // its own list expressions number their variables from depth 0.
-        let result = if self.locals.is_empty() && self.rec.is_none() {
+        // its own list expressions number their variables from depth 0. When none is bound,
+        // the vectors stay in place (taking them would drop their room, and a traced case
+        // allocate anew for every definition with a list expression).
+        let nothing_bound =
+            self.locals.is_empty() && self.rec.as_deref().is_none_or(Recorder::nothing_bound);
+        let result = if nothing_bound {
             self.compute_def(id)
         } else {
             let locals = std::mem::take(&mut self.locals);

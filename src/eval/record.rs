@@ -318,6 +318,10 @@ impl Recorder {
         self.bound.truncate(depth);
     }
 
+    pub(super) fn nothing_bound(&self) -> bool {
+        self.bound.is_empty()
+    }
+
     /// Leaves no element bound (a definition is computed in its own scope); gives back what was.
     pub(super) fn unbind_all(&mut self) -> Vec<u32> {
         std::mem::take(&mut self.bound)
