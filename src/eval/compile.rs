@@ -445,32 +445,15 @@ fn number(e: &Expr, at: At) -> Code<Decimal> {
             let want_max = matches!(e.kind, ExprKind::Max(_));
             let args: Vec<Code<Decimal>> = args.iter().map(|x| number(x, at)).collect();
             code(move |ev| {
-                let mut best: Option<Decimal> = None;
-                let mut stop: Option<Stop> = None;
-                for a in &args {
-                    match a(ev) {
-                        // The first of equal amounts is kept, as `pick` keeps it.
-                        Ok(v) => {
-                            best = Some(match best {
-                                Some(b) if (want_max && v > b) || (!want_max && v < b) => v,
-                                Some(b) => b,
-                                None => v,
-                            })
-                        }
-                        Err(s @ Stop::Error(_)) => return Err(s),
-                        Err(s) => {
-                            stop = Some(match stop {
-                                None => s,
-                                Some(prev) => missing_union(prev, s),
-                            })
-                        }
+                // The first of equal amounts is kept, as `pick` keeps it.
+                let better = |b: Decimal, v: Decimal| {
+                    if (want_max && v > b) || (!want_max && v < b) {
+                        v
+                    } else {
+                        b
                     }
-                }
-                match (stop, best) {
-                    (Some(s), _) => Err(s),
-                    (None, Some(b)) => Ok(b),
-                    (None, None) => Err(ev.ill_typed(at, id, &Value::Absent)),
-                }
+                };
+                best_of(ev, &args, better)?.ok_or_else(|| ev.ill_typed(at, id, &Value::Absent))
             })
         }
         _ => typed_read::<Decimal>(e, at),
@@ -653,30 +636,8 @@ fn value_of(e: &Expr, at: At) -> Code<Value> {
             let want_max = matches!(e.kind, ExprKind::Max(_));
             let args: Vec<Code<Value>> = args.iter().map(|x| value(x, at)).collect();
             code(move |ev| {
-                let mut best: Option<Value> = None;
-                let mut stop: Option<Stop> = None;
-                for a in &args {
-                    match a(ev) {
-                        Ok(v) => {
-                            best = Some(match best {
-                                None => v,
-                                Some(b) => pick(b, v, want_max),
-                            })
-                        }
-                        Err(s @ Stop::Error(_)) => return Err(s),
-                        Err(s) => {
-                            stop = Some(match stop {
-                                None => s,
-                                Some(prev) => missing_union(prev, s),
-                            })
-                        }
-                    }
-                }
-                match (stop, best) {
-                    (Some(s), _) => Err(s),
-                    (None, Some(b)) => Ok(b),
-                    (None, None) => Err(ev.ill_typed(at, id, &Value::Absent)),
-                }
+                best_of(ev, &args, |b, v| pick(b, v, want_max))?
+                    .ok_or_else(|| ev.ill_typed(at, id, &Value::Absent))
             })
         }
         ExprKind::Year(d) => {
@@ -875,6 +836,39 @@ fn kleene(a: Code<bool>, b: Code<bool>, stop_on: bool) -> Code<bool> {
             }),
         }
     })
+}
+
+/// The best of `min` or `max`'s arguments by `better(best so far, next)`; `None` for no
+/// arguments. Every argument is evaluated: the first error stops it, and undecided arguments
+/// leave it undecided for the missing facts of all of them.
+fn best_of<T>(
+    ev: &mut Evaluator<'_>,
+    args: &[Code<T>],
+    better: impl Fn(T, T) -> T,
+) -> R<Option<T>> {
+    let mut best: Option<T> = None;
+    let mut stop: Option<Stop> = None;
+    for a in args {
+        match a(ev) {
+            Ok(v) => {
+                best = Some(match best {
+                    None => v,
+                    Some(b) => better(b, v),
+                })
+            }
+            Err(s @ Stop::Error(_)) => return Err(s),
+            Err(s) => {
+                stop = Some(match stop {
+                    None => s,
+                    Some(prev) => missing_union(prev, s),
+                })
+            }
+        }
+    }
+    match stop {
+        Some(s) => Err(s),
+        None => Ok(best),
+    }
 }
 
 /// Both operands, with the missing facts of both when both are undecided.

@@ -7,6 +7,11 @@ use serde_json::{Value, json};
 fn eval(rules: &str, facts: &str) -> lawcode::Evaluation {
     let program =
         compile("t.law", rules).unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
+    traced(&program, facts)
+}
+
+/// One case of `program`, evaluated with the trace.
+fn traced(program: &lawcode::Program, facts: &str) -> lawcode::Evaluation {
     let facts = program
         .read_facts("f.json", facts)
         .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
@@ -295,21 +300,10 @@ outcomes { award: money "a"  floor: money "f" }
 }
 "#;
     let program = compile("t.law", rules).unwrap();
-    let traced = |facts: &str| {
-        let facts = program.read_facts("f.json", facts).unwrap();
-        let e = program
-            .evaluate(
-                &facts,
-                EvalOptions {
-                    trace: true,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-        lawcode::render::trace_text(e.trace().unwrap(), "")
-    };
-    let first = traced(r#"{ "losses": "2500.00" }"#);
-    let second = traced(r#"{ "losses": "10.00" }"#);
+    let trace_text =
+        |facts: &str| lawcode::render::trace_text(traced(&program, facts).trace().unwrap(), "");
+    let first = trace_text(r#"{ "losses": "2500.00" }"#);
+    let second = trace_text(r#"{ "losses": "10.00" }"#);
     insta::assert_snapshot!(format!("losses 2500.00:\n{first}\nlosses 10.00:\n{second}"));
 }
 
