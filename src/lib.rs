@@ -40,26 +40,21 @@
     )
 )]
 
-pub mod ast;
-pub mod batch;
 pub mod check;
 pub mod citation;
-pub mod conditions;
-pub mod corpus;
-pub mod coverage;
 pub mod diagnostic;
-pub mod diff;
 pub mod eval;
 pub mod facts;
-pub mod load;
 pub mod program;
 pub mod render;
-pub mod rule_source;
-pub mod runner;
 pub mod source;
 pub mod syntax;
-pub mod trace;
+pub mod tools;
 pub mod value;
+
+pub use eval::trace;
+pub use syntax::{ast, load};
+pub use tools::{batch, corpus, coverage, diff, rule_source, runner};
 
 pub use check::CheckReport;
 pub use eval::{EvalOptions, Evaluation};

@@ -9,11 +9,11 @@
 
 use super::compile::{CompiledVersion, Scope};
 use super::{Applies, Missing, R, Stop, join_facts, label_of_rule};
+use crate::eval::trace::{NodeKind, Status, TraceNode};
 use crate::program::{
     DefId, ProgramData, ProvisionId, RuleId, Schema, TableId, VersionId, VersionInfo,
 };
 use crate::render::value_json_in;
-use crate::trace::{NodeKind, Status, TraceNode};
 use crate::value::{Type, Value};
 use std::sync::Arc;
 

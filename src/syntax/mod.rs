@@ -4,9 +4,12 @@
 //! and pest's "expected …" lists are rewritten into words a legal engineer
 //! knows (see `describe_rule`).
 
-use crate::ast::{self, Expr, ExprKind, Ident, Item, ListItem, ProvisionItem, RangeEnd, Spanned};
+pub mod ast;
+pub mod load;
+
 use crate::citation::Citation;
 use crate::source::{FileId, Span};
+use ast::{Expr, ExprKind, Ident, Item, ListItem, ProvisionItem, RangeEnd, Spanned};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use pest::Parser as _;
 use pest::iterators::{Pair, Pairs};

@@ -18,8 +18,8 @@
 //! marks are shown in every trace of their text and are counted apart.
 
 use crate::eval::Evaluation;
+use crate::eval::trace::{NodeKind, Status, TraceNode};
 use crate::program::{DefId, Program, ProvisionId, RuleId, VersionId};
-use crate::trace::{NodeKind, Status, TraceNode};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;

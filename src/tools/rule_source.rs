@@ -23,8 +23,8 @@
 use crate::check::CheckReport;
 use crate::diagnostic::Problem;
 use crate::eval::EvalOptions;
-use crate::load::FileReader;
 use crate::program::Program;
+use crate::syntax::load::FileReader;
 use jiff::civil::Date;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};

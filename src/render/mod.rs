@@ -2,8 +2,8 @@
 //! text tree out.
 
 use crate::eval::Evaluation;
+use crate::eval::trace::{NodeKind, Status, TraceNode};
 use crate::program::{Program, Schema};
-use crate::trace::{NodeKind, Status, TraceNode};
 use crate::value::{MoneyText, Type, Value, money_text};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::json;

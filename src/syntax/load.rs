@@ -4,9 +4,9 @@
 //! once, whatever the import graph; files come from a [`FileReader`], so the
 //! same loader can read the working tree or, later, a git revision.
 
-use crate::ast;
 use crate::diagnostic::Problem;
 use crate::source::SourceMap;
+use crate::syntax::ast;
 use crate::syntax::{self, ParseError};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

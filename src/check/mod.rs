@@ -5,11 +5,15 @@
 //! that provisions the statute says must not matter (`disregard`) are read by
 //! no rule. Every error of a file is collected and reported together.
 
-use crate::ast::{self, BinaryOp, ExprKind as A, ListItem, ProvisionItem, RangeEnd, UnaryOp};
+pub mod conditions;
+
 use crate::citation::{Citation, CitationRange, ProvisionRef};
 use crate::diagnostic::{Problem, Problems, nearest};
 use crate::program::*;
 use crate::source::{SourceMap, Span};
+use crate::syntax::ast::{
+    self, BinaryOp, ExprKind as A, ListItem, ProvisionItem, RangeEnd, UnaryOp,
+};
 use crate::value::{Type, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -663,7 +667,7 @@ impl<'s> Checker<'s> {
         used_rules: &mut HashSet<Span>,
         all_rules: &mut Vec<(Span, String, String)>,
     ) {
-        use crate::conditions::{Atoms, Verdict, both, verdict};
+        use crate::check::conditions::{Atoms, Verdict, both, verdict};
         let label = |r: &RuleDef| {
             provisions
                 .get(r.provision)

@@ -1339,7 +1339,7 @@ mod locate {
 }
 
 #[cfg(test)]
-#[path = "../tests/support/generate.rs"]
+#[path = "../../tests/support/generate.rs"]
 mod generate;
 
 #[cfg(test)]

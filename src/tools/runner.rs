@@ -1,20 +1,20 @@
 //! The test runner: a program and a directory of test files in, one result per
 //! file out, with a readable diff for each failure.
 //!
-//! Each test file (see [`crate::corpus`]) holds the facts of a case and what a
+//! Each test file (see [`crate::tools::corpus`]) holds the facts of a case and what a
 //! reader expects: some outcomes (only those listed are compared), optionally
 //! the `missing` facts (compared as a set), and citations or citation suffixes
 //! that must appear in the trace. A file that cannot be used (bad JSON, facts
 //! the rules refuse, an evaluation error) is reported as an error and counted
 //! as a failure; the other files still run. Files run in sorted order.
 
-use crate::corpus::{self, CaseFile, Expect, Reported};
-use crate::coverage::{Coverage, CoverageReport};
 use crate::diagnostic::{Problem, nearest};
+use crate::eval::trace::{NodeKind, Status, TraceNode};
 use crate::eval::{EvalOptions, Evaluation};
 use crate::program::Program;
 use crate::render::plain_value;
-use crate::trace::{NodeKind, Status, TraceNode};
+use crate::tools::corpus::{self, CaseFile, Expect, Reported};
+use crate::tools::coverage::{Coverage, CoverageReport};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt::Write as _;

@@ -21,14 +21,15 @@
 
 mod compile;
 mod record;
+pub mod trace;
 
 pub use compile::CompiledVersion;
 
 use crate::diagnostic::Problem;
+use crate::eval::trace::TraceNode;
 use crate::facts::Facts;
 use crate::program::*;
 use crate::render::value_json_in;
-use crate::trace::TraceNode;
 use crate::value::{Type, Value};
 use record::{ChildRecord, Outcome, Record, Recorder, RuleRecord};
 use rust_decimal::Decimal;

@@ -11,13 +11,13 @@
 //! while none of its children does is a cause. `provisions` lists the causes'
 //! citations, not the ancestors whose difference they explain.
 
-use crate::corpus::{self, Reported};
-use crate::coverage::columns;
 use crate::diagnostic::Problem;
+use crate::eval::trace::{NodeKind, Status, TraceNode};
 use crate::render::plain_value;
-use crate::rule_source::LoadedRules;
-use crate::runner::{evaluate_facts, outcome_node};
-use crate::trace::{NodeKind, Status, TraceNode};
+use crate::tools::corpus::{self, Reported};
+use crate::tools::coverage::columns;
+use crate::tools::rule_source::LoadedRules;
+use crate::tools::runner::{evaluate_facts, outcome_node};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
