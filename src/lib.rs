@@ -45,6 +45,7 @@ pub mod citation;
 pub mod diagnostic;
 pub mod eval;
 pub mod facts;
+mod pipeline;
 pub mod program;
 pub mod render;
 pub mod source;
@@ -57,61 +58,6 @@ pub use syntax::{ast, load};
 pub use tools::{batch, corpus, coverage, diff, rule_source, runner};
 
 pub use check::CheckReport;
-pub use eval::{EvalOptions, Evaluation};
+pub use eval::{EvalOptions, Evaluation, Program};
 pub use facts::Facts;
-pub use program::Program;
-
-use std::path::Path;
-
-/// Any failure of the pipeline, as a miette diagnostic.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum Error {
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Load(#[from] load::LoadError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Check(#[from] check::CheckError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Eval(#[from] eval::EvalError),
-}
-
-/// Loads, parses and checks a rule file and everything it imports.
-pub fn load_program(path: &Path) -> Result<(Program, CheckReport), Error> {
-    load_program_with(&load::Disk, path)
-}
-
-/// Like [`load_program`], reading files through `reader` (a git revision, memory…).
-pub fn load_program_with(
-    reader: &dyn load::FileReader,
-    path: &Path,
-) -> Result<(Program, CheckReport), Error> {
-    let (files, sources) = load::load(reader, path)?;
-    Ok(check::check_files(&files, sources)?)
-}
-
-/// Parses and checks one self-contained rule file held in memory (no imports).
-pub fn compile(name: &str, text: &str) -> Result<Program, Error> {
-    let mut sources = source::SourceMap::new();
-    let id = sources.add(name, text);
-    let file =
-        syntax::parse_file(id, name, text).map_err(|e| load::LoadError::Parse(Box::new(e)))?;
-    Ok(check::check_files(&[file], sources)?.0)
-}
-
-impl Program {
-    /// Validates a case's facts (JSON text) against this program's schema.
-    pub fn read_facts(&self, name: &str, json: &str) -> Result<Facts, facts::FactsError> {
-        facts::read_facts(self, name, json)
-    }
-
-    /// Evaluates every outcome for one case.
-    pub fn evaluate(
-        &self,
-        facts: &Facts,
-        options: EvalOptions,
-    ) -> Result<Evaluation, eval::EvalError> {
-        eval::evaluate(self, facts, options)
-    }
-}
+pub use pipeline::{Error, compile, load_program, load_program_with};

@@ -18,37 +18,6 @@ pub type ProvisionId = usize;
 pub type TableId = usize;
 pub type VersionId = usize;
 
-/// A checked rule set, ready to evaluate any number of cases.
-///
-/// A cheap handle (one reference count) on the checked data, which it dereferences to: an
-/// evaluation with a trace keeps one, so that its trace is expanded into nodes only when read.
-#[derive(Debug, Clone)]
-pub struct Program(Arc<ProgramData>);
-
-impl Program {
-    pub fn new(mut data: ProgramData) -> Program {
-        // Compiled code of data taken back with `into_data` may be stale: compile afresh.
-        for v in &mut data.versions {
-            v.compiled = std::sync::OnceLock::new();
-        }
-        Program(Arc::new(data))
-    }
-
-    /// The checked data back, to change it (a tool that rewrites a rule, a test that builds what
-    /// the checker would refuse); `Err` with the handle while another handle (or an evaluation's
-    /// trace) still shares it.
-    pub fn into_data(self) -> Result<ProgramData, Program> {
-        Arc::try_unwrap(self.0).map_err(Program)
-    }
-}
-
-impl std::ops::Deref for Program {
-    type Target = ProgramData;
-    fn deref(&self) -> &ProgramData {
-        &self.0
-    }
-}
-
 /// What [`crate::check`] produces: names resolved to slots, types checked.
 #[derive(Debug)]
 pub struct ProgramData {
@@ -129,8 +98,6 @@ pub struct VersionInfo {
     pub outcome_defs: Vec<Option<DefId>>,
     /// Provisions that exist in this version, in source order.
     pub provisions: Vec<ProvisionId>,
-    /// The rules as the evaluator runs them, built on the first case this version decides.
-    pub compiled: std::sync::OnceLock<crate::eval::CompiledVersion>,
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +112,58 @@ pub struct Schema {
     pub facts: Vec<FieldDecl>,
     pub records: Vec<RecordDecl>,
     pub enums: Vec<EnumDecl>,
+}
+
+impl Schema {
+    /// A value in the contract's JSON form: money as a string with two decimals, booleans as
+    /// booleans, `null` for an absent fact, enumeration members and record fields by name.
+    pub fn value_json(&self, ty: &Type, v: &Value) -> serde_json::Value {
+        let schema = self;
+        use serde_json::Value as J;
+        match (ty, v) {
+            (_, Value::Absent) => J::Null,
+            (_, Value::Bool(b)) => J::Bool(*b),
+            (Type::Money, Value::Number(d)) => J::String(crate::value::money_text(*d)),
+            (Type::Integer, Value::Number(d)) => {
+                serde_json::from_str(&d.normalize().to_string()).unwrap_or(J::String(d.to_string()))
+            }
+            (_, Value::Number(d)) => J::String(d.normalize().to_string()),
+            (_, Value::Date(d)) => J::String(d.to_string()),
+            (_, Value::Text(t)) => J::String(t.to_string()),
+            (Type::Enum(e), Value::Enum(i)) => J::String(
+                schema
+                    .enums
+                    .get(*e)
+                    .and_then(|d| d.members.get(*i as usize))
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
+            (_, Value::Enum(i)) => J::from(*i),
+            (_, Value::Citation(c)) => J::String(c.to_string()),
+            (_, Value::Provisions(p)) => {
+                J::Array(p.iter().map(|r| J::String(r.to_string())).collect())
+            }
+            (Type::List(inner), Value::List(items)) => {
+                J::Array(items.iter().map(|x| schema.value_json(inner, x)).collect())
+            }
+            (_, Value::List(items)) => J::Array(
+                items
+                    .iter()
+                    .map(|x| schema.value_json(&Type::Bool, x))
+                    .collect(),
+            ),
+            (Type::Record(r), Value::Record(fields)) => {
+                let mut map = serde_json::Map::new();
+                if let Some(rec) = schema.records.get(*r) {
+                    for (f, x) in rec.fields.iter().zip(fields.iter()) {
+                        map.insert(f.name.clone(), schema.value_json(&f.ty, x));
+                    }
+                }
+                J::Object(map)
+            }
+            (_, Value::Record(_)) => J::Null,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -293,7 +312,7 @@ pub struct Expr {
     pub ty: Type,
     pub span: Span,
     /// Unique within the program, numbered by the checker (and only by it: a tool that changes
-    /// a program through [`Program::into_data`] keeps each expression's id with it): the
+    /// a checked program keeps each expression's id with it): the
     /// compiled code and a recorded trace name expressions by id.
     pub(crate) id: u32,
 }

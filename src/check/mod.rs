@@ -58,7 +58,7 @@ const MAX_DEFINITION_DEPTH: usize = 200;
 pub fn check_files(
     files: &[ast::File],
     sources: SourceMap,
-) -> Result<(Program, CheckReport), CheckError> {
+) -> Result<(crate::eval::Program, CheckReport), CheckError> {
     let mut cx = Checker {
         sources: &sources,
         problems: Vec::new(),
@@ -72,7 +72,7 @@ pub fn check_files(
     match program {
         Some(mut p) if errors == 0 => {
             p.sources = sources;
-            Ok((Program::new(p), CheckReport { warnings }))
+            Ok((crate::eval::Program::new(p), CheckReport { warnings }))
         }
         _ => {
             let mut problems = errors_list;
@@ -232,7 +232,6 @@ impl<'s> Checker<'s> {
                 defs: Vec::new(),
                 outcome_defs: Vec::new(),
                 provisions: Vec::new(),
-                compiled: std::sync::OnceLock::new(),
             });
         }
         if versions.is_empty() {
@@ -244,7 +243,6 @@ impl<'s> Checker<'s> {
                 defs: Vec::new(),
                 outcome_defs: Vec::new(),
                 provisions: Vec::new(),
-                compiled: std::sync::OnceLock::new(),
             });
         }
 

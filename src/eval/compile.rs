@@ -8,7 +8,8 @@
 //! no fact are computed once ([`CompiledVersion::constants`]). When tracing, each closure
 //! records what it read (facts, table rows, definitions, list items) as the trace shows it.
 
-use super::record::{ChildRecord, Record, Recorder, SharedText, Step};
+use super::expand::SharedText;
+use super::record::{ChildRecord, Record, Recorder, Step};
 use super::{
     ABSENT, Accumulator, At, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick,
 };
@@ -204,10 +205,7 @@ impl CompiledVersion {
         };
         (compiled.constants, compiled.constants_record) = constants(program, version, &compiled);
         compiled.constants_json = (compiled.constants.iter().zip(&version.defs))
-            .map(|(v, d)| {
-                v.as_ref()
-                    .map(|v| crate::render::value_json_in(&program.schema, &d.ty, v))
-            })
+            .map(|(v, d)| v.as_ref().map(|v| program.schema.value_json(&d.ty, v)))
             .collect();
         compiled
     }

@@ -20,6 +20,7 @@
 //! are built from that record when first read ([`Evaluation::trace`]).
 
 mod compile;
+mod expand;
 mod record;
 pub mod trace;
 
@@ -29,7 +30,6 @@ use crate::diagnostic::Problem;
 use crate::eval::trace::TraceNode;
 use crate::facts::Facts;
 use crate::program::*;
-use crate::render::value_json_in;
 use crate::value::{Type, Value};
 use record::{ChildRecord, Outcome, Record, Recorder, RuleRecord};
 use rust_decimal::Decimal;
@@ -47,6 +47,77 @@ pub mod codes {
     pub const UNROUNDED_MONEY: &str = "lawcode::eval::unrounded_money";
     pub const EMPTY_LIST: &str = "lawcode::eval::empty_list";
     pub const ILL_TYPED: &str = "lawcode::eval::ill_typed";
+}
+
+/// A checked rule set, ready to evaluate any number of cases.
+///
+/// The checked program, and each version's rules compiled to closures on the first case that
+/// version decides. A cheap handle (two reference counts): an evaluation with a trace keeps
+/// one, so that its trace is expanded into nodes only when read.
+#[derive(Debug, Clone)]
+pub struct Program {
+    checked: Arc<ProgramData>,
+    /// One per version, in the order of `checked.versions`.
+    compiled: Arc<[OnceLock<CompiledVersion>]>,
+}
+
+impl Program {
+    /// Wraps what the checker produced; nothing is compiled until a case needs it.
+    pub(crate) fn new(checked: ProgramData) -> Program {
+        let compiled = checked.versions.iter().map(|_| OnceLock::new()).collect();
+        Program {
+            checked: Arc::new(checked),
+            compiled,
+        }
+    }
+
+    /// The checked program back, to change it (a test that builds what the checker would
+    /// refuse); `Err` with the handle while another handle (or an evaluation's trace) still
+    /// shares it. Its compiled code is dropped: [`Program::new`] compiles afresh.
+    #[cfg(test)]
+    pub(crate) fn into_checked(self) -> Result<ProgramData, Program> {
+        let Program { checked, compiled } = self;
+        Arc::try_unwrap(checked).map_err(|checked| Program { checked, compiled })
+    }
+
+    /// A version, and its rules as the evaluator runs them, compiled on first use.
+    fn version(&self, vid: VersionId) -> Option<(&VersionInfo, &CompiledVersion)> {
+        let version = self.checked.versions.get(vid)?;
+        let cell = self.compiled.get(vid)?;
+        Some((
+            version,
+            cell.get_or_init(|| CompiledVersion::new(&self.checked, version)),
+        ))
+    }
+}
+
+impl Program {
+    /// Validates a case's facts (JSON text) against this program's schema.
+    pub fn read_facts(&self, name: &str, json: &str) -> Result<Facts, crate::facts::FactsError> {
+        crate::facts::read_facts(&self.schema, name, json)
+    }
+
+    /// Validates facts already parsed as JSON (a batch line, a request body, a Python dict).
+    /// The problems name each fact by its path but carry no source location.
+    pub fn facts_from_value(
+        &self,
+        name: &str,
+        doc: &serde_json::Value,
+    ) -> Result<Facts, crate::facts::FactsError> {
+        crate::facts::validate(&self.schema, name, doc)
+    }
+
+    /// Evaluates every outcome for one case.
+    pub fn evaluate(&self, facts: &Facts, options: EvalOptions) -> Result<Evaluation, EvalError> {
+        evaluate(self, facts, options)
+    }
+}
+
+impl std::ops::Deref for Program {
+    type Target = ProgramData;
+    fn deref(&self) -> &ProgramData {
+        &self.checked
+    }
 }
 
 /// A case the rules could not evaluate (overflow, conflict, a missing table row…).
@@ -138,7 +209,7 @@ impl Evaluation {
                 .types
                 .iter()
                 .zip(&self.values)
-                .map(|(ty, v)| value_json_in(&shape.schema, ty, v))
+                .map(|(ty, v)| shape.schema.value_json(ty, v))
                 .collect()
         })
     }
@@ -207,7 +278,7 @@ pub fn evaluate(
             });
     let date = options.as_of.or(selected_by_fact);
     let vid = date.map(|d| version_in_force(program, d)).unwrap_or(0);
-    let Some(version) = program.versions.get(vid) else {
+    let Some((version, code)) = program.version(vid) else {
         return Err(Problem::error(
             codes::NO_RULE_APPLIES,
             "the rule set has no version to apply",
@@ -215,9 +286,6 @@ pub fn evaluate(
     };
     // The evaluator's working vectors are kept per thread between cases: a batch evaluates
     // millions of cases, and allocating them afresh was a large share of a case's cost.
-    let code = version
-        .compiled
-        .get_or_init(|| CompiledVersion::new(program, version));
     let mut scratch = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
     // Every entry is `Todo` between cases (see the end of this function), so the memo is only
     // grown, never refilled: versions of different sizes share it.
@@ -970,5 +1038,52 @@ impl Accumulator {
                 )
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile;
+    use serde_json::json;
+
+    /// The evaluator trusts the checker's types but does not panic when they are wrong: a program
+    /// altered after checking gets an error that says it is lawcode's bug.
+    #[test]
+    fn a_value_of_the_wrong_type_is_an_error_not_a_panic() {
+        use crate::program::ExprKind;
+        use crate::value::Value as V;
+        let program = compile(
+            "t.law",
+            "statute \"Act § 1\"\nfacts { losses: money \"l\" }\noutcomes { award: money \"a\" }\n(a) { rule award = losses + $1 }\n",
+        )
+        .unwrap();
+        // Evaluated once as checked, so that its compiled code exists and must be replaced.
+        let facts = program
+            .read_facts("f.json", r#"{ "losses": "1.00" }"#)
+            .unwrap();
+        let before = program.evaluate(&facts, EvalOptions::default()).unwrap();
+        assert_eq!(before.outcome("award"), Some(&json!("2.00")));
+        let mut data = program.into_checked().unwrap();
+        let rule = &mut data.versions[0].defs[0].rules[0];
+        let ExprKind::Arith(_, lhs, _) = &mut rule.value.kind else {
+            panic!("expected `losses + $1`, got {:?}", rule.value.kind);
+        };
+        lhs.kind = ExprKind::Literal(V::Bool(true));
+        let program = Program::new(data);
+        let facts = program
+            .read_facts("f.json", r#"{ "losses": "1.00" }"#)
+            .unwrap();
+        let err = program
+            .evaluate(&facts, EvalOptions::default())
+            .unwrap_err();
+        assert_eq!(err.code, "lawcode::eval::ill_typed");
+        assert!(err.message.contains("rule for `award`"), "{}", err.message);
+        assert!(
+            err.message
+                .contains("expected a value of type money, got a true/false value"),
+            "{}",
+            err.message
+        );
     }
 }

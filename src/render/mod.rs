@@ -1,70 +1,14 @@
 //! Rendering: values and evaluations in, the contract's JSON and a readable
 //! text tree out.
 
-use crate::eval::Evaluation;
 use crate::eval::trace::{NodeKind, Status, TraceNode};
-use crate::program::{Program, Schema};
-use crate::value::{MoneyText, Type, Value, money_text};
+use crate::eval::{Evaluation, Program};
+use crate::program::Schema;
+use crate::value::{MoneyText, Type, Value};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::io::Write as _;
-
-/// A value in the contract's JSON form: money as a string with two decimals,
-/// booleans as booleans, `null` for an absent fact.
-pub fn value_json(program: &Program, ty: &Type, v: &Value) -> serde_json::Value {
-    value_json_in(&program.schema, ty, v)
-}
-
-/// [`value_json`] with only the schema (enumeration and record names), which an
-/// [`Evaluation`] keeps.
-pub fn value_json_in(schema: &Schema, ty: &Type, v: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match (ty, v) {
-        (_, Value::Absent) => J::Null,
-        (_, Value::Bool(b)) => J::Bool(*b),
-        (Type::Money, Value::Number(d)) => J::String(money_text(*d)),
-        (Type::Integer, Value::Number(d)) => {
-            serde_json::from_str(&d.normalize().to_string()).unwrap_or(J::String(d.to_string()))
-        }
-        (_, Value::Number(d)) => J::String(d.normalize().to_string()),
-        (_, Value::Date(d)) => J::String(d.to_string()),
-        (_, Value::Text(t)) => J::String(t.to_string()),
-        (Type::Enum(e), Value::Enum(i)) => J::String(
-            schema
-                .enums
-                .get(*e)
-                .and_then(|d| d.members.get(*i as usize))
-                .cloned()
-                .unwrap_or_default(),
-        ),
-        (_, Value::Enum(i)) => J::from(*i),
-        (_, Value::Citation(c)) => J::String(c.to_string()),
-        (_, Value::Provisions(p)) => J::Array(p.iter().map(|r| J::String(r.to_string())).collect()),
-        (Type::List(inner), Value::List(items)) => J::Array(
-            items
-                .iter()
-                .map(|x| value_json_in(schema, inner, x))
-                .collect(),
-        ),
-        (_, Value::List(items)) => J::Array(
-            items
-                .iter()
-                .map(|x| value_json_in(schema, &Type::Bool, x))
-                .collect(),
-        ),
-        (Type::Record(r), Value::Record(fields)) => {
-            let mut map = serde_json::Map::new();
-            if let Some(rec) = schema.records.get(*r) {
-                for (f, x) in rec.fields.iter().zip(fields.iter()) {
-                    map.insert(f.name.clone(), value_json_in(schema, &f.ty, x));
-                }
-            }
-            J::Object(map)
-        }
-        (_, Value::Record(_)) => J::Null,
-    }
-}
 
 /// The contract's JSON object: statute, version, outcomes, missing, trace.
 pub fn evaluation_json(e: &Evaluation) -> serde_json::Value {
@@ -145,9 +89,9 @@ pub fn write_evaluation_json(out: &mut Vec<u8>, e: &Evaluation) {
     out.push(b'}');
 }
 
-/// A value written as [`value_json_in`] would render it. Booleans, money and `null` (every
+/// A value written as [`Schema::value_json`] would render it. Booleans, money and `null` (every
 /// outcome of most statutes) are written straight from the typed value, without allocating;
-/// anything else goes through `value_json_in`.
+/// anything else goes through `Schema::value_json`.
 struct TypedJson<'a> {
     schema: &'a Schema,
     ty: &'a Type,
@@ -160,7 +104,7 @@ impl Serialize for TypedJson<'_> {
             (_, Value::Absent) => s.serialize_unit(),
             (_, Value::Bool(b)) => s.serialize_bool(*b),
             (Type::Money, Value::Number(d)) => s.collect_str(&MoneyText(*d)),
-            (ty, v) => value_json_in(self.schema, ty, v).serialize(s),
+            (ty, v) => self.schema.value_json(ty, v).serialize(s),
         }
     }
 }

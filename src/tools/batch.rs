@@ -16,8 +16,8 @@
 //! [`stream`] is the engine, for any per-line function; [`run`] is the engine applied to a
 //! [`Program`].
 
+use crate::eval::Program;
 use crate::facts::{MAX_FACTS_BYTES, codes};
-use crate::program::Program;
 use crate::{EvalOptions, render};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -133,7 +133,7 @@ pub fn evaluate_line(
             "the line is blank; every line must hold one JSON object of facts",
         );
     }
-    let facts = match crate::facts::read_facts(program, "line", text) {
+    let facts = match crate::facts::read_facts(&program.schema, "line", text) {
         Ok(f) => f,
         Err(e) => {
             let code = e

@@ -18,8 +18,9 @@
 //! marks are shown in every trace of their text and are counted apart.
 
 use crate::eval::Evaluation;
+use crate::eval::Program;
 use crate::eval::trace::{NodeKind, Status, TraceNode};
-use crate::program::{DefId, Program, ProvisionId, RuleId, VersionId};
+use crate::program::{DefId, ProvisionId, RuleId, VersionId};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;

@@ -23,7 +23,7 @@
 use crate::check::CheckReport;
 use crate::diagnostic::Problem;
 use crate::eval::EvalOptions;
-use crate::program::Program;
+use crate::eval::Program;
 use crate::syntax::load::FileReader;
 use jiff::civil::Date;
 use std::fmt;

@@ -9,9 +9,9 @@
 //! as a failure; the other files still run. Files run in sorted order.
 
 use crate::diagnostic::{Problem, nearest};
+use crate::eval::Program;
 use crate::eval::trace::{NodeKind, Status, TraceNode};
 use crate::eval::{EvalOptions, Evaluation};
-use crate::program::Program;
 use crate::render::plain_value;
 use crate::tools::corpus::{self, CaseFile, Expect, Reported};
 use crate::tools::coverage::{Coverage, CoverageReport};
@@ -196,8 +196,12 @@ pub fn evaluate_facts(
     case: &CaseFile,
     as_of: Option<jiff::civil::Date>,
 ) -> Result<Evaluation, Reported> {
-    let facts = crate::facts::validate(program, &case.path.display().to_string(), &case.facts)
-        .map_err(|e| Reported::from_diagnostic(&e))?;
+    let facts = crate::facts::validate(
+        &program.schema,
+        &case.path.display().to_string(),
+        &case.facts,
+    )
+    .map_err(|e| Reported::from_diagnostic(&e))?;
     program
         .evaluate(&facts, EvalOptions { trace: true, as_of })
         .map_err(|e| Reported::from_diagnostic(&e))

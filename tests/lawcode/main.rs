@@ -18,6 +18,7 @@ mod diff;
 mod differential;
 mod evaluator;
 mod examples;
+mod facts;
 #[path = "../support/generate.rs"]
 mod generate;
 #[path = "../support/native_2259.rs"]

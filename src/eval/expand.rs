@@ -1,0 +1,550 @@
+//! A recorded evaluation expanded into [`TraceNode`]s: each node gets its citation, name,
+//! value in the contract's JSON form and the words of its detail. All of that follows from the
+//! program and the record, so the nodes are the same whenever they are built, and they are
+//! built only when the trace is read ([`crate::Evaluation::trace`]).
+
+use super::Program;
+use super::compile::{CompiledVersion, Scope};
+use super::record::{Binding, ChildRecord, Linked, List, Outcome, Record, Step, key_text};
+use super::{Applies, join_facts, label_of_rule};
+use crate::eval::trace::{NodeKind, Status, TraceNode};
+use crate::program::{DefId, ProgramData, ProvisionId, RuleId, VersionInfo};
+use crate::value::{Type, Value};
+use std::sync::Arc;
+
+/// The program's words that every case's trace repeats (citations, definition names, rule
+/// notes), built once per version and shared by the nodes instead of copied into each.
+pub(super) struct SharedText {
+    statute: Arc<str>,
+    /// By provision id.
+    citations: Vec<Arc<str>>,
+    /// By definition id.
+    def_names: Vec<Arc<str>>,
+    /// By definition id, then rule.
+    rule_notes: Vec<Vec<Arc<[String]>>>,
+}
+
+impl SharedText {
+    pub(super) fn new(program: &ProgramData, version: &VersionInfo) -> SharedText {
+        SharedText {
+            statute: Arc::from(program.statute.citation.as_str()),
+            citations: program
+                .provisions
+                .iter()
+                .map(|p| Arc::from(p.citation.as_str()))
+                .collect(),
+            def_names: version
+                .defs
+                .iter()
+                .map(|d| Arc::from(d.name.as_str()))
+                .collect(),
+            rule_notes: version
+                .defs
+                .iter()
+                .map(|d| {
+                    d.rules
+                        .iter()
+                        .map(|r| Arc::from(r.notes.as_slice()))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Record {
+    /// The trace's nodes: the version applied, one tree per outcome, then the provisions that
+    /// compute nothing or disregard a fact.
+    pub(super) fn expand(&self, program: &Program) -> Vec<TraceNode> {
+        // Compiled when this case was evaluated; the expressions' types and paths are there.
+        let Some((version, code)) = program.version(self.vid) else {
+            return Vec::new();
+        };
+        Expander {
+            program,
+            version,
+            record: self,
+            code,
+            text: &code.text,
+            buf: std::cell::RefCell::default(),
+        }
+        .trace()
+    }
+}
+
+/// The bindings in scope where a fact was read, as the record has them.
+#[derive(Clone, Copy)]
+struct Bound<'a> {
+    bindings: &'a [Binding],
+    innermost: Option<u32>,
+}
+
+impl Scope for Bound<'_> {
+    fn bound(self, depth: usize) -> Option<(u32, usize, Self)> {
+        let mut at = self.innermost;
+        while let Some(b) = at.and_then(|i| self.bindings.get(i as usize)) {
+            if b.depth == depth {
+                let outer = Bound {
+                    innermost: b.parent,
+                    ..self
+                };
+                return Some((b.source, b.index, outer));
+            }
+            at = b.parent;
+        }
+        None
+    }
+}
+
+struct Expander<'a> {
+    program: &'a ProgramData,
+    version: &'a VersionInfo,
+    record: &'a Record,
+    code: &'a CompiledVersion,
+    text: &'a SharedText,
+    /// Where fact paths are written before they become a node's name.
+    buf: std::cell::RefCell<String>,
+}
+
+impl<'a> Expander<'a> {
+    fn linked(&self, at: u32) -> Option<&'a Linked> {
+        self.record.children.get(at as usize)
+    }
+
+    /// `victim.losses[2].amount`: the fact path expression `id` read, with `binding` the
+    /// innermost list element bound when it was read, followed by `[index]` when given (a
+    /// list item's name).
+    fn path(&self, id: u32, binding: Option<u32>, index: Option<usize>) -> Arc<str> {
+        let scope = Bound {
+            bindings: &self.record.bindings,
+            innermost: binding,
+        };
+        let mut buf = self.buf.borrow_mut();
+        buf.clear();
+        self.code.write_path(id, scope, &mut buf);
+        if let Some(i) = index {
+            use std::fmt::Write;
+            // Writing to a String cannot fail.
+            let _ = write!(buf, "[{i}]");
+        }
+        Arc::from(buf.as_str())
+    }
+
+    /// A value as JSON, typed by the expression that gave it.
+    fn json_of(&self, id: u32, v: &Value) -> serde_json::Value {
+        match self.code.type_of(id) {
+            Some(ty) => self.json(ty, v),
+            None => serde_json::Value::Null,
+        }
+    }
+
+    fn citation(&self, here: Option<ProvisionId>) -> Arc<str> {
+        Arc::clone(
+            here.and_then(|p| self.text.citations.get(p))
+                .unwrap_or(&self.text.statute),
+        )
+    }
+
+    fn citation_of_rule(&self, def: DefId, rule: RuleId) -> Arc<str> {
+        self.citation(
+            self.version
+                .defs
+                .get(def)
+                .and_then(|d| d.rules.get(rule))
+                .map(|r| r.provision),
+        )
+    }
+
+    fn rule_notes(&self, def: DefId, rule: RuleId) -> Option<Arc<[String]>> {
+        self.text
+            .rule_notes
+            .get(def)
+            .and_then(|r| r.get(rule))
+            .filter(|n| !n.is_empty())
+            .cloned()
+    }
+
+    fn json(&self, ty: &Type, v: &Value) -> serde_json::Value {
+        self.program.schema.value_json(ty, v)
+    }
+
+    fn trace(&self) -> Vec<TraceNode> {
+        let program = self.program;
+        let statute = &self.text.statute;
+        let (vid, date, forced) = (self.record.vid, self.record.date, self.record.forced);
+        let mut nodes = Vec::new();
+        if let Some(v) = program.versions.get(vid).filter(|v| !v.name.is_empty()) {
+            let mut node = TraceNode::new(
+                statute.clone(),
+                NodeKind::Version,
+                v.name.clone(),
+                serde_json::Value::String(v.effective.to_string()),
+            );
+            let by = v
+                .enacted_by
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default();
+            let next = program
+                .versions
+                .get(vid + 1)
+                .map(|n| format!(" and before {}", n.effective))
+                .unwrap_or_default();
+            node.detail = Some(match (date, &program.version_selector, forced) {
+                (Some(d), _, true) => format!(
+                    "pinned to {d} (not the facts' date): the text in force from {}{by}",
+                    v.effective
+                ),
+                (Some(d), Some(s), false) if d < v.effective => format!(
+                    "{} {d} precedes every encoded text; the earliest, in force from {}{by}, applies",
+                    s.fact_name, v.effective
+                ),
+                (Some(d), Some(s), false) => format!(
+                    "{} {d} is on or after {}{next}: the text in force from {}{by}",
+                    s.fact_name, v.effective, v.effective
+                ),
+                _ => format!("the text in force from {}{by}", v.effective),
+            });
+            if let Some(s) = &program.version_selector {
+                node.notes = Arc::from(s.notes.as_slice());
+                if let Some(f) = self.record.facts.get(s.fact) {
+                    let ty = program
+                        .schema
+                        .facts
+                        .get(s.fact)
+                        .map(|f| f.ty.clone())
+                        .unwrap_or(Type::Date);
+                    node.children.push(TraceNode::new(
+                        statute.clone(),
+                        NodeKind::Fact,
+                        s.fact_name.clone(),
+                        self.json(&ty, f),
+                    ));
+                }
+            }
+            nodes.push(node);
+        }
+        for (i, o) in program.outcomes.iter().enumerate() {
+            match self.version.outcome_defs.get(i).copied().flatten() {
+                Some(def) => {
+                    let mut seen = Vec::new();
+                    nodes.push(self.def_node(def, &mut seen));
+                }
+                None => {
+                    // An outcome this version does not define is `null`.
+                    let mut node = TraceNode::new(
+                        statute.clone(),
+                        NodeKind::Undefined,
+                        o.name.clone(),
+                        serde_json::Value::Null,
+                    );
+                    node.detail = Some(format!(
+                        "the text in force from {} does not define `{}`",
+                        self.version.effective, o.name
+                    ));
+                    nodes.push(node);
+                }
+            }
+        }
+        for &pid in &self.version.provisions {
+            let Some(p) = program.provisions.get(pid) else {
+                continue;
+            };
+            if let Some(reason) = &p.not_computed {
+                let mut node = TraceNode::new(
+                    p.citation.clone(),
+                    NodeKind::NotComputed,
+                    p.heading.clone().unwrap_or_else(|| p.label.clone()),
+                    serde_json::Value::Null,
+                );
+                node.detail = Some(reason.clone());
+                nodes.push(node);
+            }
+            for d in &p.disregards {
+                let (ty, value) = self.fact_at(&d.path);
+                let mut node = TraceNode::new(
+                    p.citation.clone(),
+                    NodeKind::Disregarded,
+                    d.name.clone(),
+                    self.json(&ty, &value),
+                );
+                node.detail = Some(d.reason.clone());
+                nodes.push(node);
+            }
+        }
+        nodes
+    }
+
+    /// The value of a fact path through records (lists are shown whole).
+    fn fact_at(&self, path: &[usize]) -> (Type, Value) {
+        let schema = &self.program.schema;
+        let mut iter = path.iter();
+        let Some(&top) = iter.next() else {
+            return (Type::Bool, Value::Absent);
+        };
+        let mut ty = schema
+            .facts
+            .get(top)
+            .map(|f| f.ty.clone())
+            .unwrap_or(Type::Bool);
+        let mut value = self.record.facts.get(top).cloned().unwrap_or(Value::Absent);
+        for &i in iter {
+            let (Type::Record(r), Value::Record(fields)) = (&ty, &value) else {
+                return (ty, Value::Absent);
+            };
+            let next_ty = schema
+                .records
+                .get(*r)
+                .and_then(|r| r.fields.get(i))
+                .map(|f| f.ty.clone())
+                .unwrap_or(Type::Bool);
+            let next = fields.get(i).cloned().unwrap_or(Value::Absent);
+            ty = next_ty;
+            value = next;
+        }
+        (ty, value)
+    }
+
+    fn def_node(&self, id: DefId, seen: &mut Vec<DefId>) -> TraceNode {
+        // As deep as the chain of definitions the case went through.
+        stacker::maybe_grow(256 << 10, 2 << 20, || {
+            let constants = &self.code.constants_record;
+            if matches!(self.record.defs.get(id), Some(Some(_)))
+                || !matches!(constants.defs.get(id), Some(Some(_)))
+            {
+                return self.def_node_here(id, seen);
+            }
+            // A constant, read as known: its rules are in the version's record of constants.
+            Expander {
+                record: constants,
+                buf: std::cell::RefCell::default(),
+                ..*self
+            }
+            .def_node_here(id, seen)
+        })
+    }
+
+    fn def_node_here(&self, id: DefId, seen: &mut Vec<DefId>) -> TraceNode {
+        let def = self.version.defs.get(id);
+        let name = self.text.def_names.get(id).cloned().unwrap_or_default();
+        let Some(Some(t)) = self.record.defs.get(id) else {
+            return TraceNode::new(
+                self.citation_of_rule(id, 0),
+                NodeKind::Definition,
+                name,
+                serde_json::Value::Null,
+            );
+        };
+        let single = def.is_some_and(|d| d.rules.len() == 1);
+        let shown = t.winner.or(single.then_some(0));
+        let mut node = TraceNode::new(
+            self.citation_of_rule(id, shown.unwrap_or(0)),
+            NodeKind::Definition,
+            name,
+            serde_json::Value::Null,
+        );
+        match &t.outcome {
+            Outcome::Value(v) => {
+                if let Some(d) = def {
+                    // A constant's value is the same in every case: rendered once per version.
+                    node.value = match self.code.constants_json.get(id) {
+                        Some(Some(json)) => json.clone(),
+                        _ => self.json(&d.ty, v),
+                    };
+                }
+            }
+            Outcome::Missing(m) => {
+                node.detail = Some(format!("undecided: needs {}", join_facts(m)))
+            }
+            Outcome::Failed => node.detail = Some("evaluation failed".to_string()),
+        }
+        if seen.contains(&id) {
+            node.detail = Some("explained above".to_string());
+            return node;
+        }
+        seen.push(id);
+        let records = self
+            .record
+            .rules
+            .get(t.rules.start..t.rules.start + t.rules.len)
+            .unwrap_or_default();
+        for (i, rr) in records.iter().enumerate() {
+            let (Some(def), Some(rule)) = (def, def.and_then(|d| d.rules.get(i))) else {
+                continue;
+            };
+            let children = self.children(&[rr.condition_reads, rr.value_reads], seen);
+            let snippet = || {
+                rule.condition
+                    .as_ref()
+                    .map(|c| self.program.sources.snippet(c.span))
+                    .unwrap_or_default()
+            };
+            let (mut status, mut detail) = match &rr.applies {
+                Applies::Yes => (Status::Applied, None),
+                Applies::No => (
+                    Status::NotApplicable,
+                    Some(format!("condition `{}` is false", snippet())),
+                ),
+                Applies::Unknown(m) => (
+                    Status::Undecided,
+                    Some(format!("condition `{}` needs {}", snippet(), join_facts(m))),
+                ),
+            };
+            if let Some(by) = rr.displaced_by {
+                status = Status::Overridden;
+                detail = Some(format!(
+                    "displaced by the exception in {}",
+                    label_of_rule(self.program, self.version, id, by)
+                ));
+            }
+            if let Some(Err(m)) = &rr.value {
+                detail = Some(format!("value needs {}", join_facts(m)));
+            }
+            if single && status == Status::Applied {
+                // One unconditional rule: its reads are the definition's own children.
+                if let Some(notes) = self.rule_notes(id, i) {
+                    node.notes = notes;
+                }
+                node.children.extend(children);
+                continue;
+            }
+            let kind = if rule.exception_to.is_some() {
+                NodeKind::Exception
+            } else {
+                NodeKind::Rule
+            };
+            let value = match &rr.value {
+                Some(Ok(v)) => self.json(&def.ty, v),
+                _ => serde_json::Value::Null,
+            };
+            let mut rn =
+                TraceNode::new(self.citation_of_rule(id, i), kind, node.name.clone(), value);
+            rn.status = Some(status);
+            rn.detail = match (rule.exception_to, detail) {
+                (Some(target), None) => Some(format!(
+                    "exception to {}",
+                    label_of_rule(self.program, self.version, id, target)
+                )),
+                (Some(target), Some(d)) => Some(format!(
+                    "exception to {}; {d}",
+                    label_of_rule(self.program, self.version, id, target)
+                )),
+                (None, d) => d,
+            };
+            if let Some(notes) = self.rule_notes(id, i) {
+                rn.notes = notes;
+            }
+            rn.children = children;
+            node.children.push(rn);
+        }
+        node
+    }
+
+    /// The nodes of the records in `lists`, in order; a definition, fact, row or item that
+    /// appears again is shown once (a rule that reads a fact in its condition and its value).
+    fn children(&self, lists: &[List], seen: &mut Vec<DefId>) -> Vec<TraceNode> {
+        let mut defs: Vec<DefId> = Vec::new();
+        let mut nodes: Vec<TraceNode> = Vec::new();
+        for list in lists {
+            let records = std::iter::successors(self.linked(list.first), |l| self.linked(l.next))
+                .map(|l| &l.child);
+            for c in records {
+                match c {
+                    ChildRecord::Def(id) => {
+                        if !defs.contains(id) {
+                            defs.push(*id);
+                            nodes.push(self.def_node(*id, seen));
+                        }
+                    }
+                    other => {
+                        let Some(mut n) = self.leaf_node(other) else {
+                            continue;
+                        };
+                        if nodes.iter().any(|m| m.kind == n.kind && m.name == n.name) {
+                            continue;
+                        }
+                        // Only now: a definition met below a node that is not shown must not
+                        // count as explained.
+                        if let ChildRecord::Item { reads, .. } = other {
+                            n.children = self.children(&[*reads], seen);
+                        }
+                        nodes.push(n);
+                    }
+                }
+            }
+        }
+        nodes
+    }
+
+    /// The node of a fact, row or item, without the item's children (`None` for a definition,
+    /// which [`Self::def_node`] shows).
+    fn leaf_node(&self, c: &ChildRecord) -> Option<TraceNode> {
+        Some(match c {
+            ChildRecord::Def(_) => return None,
+            ChildRecord::Fact {
+                here,
+                expr,
+                binding,
+                value,
+            } => TraceNode::new(
+                self.citation(*here),
+                NodeKind::Fact,
+                self.path(*expr, *binding, None),
+                self.json_of(*expr, value),
+            ),
+            ChildRecord::EmptyList {
+                here,
+                source,
+                binding,
+            } => TraceNode::new(
+                self.citation(*here),
+                NodeKind::Fact,
+                self.path(*source, *binding, None),
+                serde_json::Value::Array(Vec::new()),
+            ),
+            ChildRecord::Table {
+                here,
+                table,
+                key_expr,
+                key,
+                value,
+            } => {
+                let schema = &self.program.schema;
+                let key_ty = self.code.type_of(*key_expr).unwrap_or(&Type::Bool);
+                let (name, value, source) = match self.program.tables.get(*table) {
+                    Some(t) => (
+                        format!("{}[{}]", t.name, key_text(schema, key_ty, key)),
+                        self.json(&t.value_ty, value),
+                        t.source.as_str(),
+                    ),
+                    None => (String::new(), serde_json::Value::Null, ""),
+                };
+                let mut node = TraceNode::new(self.citation(*here), NodeKind::Table, name, value);
+                node.notes = Arc::from([format!("source: {source}")]);
+                node
+            }
+            ChildRecord::Item {
+                here,
+                source,
+                binding,
+                index,
+                element,
+                filtered,
+                step,
+                reads: _,
+            } => {
+                let name = self.path(*source, *binding, Some(*index));
+                let (status, value) = match step {
+                    Step::Excluded => (Status::Excluded, serde_json::Value::Null),
+                    Step::Included(v) => (Status::Included, self.json_of(*element, v)),
+                    Step::Undecided => (Status::Undecided, serde_json::Value::Null),
+                };
+                let mut node = TraceNode::new(self.citation(*here), NodeKind::Item, name, value);
+                if *filtered || status == Status::Undecided {
+                    node.status = Some(status);
+                }
+                node
+            }
+        })
+    }
+}

@@ -1,0 +1,45 @@
+//! The pipeline chained: a rule file's path (or text) in, a checked [`Program`] out. Each
+//! stage keeps its own error type; [`Error`] is any of them.
+
+use crate::check::{self, CheckReport};
+use crate::eval::Program;
+use crate::source::SourceMap;
+use crate::syntax::{self, load};
+use std::path::Path;
+
+/// Any failure of the pipeline, as a miette diagnostic.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Load(#[from] load::LoadError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Check(#[from] check::CheckError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Eval(#[from] crate::eval::EvalError),
+}
+
+/// Loads, parses and checks a rule file and everything it imports.
+pub fn load_program(path: &Path) -> Result<(Program, CheckReport), Error> {
+    load_program_with(&load::Disk, path)
+}
+
+/// Like [`load_program`], reading files through `reader` (a git revision, memory…).
+pub fn load_program_with(
+    reader: &dyn load::FileReader,
+    path: &Path,
+) -> Result<(Program, CheckReport), Error> {
+    let (files, sources) = load::load(reader, path)?;
+    Ok(check::check_files(&files, sources)?)
+}
+
+/// Parses and checks one self-contained rule file held in memory (no imports).
+pub fn compile(name: &str, text: &str) -> Result<Program, Error> {
+    let mut sources = SourceMap::new();
+    let id = sources.add(name, text);
+    let file =
+        syntax::parse_file(id, name, text).map_err(|e| load::LoadError::Parse(Box::new(e)))?;
+    Ok(check::check_files(&[file], sources)?.0)
+}
