@@ -8,8 +8,7 @@
 //! no fact are computed once ([`CompiledVersion::constants`]). When tracing, each closure
 //! records what it read (facts, table rows, definitions, list items) as the trace shows it.
 
-use super::expand::SharedText;
-use super::record::{ChildRecord, Record, Recorder, Step};
+use super::record::{ChildRecord, Record, Recorder, SharedText, Step};
 use super::{
     ABSENT, Accumulator, At, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick,
 };

@@ -5,52 +5,14 @@
 
 use super::Program;
 use super::compile::{CompiledVersion, Scope};
-use super::record::{Binding, ChildRecord, Linked, List, Outcome, Record, Step, key_text};
+use super::record::{
+    Binding, ChildRecord, Linked, List, Outcome, Record, SharedText, Step, key_text,
+};
 use super::{Applies, join_facts, label_of_rule};
 use crate::eval::trace::{NodeKind, Status, TraceNode};
 use crate::program::{DefId, ProgramData, ProvisionId, RuleId, VersionInfo};
 use crate::value::{Type, Value};
 use std::sync::Arc;
-
-/// The program's words that every case's trace repeats (citations, definition names, rule
-/// notes), built once per version and shared by the nodes instead of copied into each.
-pub(super) struct SharedText {
-    statute: Arc<str>,
-    /// By provision id.
-    citations: Vec<Arc<str>>,
-    /// By definition id.
-    def_names: Vec<Arc<str>>,
-    /// By definition id, then rule.
-    rule_notes: Vec<Vec<Arc<[String]>>>,
-}
-
-impl SharedText {
-    pub(super) fn new(program: &ProgramData, version: &VersionInfo) -> SharedText {
-        SharedText {
-            statute: Arc::from(program.statute.citation.as_str()),
-            citations: program
-                .provisions
-                .iter()
-                .map(|p| Arc::from(p.citation.as_str()))
-                .collect(),
-            def_names: version
-                .defs
-                .iter()
-                .map(|d| Arc::from(d.name.as_str()))
-                .collect(),
-            rule_notes: version
-                .defs
-                .iter()
-                .map(|d| {
-                    d.rules
-                        .iter()
-                        .map(|r| Arc::from(r.notes.as_slice()))
-                        .collect()
-                })
-                .collect(),
-        }
-    }
-}
 
 impl Record {
     /// The trace's nodes: the version applied, one tree per outcome, then the provisions that

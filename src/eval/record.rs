@@ -8,7 +8,9 @@
 //! [`Expr::id`]: crate::program::Expr
 
 use super::{Applies, Missing, R, Stop};
-use crate::program::{DefId, ProvisionId, RuleId, Schema, TableId, VersionId};
+use crate::program::{
+    DefId, ProgramData, ProvisionId, RuleId, Schema, TableId, VersionId, VersionInfo,
+};
 use crate::value::{Type, Value};
 use std::sync::Arc;
 
@@ -384,4 +386,44 @@ pub(super) fn key_text(schema: &Schema, ty: &Type, key: &Value) -> String {
     json.as_str()
         .map(str::to_string)
         .unwrap_or_else(|| json.to_string())
+}
+
+/// The program's words that every case's trace repeats (citations, definition names, rule
+/// notes), built once per version and shared by the nodes instead of copied into each.
+pub(super) struct SharedText {
+    pub(super) statute: Arc<str>,
+    /// By provision id.
+    pub(super) citations: Vec<Arc<str>>,
+    /// By definition id.
+    pub(super) def_names: Vec<Arc<str>>,
+    /// By definition id, then rule.
+    pub(super) rule_notes: Vec<Vec<Arc<[String]>>>,
+}
+
+impl SharedText {
+    pub(super) fn new(program: &ProgramData, version: &VersionInfo) -> SharedText {
+        SharedText {
+            statute: Arc::from(program.statute.citation.as_str()),
+            citations: program
+                .provisions
+                .iter()
+                .map(|p| Arc::from(p.citation.as_str()))
+                .collect(),
+            def_names: version
+                .defs
+                .iter()
+                .map(|d| Arc::from(d.name.as_str()))
+                .collect(),
+            rule_notes: version
+                .defs
+                .iter()
+                .map(|d| {
+                    d.rules
+                        .iter()
+                        .map(|r| Arc::from(r.notes.as_slice()))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
 }
