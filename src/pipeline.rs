@@ -32,7 +32,8 @@ pub fn load_program_with(
     path: &Path,
 ) -> Result<(Program, CheckReport), Error> {
     let (files, sources) = load::load(reader, path)?;
-    Ok(check::check_files(&files, sources)?)
+    let (checked, report) = check::check_files(&files, sources)?;
+    Ok((Program::new(checked), report))
 }
 
 /// Parses and checks one self-contained rule file held in memory (no imports).
@@ -41,5 +42,6 @@ pub fn compile(name: &str, text: &str) -> Result<Program, Error> {
     let id = sources.add(name, text);
     let file =
         syntax::parse_file(id, name, text).map_err(|e| load::LoadError::Parse(Box::new(e)))?;
-    Ok(check::check_files(&[file], sources)?.0)
+    let (checked, _) = check::check_files(&[file], sources)?;
+    Ok(Program::new(checked))
 }

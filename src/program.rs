@@ -1,4 +1,4 @@
-//! The checked program: what [`crate::check`] produces and [`crate::eval`] runs.
+//! The checked program: what the checker produces and the evaluator runs.
 //!
 //! Names are gone: definitions, facts, locals and tables are slots. Each
 //! version of the statute has its own set of definitions, because an
@@ -18,7 +18,7 @@ pub type ProvisionId = usize;
 pub type TableId = usize;
 pub type VersionId = usize;
 
-/// What [`crate::check`] produces: names resolved to slots, types checked.
+/// What the checker produces: names resolved to slots, types checked.
 #[derive(Debug)]
 pub struct ProgramData {
     pub statute: StatuteInfo,
@@ -26,7 +26,7 @@ pub struct ProgramData {
     pub versions: Vec<VersionInfo>,
     /// The top-level fact whose date selects the version in force.
     pub version_selector: Option<VersionSelector>,
-    /// Shared with every [`crate::Evaluation`], which renders its typed outcomes through it.
+    /// Shared with every evaluation, which renders its typed outcomes through it.
     pub schema: Arc<Schema>,
     pub outcomes: Vec<OutcomeDecl>,
     /// The statute and outcomes as evaluations carry them: one reference count per evaluation

@@ -58,7 +58,7 @@ const MAX_DEFINITION_DEPTH: usize = 200;
 pub fn check_files(
     files: &[ast::File],
     sources: SourceMap,
-) -> Result<(crate::eval::Program, CheckReport), CheckError> {
+) -> Result<(ProgramData, CheckReport), CheckError> {
     let mut cx = Checker {
         sources: &sources,
         problems: Vec::new(),
@@ -72,7 +72,7 @@ pub fn check_files(
     match program {
         Some(mut p) if errors == 0 => {
             p.sources = sources;
-            Ok((crate::eval::Program::new(p), CheckReport { warnings }))
+            Ok((p, CheckReport { warnings }))
         }
         _ => {
             let mut problems = errors_list;

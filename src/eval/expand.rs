@@ -1,7 +1,7 @@
 //! A recorded evaluation expanded into [`TraceNode`]s: each node gets its citation, name,
 //! value in the contract's JSON form and the words of its detail. All of that follows from the
 //! program and the record, so the nodes are the same whenever they are built, and they are
-//! built only when the trace is read ([`crate::Evaluation::trace`]).
+//! built only when the trace is read ([`super::Evaluation::trace`]).
 
 use super::Program;
 use super::compile::{CompiledVersion, Scope};

@@ -127,7 +127,7 @@ pub type EvalError = Problem;
 ///
 /// Outcomes are kept as typed values and turned into the contract's JSON only when asked for
 /// ([`Evaluation::outcome`], [`Evaluation::outcomes`]) or written
-/// ([`crate::render::write_evaluation_json`]): a batch writes them without building any
+/// (`render::write_evaluation_json`): a batch writes them without building any
 /// `serde_json::Value`, and the names and statute are shared with the program.
 #[derive(Debug, Clone)]
 pub struct Evaluation {

@@ -16,9 +16,10 @@
 //! [`stream`] is the engine, for any per-line function; [`run`] is the engine applied to a
 //! [`Program`].
 
+use crate::eval::EvalOptions;
 use crate::eval::Program;
 use crate::facts::{MAX_FACTS_BYTES, codes};
-use crate::{EvalOptions, render};
+use crate::render;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};

@@ -50,7 +50,7 @@ pub enum SourceError {
     /// The rule files were found but do not load or check.
     #[error(transparent)]
     #[diagnostic(transparent)]
-    Load(Box<crate::Error>),
+    Load(Box<crate::pipeline::Error>),
 }
 
 impl From<Problem> for SourceError {
@@ -59,8 +59,8 @@ impl From<Problem> for SourceError {
     }
 }
 
-impl From<crate::Error> for SourceError {
-    fn from(e: crate::Error) -> Self {
+impl From<crate::pipeline::Error> for SourceError {
+    fn from(e: crate::pipeline::Error) -> Self {
         SourceError::Load(Box::new(e))
     }
 }
@@ -154,7 +154,7 @@ impl RuleSource {
     /// revision, resolving paths from the current directory).
     pub fn load(&self) -> Result<LoadedRules, SourceError> {
         let (program, report) = match &self.revision {
-            None => crate::load_program(&self.path)?,
+            None => crate::pipeline::load_program(&self.path)?,
             Some(rev) => {
                 let dir = std::env::current_dir().map_err(|e| {
                     Problem::error(
@@ -163,7 +163,7 @@ impl RuleSource {
                     )
                 })?;
                 let reader = GitRevision::open(rev, &dir)?;
-                crate::load_program_with(&reader, &self.path)?
+                crate::pipeline::load_program_with(&reader, &self.path)?
             }
         };
         if let Some(date) = self.as_of {

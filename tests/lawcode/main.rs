@@ -9,6 +9,7 @@
     reason = "tests may panic"
 )]
 
+mod architecture;
 mod batch;
 mod cases;
 mod cli;
