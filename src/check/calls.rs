@@ -1,7 +1,6 @@
-use super::codes;
 use super::expr::{Local, unify};
 use super::version::VersionChecker;
-use crate::diagnostic::suggestion;
+use super::{Reporter, UnknownName, codes};
 use crate::program::{Aggregate, Expr, ExprKind, Rounding};
 use crate::source::Span;
 use crate::syntax::ast::{self, ExprKind as A};
@@ -134,21 +133,15 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         } else {
                             String::new()
                         };
-                        let p = self
-                            .cx
-                            .err(
-                                codes::UNKNOWN_NAME,
-                                mode.span,
-                                "unknown rounding mode",
-                                "unknown mode",
-                            )
-                            .with_help(suggestion(
-                                &written,
-                                &modes,
-                                &format!("the modes are: {}", modes.join(", ")),
-                            ));
-                        self.report(p);
-                        return None;
+                        return self.unknown(UnknownName {
+                            code: codes::UNKNOWN_NAME,
+                            what: "mode",
+                            name: &written,
+                            span: mode.span,
+                            message: "unknown rounding mode".into(),
+                            candidates: &modes,
+                            fallback: &format!("the modes are: {}", modes.join(", ")),
+                        });
                     }
                 };
                 let ty = x.ty.clone();
@@ -200,25 +193,17 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 let ty = self.aggregate_type(agg, &elem, x.span)?;
                 self.mk(ExprKind::AggregateList(agg, Box::new(x)), ty, span)
             }
-            other => {
-                let p = self
-                    .cx
-                    .err(
-                        codes::UNKNOWN_NAME,
-                        name.span,
-                        format!("there is no function `{other}`"),
-                        "unknown function",
-                    )
-                    .with_help(suggestion(
-                        other,
-                        &[
-                            "min", "max", "year", "round", "given", "count", "sum", "any", "all",
-                        ],
-                        "the functions are min, max, year, round, given, count, sum, any, all",
-                    ));
-                self.report(p);
-                None
-            }
+            other => self.unknown(UnknownName {
+                code: codes::UNKNOWN_NAME,
+                what: "function",
+                name: other,
+                span: name.span,
+                message: format!("there is no function `{other}`"),
+                candidates: &[
+                    "min", "max", "year", "round", "given", "count", "sum", "any", "all",
+                ],
+                fallback: "the functions are min, max, year, round, given, count, sum, any, all",
+            }),
         }
     }
 }

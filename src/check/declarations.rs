@@ -1,9 +1,8 @@
 //! Declarations: the statute and version headers, enumerations, records, facts, data tables
 //! and outcomes. Everything here is shared by all versions.
 
-use super::{Checker, codes};
+use super::{Checker, Reporter, UnknownName, codes};
 use crate::citation::Citation;
-use crate::diagnostic::suggestion;
 use crate::program::{
     EnumDecl, FieldDecl, OutcomeDecl, RecordDecl, Schema, StatuteInfo, Table, TableId, TableKey,
     VersionId, VersionInfo, VersionSelector,
@@ -302,20 +301,15 @@ impl Checker<'_> {
                 None => {
                     let names: Vec<&str> =
                         decls.schema.facts.iter().map(|f| f.name.as_str()).collect();
-                    let p = self
-                        .err(
-                            codes::UNKNOWN_NAME,
-                            s.fact.span,
-                            format!("no fact is named `{}`", s.fact.node),
-                            "unknown fact",
-                        )
-                        .with_help(suggestion(
-                            &s.fact.node,
-                            &names,
-                            "declare it in `facts { … }`",
-                        ));
-                    self.report(p);
-                    None
+                    self.unknown(UnknownName {
+                        code: codes::UNKNOWN_NAME,
+                        what: "fact",
+                        name: &s.fact.node,
+                        span: s.fact.span,
+                        message: format!("no fact is named `{}`", s.fact.node),
+                        candidates: &names,
+                        fallback: "declare it in `facts { … }`",
+                    })
                 }
             },
         }
@@ -442,10 +436,15 @@ impl Checker<'_> {
                         ];
                         names.extend(decls.enum_ids.keys().map(String::as_str));
                         names.extend(decls.record_ids.keys().map(String::as_str));
-                        let p = self.err(codes::UNKNOWN_TYPE, n.span, format!("no type is named `{other}`"), "unknown type")
-                            .with_help(suggestion(other, &names, "declare it with `enum` or `record`, or use a built-in type like `money`"));
-                        self.report(p);
-                        return None;
+                        return self.unknown(UnknownName {
+                            code: codes::UNKNOWN_TYPE,
+                            what: "type",
+                            name: other,
+                            span: n.span,
+                            message: format!("no type is named `{other}`"),
+                            candidates: &names,
+                            fallback: "declare it with `enum` or `record`, or use a built-in type like `money`",
+                        });
                     }
                 }
             }),

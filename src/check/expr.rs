@@ -1,7 +1,7 @@
-use super::codes;
 use super::version::VersionChecker;
+use super::{Reporter, UnknownName, codes};
 use crate::citation::{Citation, CitationRange, ProvisionRef};
-use crate::diagnostic::{nearest, suggestion};
+use crate::diagnostic::nearest;
 use crate::program::{Aggregate, Arith, Compare, Expr, ExprKind};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinaryOp, ExprKind as A, ListItem, RangeEnd, UnaryOp};
@@ -159,21 +159,15 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     }
                     None => {
                         let names: Vec<&str> = rec.fields.iter().map(|f| f.name.as_str()).collect();
-                        let p = self
-                            .cx
-                            .err(
-                                codes::UNKNOWN_NAME,
-                                field.span,
-                                format!("`{}` has no field `{}`", rec.name, field.node),
-                                "unknown field",
-                            )
-                            .with_help(suggestion(
-                                &field.node,
-                                &names,
-                                &format!("its fields are: {}", names.join(", ")),
-                            ));
-                        self.report(p);
-                        None
+                        self.unknown(UnknownName {
+                            code: codes::UNKNOWN_NAME,
+                            what: "field",
+                            name: &field.node,
+                            span: field.span,
+                            message: format!("`{}` has no field `{}`", rec.name, field.node),
+                            candidates: &names,
+                            fallback: &format!("its fields are: {}", names.join(", ")),
+                        })
                     }
                 }
             }
@@ -189,21 +183,15 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 let Some(&tid) = self.decls.table_ids.get(&n.node) else {
                     let names: Vec<&str> =
                         self.decls.table_ids.keys().map(String::as_str).collect();
-                    let p = self
-                        .cx
-                        .err(
-                            codes::UNKNOWN_NAME,
-                            n.span,
-                            format!("no data table is named `{}`", n.node),
-                            "unknown table",
-                        )
-                        .with_help(suggestion(
-                            &n.node,
-                            &names,
-                            "declare it with `table name: key -> value`",
-                        ));
-                    self.report(p);
-                    return None;
+                    return self.unknown(UnknownName {
+                        code: codes::UNKNOWN_NAME,
+                        what: "table",
+                        name: &n.node,
+                        span: n.span,
+                        message: format!("no data table is named `{}`", n.node),
+                        candidates: &names,
+                        fallback: "declare it with `table name: key -> value`",
+                    });
                 };
                 let table = self.decls.tables.get(tid)?;
                 let (key_ty, value_ty) = (table.key_ty.clone(), table.value_ty.clone());
@@ -295,21 +283,15 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     "max" => Aggregate::Max,
                     "filter" => Aggregate::Filter,
                     other => {
-                        let p = self
-                            .cx
-                            .err(
-                                codes::UNKNOWN_NAME,
-                                aggregate.span,
-                                format!("`{other}` cannot aggregate a list"),
-                                "unknown aggregate",
-                            )
-                            .with_help(suggestion(
-                                other,
-                                &["sum", "count", "any", "all", "min", "max", "filter"],
-                                "use sum, count, any, all, min, max or filter",
-                            ));
-                        self.report(p);
-                        return None;
+                        return self.unknown(UnknownName {
+                            code: codes::UNKNOWN_NAME,
+                            what: "aggregate",
+                            name: other,
+                            span: aggregate.span,
+                            message: format!("`{other}` cannot aggregate a list"),
+                            candidates: &["sum", "count", "any", "all", "min", "max", "filter"],
+                            fallback: "use sum, count, any, all, min, max or filter",
+                        });
                     }
                 };
                 let source = self.expr(source, None, locals)?;
@@ -564,8 +546,10 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
             self.report(p);
             return None;
         }
+        // The definitions' names are copied out: reporting needs `self` whole.
+        let definitions: Vec<String> = self.def_ids.keys().cloned().collect();
         let mut names: Vec<&str> = locals.iter().map(|l| l.name.as_str()).collect();
-        names.extend(self.def_ids.keys().map(String::as_str));
+        names.extend(definitions.iter().map(String::as_str));
         names.extend(self.decls.fact_ids.keys().map(String::as_str));
         // A name defined only in another version is a common slip; say so.
         let elsewhere = if self.version_name.is_empty() {
@@ -573,21 +557,15 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         } else {
             format!(" in version `{}`", self.version_name)
         };
-        let p = self
-            .cx
-            .err(
-                codes::UNKNOWN_NAME,
-                n.span,
-                format!("`{}` is not defined{elsewhere}", n.node),
-                "unknown name",
-            )
-            .with_help(suggestion(
-                &n.node,
-                &names,
-                "define it with `rule name = …`, or declare it as a fact",
-            ));
-        self.report(p);
-        None
+        self.unknown(UnknownName {
+            code: codes::UNKNOWN_NAME,
+            what: "name",
+            name: &n.node,
+            span: n.span,
+            message: format!("`{}` is not defined{elsewhere}", n.node),
+            candidates: &names,
+            fallback: "define it with `rule name = …`, or declare it as a fact",
+        })
     }
 
     fn binary(

@@ -5,7 +5,7 @@
 
 use super::conditions::{Atoms, Verdict, both, verdict};
 use super::provisions::RawRule;
-use super::{Checker, MAX_DEFINITION_DEPTH, codes};
+use super::{Checker, MAX_DEFINITION_DEPTH, Reporter, codes};
 use crate::diagnostic::Problem;
 use crate::program::{
     DefId, Definition, OutcomeDecl, ProvisionInfo, RuleDef, Schema, VersionInfo, VersionSelector,

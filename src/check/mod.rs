@@ -19,7 +19,7 @@ mod lints;
 mod provisions;
 mod version;
 
-use crate::diagnostic::{Problem, Problems};
+use crate::diagnostic::{Problem, Problems, suggestion};
 use crate::program::{OutcomeShape, Program, ProgramData};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast;
@@ -106,14 +106,15 @@ struct Checker<'s> {
     next_expr_id: u32,
 }
 
-impl<'s> Checker<'s> {
-    fn report(&mut self, p: Problem) {
-        let key = (p.code, p.primary_span().unwrap_or_default());
-        if self.seen.insert(key) {
-            self.problems.push(p);
-        }
-    }
+/// Where the problems found while checking go: the [`Checker`] keeps each once, and a
+/// [`VersionChecker`](version::VersionChecker) first names the provision of the rule it is
+/// checking.
+trait Reporter {
+    fn sources(&self) -> &SourceMap;
 
+    fn report(&mut self, p: Problem);
+
+    /// An error labelled at `span`.
     fn err(
         &self,
         code: &'static str,
@@ -121,9 +122,50 @@ impl<'s> Checker<'s> {
         message: impl Into<String>,
         label: impl Into<String>,
     ) -> Problem {
-        Problem::error(code, message).label(self.sources, span, label)
+        Problem::error(code, message).label(self.sources(), span, label)
     }
 
+    /// Reports a name that names nothing, suggesting the nearest of the names it could have
+    /// meant. Always `None`, so that a caller can return it.
+    fn unknown<T>(&mut self, u: UnknownName<'_>) -> Option<T> {
+        let p = self
+            .err(u.code, u.span, u.message, format!("unknown {}", u.what))
+            .with_help(suggestion(u.name, u.candidates, u.fallback));
+        self.report(p);
+        None
+    }
+}
+
+/// A name in a rule file that names nothing, and what it could have meant.
+struct UnknownName<'a> {
+    /// [`codes::UNKNOWN_NAME`], or [`codes::UNKNOWN_TYPE`] for a type.
+    code: &'static str,
+    /// What kind of thing was named ("fact", "field", "table", …), for the label `unknown …`.
+    what: &'a str,
+    /// The name as written.
+    name: &'a str,
+    span: Span,
+    message: String,
+    /// The names it could have meant; the nearest, if near enough, is suggested.
+    candidates: &'a [&'a str],
+    /// The help when no candidate is near enough.
+    fallback: &'a str,
+}
+
+impl Reporter for Checker<'_> {
+    fn sources(&self) -> &SourceMap {
+        self.sources
+    }
+
+    fn report(&mut self, p: Problem) {
+        let key = (p.code, p.primary_span().unwrap_or_default());
+        if self.seen.insert(key) {
+            self.problems.push(p);
+        }
+    }
+}
+
+impl Checker<'_> {
     /// The phases of checking, in the order their problems are reported.
     fn run(&mut self, files: &[ast::File]) -> Option<ProgramData> {
         let headers = self.headers(files);

@@ -2,8 +2,7 @@
 //! `not computed` marks and `disregard`ed facts.
 
 use super::declarations::Declarations;
-use super::{Checker, codes};
-use crate::diagnostic::suggestion;
+use super::{Checker, Reporter, UnknownName, codes};
 use crate::program::{Disregard, ProvisionId, ProvisionInfo, VersionId};
 use crate::source::FileId;
 use crate::syntax::ast::{self, ProvisionItem};
@@ -147,20 +146,16 @@ impl Checker<'_> {
                 }
                 None => {
                     let names: Vec<&str> = scope.version_ids.keys().map(String::as_str).collect();
-                    let pr = self
-                        .err(
-                            codes::UNKNOWN_NAME,
-                            v.span,
-                            format!("no version is named `{}`", v.node),
-                            "unknown version",
-                        )
-                        .with_help(suggestion(
-                            &v.node,
-                            &names,
-                            "declare it with `version name from YYYY-MM-DD`",
-                        ));
-                    self.report(pr);
-                    parent_version
+                    self.unknown(UnknownName {
+                        code: codes::UNKNOWN_NAME,
+                        what: "version",
+                        name: &v.node,
+                        span: v.span,
+                        message: format!("no version is named `{}`", v.node),
+                        candidates: &names,
+                        fallback: "declare it with `version name from YYYY-MM-DD`",
+                    })
+                    .or(parent_version)
                 }
             },
         };
@@ -232,16 +227,15 @@ impl Checker<'_> {
                 .iter()
                 .map(|f| f.name.as_str())
                 .collect();
-            let p = self
-                .err(
-                    codes::UNKNOWN_NAME,
-                    fact.span,
-                    format!("no fact is named `{first}`"),
-                    "unknown fact",
-                )
-                .with_help(suggestion(first, &known, "declare it in `facts { … }`"));
-            self.report(p);
-            return None;
+            return self.unknown(UnknownName {
+                code: codes::UNKNOWN_NAME,
+                what: "fact",
+                name: first,
+                span: fact.span,
+                message: format!("no fact is named `{first}`"),
+                candidates: &known,
+                fallback: "declare it in `facts { … }`",
+            });
         };
         let mut path = vec![top];
         let mut ty = scope.decls.schema.facts.get(top)?.ty.clone();
@@ -264,20 +258,15 @@ impl Checker<'_> {
             let rec = scope.decls.schema.records.get(rid)?;
             let Some(i) = rec.fields.iter().position(|f| &f.name == name) else {
                 let known: Vec<&str> = rec.fields.iter().map(|f| f.name.as_str()).collect();
-                let p = self
-                    .err(
-                        codes::UNKNOWN_NAME,
-                        fact.span,
-                        format!("`{}` has no field `{name}`", rec.name),
-                        "unknown field",
-                    )
-                    .with_help(suggestion(
-                        name,
-                        &known,
-                        &format!("its fields are: {}", known.join(", ")),
-                    ));
-                self.report(p);
-                return None;
+                return self.unknown(UnknownName {
+                    code: codes::UNKNOWN_NAME,
+                    what: "field",
+                    name,
+                    span: fact.span,
+                    message: format!("`{}` has no field `{name}`", rec.name),
+                    candidates: &known,
+                    fallback: &format!("its fields are: {}", known.join(", ")),
+                });
             };
             path.push(i);
             ty = rec.fields.get(i)?.ty.clone();

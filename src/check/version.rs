@@ -4,10 +4,10 @@
 use super::declarations::Declarations;
 use super::expr::fits;
 use super::provisions::RawRule;
-use super::{Checker, MAX_DEFINITION_DEPTH, codes};
+use super::{Checker, MAX_DEFINITION_DEPTH, Reporter, codes};
 use crate::diagnostic::{Problem, nearest};
 use crate::program::{DefId, Definition, Expr, ProvisionInfo, RuleDef, VersionInfo};
-use crate::source::Span;
+use crate::source::{SourceMap, Span};
 use crate::syntax::ast;
 use crate::value::Type;
 use std::collections::{HashMap, HashSet};
@@ -104,15 +104,21 @@ enum DefState {
     Failed,
 }
 
-impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
+impl Reporter for VersionChecker<'_, '_, '_> {
+    fn sources(&self) -> &SourceMap {
+        self.cx.sources
+    }
+
     /// Reports a problem found in a rule, naming the provision it stands in.
-    pub(super) fn report(&mut self, mut p: Problem) {
+    fn report(&mut self, mut p: Problem) {
         if let Some(citation) = &self.context {
             p.message = format!("in {citation}: {}", p.message);
         }
         self.cx.report(p);
     }
+}
 
+impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
     /// A checker for the version named `version_name`, whose rules (in source order) are `rules`.
     fn new(
         cx: &'c mut Checker<'s>,
