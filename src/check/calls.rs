@@ -1,0 +1,209 @@
+use super::expr::{Local, unify};
+use super::version::VersionChecker;
+use super::{Reporter, UnknownName, codes};
+use crate::program::{Aggregate, Expr, ExprKind, Rounding};
+use crate::source::Span;
+use crate::syntax::ast::{self, ExprKind as A};
+use crate::value::Type;
+
+impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
+    /// A call of a built-in function; each has its own arity and argument types.
+    pub(super) fn call(
+        &mut self,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        expected: Option<&Type>,
+        span: Span,
+        locals: &mut Vec<Local>,
+    ) -> Option<Expr> {
+        let arity = |cx: &mut Self, want: &str| {
+            let p = cx
+                .cx
+                .err(
+                    codes::ARITY,
+                    span,
+                    format!("`{}` takes {want}, but {} given", name.node, args.len()),
+                    "wrong number of arguments",
+                )
+                .with_help(format!(
+                    "call it as {}",
+                    match name.node.as_str() {
+                        "min" | "max" => "`min(a, b, …)`",
+                        "year" => "`year(date)`",
+                        "round" => "`round(amount, cents, half_away_from_zero)`",
+                        "given" => "`given(fact)`",
+                        _ => "`count(list)`",
+                    }
+                ));
+            cx.cx.report(p);
+            None
+        };
+        match name.node.as_str() {
+            "min" | "max" => {
+                if args.len() < 2 {
+                    return arity(self, "two or more arguments");
+                }
+                let mut out = Vec::new();
+                let mut ty: Option<Type> = None;
+                for a in args {
+                    let x = self.expr(a, ty.as_ref().or(expected), locals)?;
+                    let t = x.ty.clone();
+                    let joined = match &ty {
+                        None => Some(t.clone()),
+                        Some(prev) => unify(prev, &t),
+                    };
+                    match joined {
+                        Some(j) if j.is_numeric() || j == Type::Date => ty = Some(j),
+                        _ => {
+                            let prev = ty.clone().unwrap_or(t.clone());
+                            return self.mismatch(x.span, format!("`{}` compares numbers, money or dates of one kind, but got {prev} and {t}", name.node), format!("this is a {t}"), "write every argument as the same kind, e.g. all money: `max($0, x)`");
+                        }
+                    }
+                    out.push(x);
+                }
+                let ty = ty?;
+                let kind = if name.node == "min" {
+                    ExprKind::Min(out)
+                } else {
+                    ExprKind::Max(out)
+                };
+                self.mk(kind, ty, span)
+            }
+            "year" => {
+                let [arg] = args else {
+                    return arity(self, "one argument");
+                };
+                let x = self.expr(arg, None, locals)?;
+                if x.ty != Type::Date {
+                    let t = x.ty.clone();
+                    return self.mismatch(
+                        x.span,
+                        format!("`year` needs a date, but this is a {t}"),
+                        format!("this is a {t}"),
+                        "pass a date fact like `order_date`",
+                    );
+                }
+                self.mk(ExprKind::Year(Box::new(x)), Type::Integer, span)
+            }
+            "round" => {
+                let [value, unit, mode] = args else {
+                    return arity(self, "three arguments");
+                };
+                let x = self.expr(value, None, locals)?;
+                if !matches!(x.ty, Type::Money | Type::Decimal) {
+                    let t = x.ty.clone();
+                    return self.mismatch(
+                        x.span,
+                        format!("`round` needs money or a decimal, but this is a {t}"),
+                        format!("this is a {t}"),
+                        "round an amount",
+                    );
+                }
+                let places = match &unit.node {
+                    A::Name(n) if n.node == "cents" => 2,
+                    A::Name(n) if n.node == "dollars" => 0,
+                    _ => {
+                        let p = self
+                            .cx
+                            .err(
+                                codes::UNKNOWN_NAME,
+                                unit.span,
+                                "`round` rounds to `cents` or `dollars`",
+                                "unknown unit",
+                            )
+                            .with_help("write `round(amount, cents, half_away_from_zero)`");
+                        self.report(p);
+                        return None;
+                    }
+                };
+                let modes = [
+                    "half_away_from_zero",
+                    "half_even",
+                    "toward_zero",
+                    "away_from_zero",
+                ];
+                let mode = match &mode.node {
+                    A::Name(n) if n.node == "half_away_from_zero" => Rounding::HalfAwayFromZero,
+                    A::Name(n) if n.node == "half_even" => Rounding::HalfEven,
+                    A::Name(n) if n.node == "toward_zero" => Rounding::TowardZero,
+                    A::Name(n) if n.node == "away_from_zero" => Rounding::AwayFromZero,
+                    other => {
+                        let written = if let A::Name(n) = other {
+                            n.node.clone()
+                        } else {
+                            String::new()
+                        };
+                        return self.unknown(UnknownName {
+                            code: codes::UNKNOWN_NAME,
+                            what: "mode",
+                            name: &written,
+                            span: mode.span,
+                            message: "unknown rounding mode".into(),
+                            candidates: &modes,
+                            fallback: &format!("the modes are: {}", modes.join(", ")),
+                        });
+                    }
+                };
+                let ty = x.ty.clone();
+                self.mk(
+                    ExprKind::Round {
+                        value: Box::new(x),
+                        places,
+                        mode,
+                    },
+                    ty,
+                    span,
+                )
+            }
+            "given" => {
+                let [arg] = args else {
+                    return arity(self, "one argument");
+                };
+                let x = self.expr(arg, None, locals)?;
+                if self.path_of(&x, locals).is_none() {
+                    return self.mismatch(
+                        x.span,
+                        "`given` asks whether a fact was given, so it takes a fact".into(),
+                        "not a fact".into(),
+                        "write `given(court.relative_role_amount)`",
+                    );
+                }
+                self.mk(ExprKind::Given(Box::new(x)), Type::Bool, span)
+            }
+            "count" | "sum" | "any" | "all" => {
+                let [arg] = args else {
+                    return arity(self, "one argument");
+                };
+                let x = self.expr(arg, None, locals)?;
+                let Type::List(elem) = x.ty.clone() else {
+                    let t = x.ty.clone();
+                    return self.mismatch(
+                        x.span,
+                        format!("`{}` needs a list, but this is a {t}", name.node),
+                        format!("this is a {t}"),
+                        "pass a list, or write `sum(x.amount for x in list)`",
+                    );
+                };
+                let agg = match name.node.as_str() {
+                    "count" => Aggregate::Count,
+                    "sum" => Aggregate::Sum,
+                    "any" => Aggregate::Any,
+                    _ => Aggregate::All,
+                };
+                let ty = self.aggregate_type(agg, &elem, x.span)?;
+                self.mk(ExprKind::AggregateList(agg, Box::new(x)), ty, span)
+            }
+            other => self.unknown(UnknownName {
+                code: codes::UNKNOWN_NAME,
+                what: "function",
+                name: other,
+                span: name.span,
+                message: format!("there is no function `{other}`"),
+                candidates: &[
+                    "min", "max", "year", "round", "given", "count", "sum", "any", "all",
+                ],
+                fallback: "the functions are min, max, year, round, given, count, sum, any, all",
+            }),
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! Provisions: the statute's text gathered into [`ProvisionInfo`]s, each with its rules,
+//! `not computed` marks and `disregard`ed facts.
+
+use super::declarations::Declarations;
+use super::{Checker, Reporter, UnknownName, codes};
+use crate::program::{Disregard, ProvisionId, ProvisionInfo, VersionId};
+use crate::source::FileId;
+use crate::syntax::ast::{self, ProvisionItem};
+use crate::value::Type;
+use std::collections::{HashMap, HashSet};
+
+/// A rule gathered from the provision tree, before versions split it.
+pub(super) struct RawRule<'a> {
+    pub(super) rule: &'a ast::Rule,
+    pub(super) provision: ProvisionId,
+    /// The version the rule's provision belongs to; `None`: every version.
+    pub(super) version: Option<VersionId>,
+}
+
+/// What a provision needs to know about its surroundings while it is gathered.
+struct ProvisionScope<'a> {
+    statute: &'a str,
+    version_ids: &'a HashMap<String, VersionId>,
+    decls: &'a Declarations,
+}
+
+impl Checker<'_> {
+    /// Every file's provisions, in source order, and the rules written in them. A provision
+    /// belongs to its file's statute.
+    pub(super) fn gather_provisions<'f>(
+        &mut self,
+        files: &'f [ast::File],
+        statute_of_file: &HashMap<FileId, String>,
+        version_ids: &HashMap<String, VersionId>,
+        decls: &Declarations,
+    ) -> (Vec<ProvisionInfo>, Vec<RawRule<'f>>) {
+        let mut provisions = Vec::new();
+        let mut raw_rules = Vec::new();
+        for f in files {
+            let prefix = statute_of_file.get(&f.file).cloned();
+            for item in &f.items {
+                if let ast::Item::Provision(p) = item {
+                    let Some(prefix) = prefix.clone() else {
+                        let pr = self.err(codes::HEADER, p.label.span, "a provision needs a statute to belong to", "no `statute` header in this file")
+                            .with_help("add `statute \"18 U.S.C. § 2259\" \"Title\"` at the top of the file");
+                        self.report(pr);
+                        continue;
+                    };
+                    let scope = ProvisionScope {
+                        statute: &prefix,
+                        version_ids,
+                        decls,
+                    };
+                    self.provision(p, &scope, "", None, &mut provisions, &mut raw_rules, 1);
+                }
+            }
+        }
+        // Two provisions with one label in one version is a numbering mistake.
+        for (i, a) in provisions.iter().enumerate() {
+            if let Some(b) = provisions.iter().skip(i + 1).find(|b| {
+                b.citation == a.citation
+                    && (a.version.is_none() || b.version.is_none() || a.version == b.version)
+            }) {
+                let p = self.err(codes::DUPLICATE, b.span, format!("{} is written twice", b.citation), "written again here")
+                    .label(self.sources, a.span, "first written here")
+                    .with_help("merge the two, or mark each with the version it belongs to (`in original`, `in current`)");
+                self.report(p);
+            }
+        }
+        (provisions, raw_rules)
+    }
+
+    /// Reports each provision that says a fact must not affect the result when a rule reads it.
+    pub(super) fn disregarded_facts_read(
+        &mut self,
+        provisions: &[ProvisionInfo],
+        fact_reads: &HashSet<Vec<usize>>,
+    ) {
+        for p in provisions {
+            for d in &p.disregards {
+                if fact_reads.iter().any(|r| r.starts_with(&d.path)) {
+                    let pr = self.err(
+                        codes::DISREGARDED_FACT_READ,
+                        p.span,
+                        format!("{} says `{}` must not affect the result, but a rule reads it", p.citation, d.name),
+                        "this provision disregards the fact",
+                    )
+                    .with_help("remove the fact from the rule, or the `disregard` mark if the statute allows it");
+                    self.report(pr);
+                }
+            }
+        }
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the recursion carries its parent's label, version and depth"
+    )]
+    /// Gathers provision `p` and, recursively, the provisions inside it.
+    fn provision<'a>(
+        &mut self,
+        p: &'a ast::Provision,
+        scope: &ProvisionScope,
+        parent_label: &str,
+        parent_version: Option<VersionId>,
+        provisions: &mut Vec<ProvisionInfo>,
+        raw_rules: &mut Vec<RawRule<'a>>,
+        depth: usize,
+    ) {
+        if depth > crate::syntax::MAX_NESTING {
+            let pr = self
+                .err(
+                    codes::TOO_DEEP,
+                    p.label.span,
+                    "provisions nest too deeply",
+                    "here",
+                )
+                .with_help("statutes nest a handful of levels; check for a missing `}`");
+            self.report(pr);
+            return;
+        }
+        let label: String = parent_label.to_string()
+            + &p.label
+                .node
+                .iter()
+                .map(|l| format!("({l})"))
+                .collect::<String>();
+        let version = match &p.in_version {
+            None => parent_version,
+            Some(v) => match scope.version_ids.get(&v.node) {
+                Some(&id) => {
+                    if parent_version.is_some_and(|pv| pv != id) {
+                        let pr = self
+                            .err(
+                                codes::VERSION,
+                                v.span,
+                                format!("`{}` is inside a provision of another version", v.node),
+                                "conflicts with the enclosing provision's version",
+                            )
+                            .with_help(
+                                "a provision belongs to the version of the provision around it",
+                            );
+                        self.report(pr);
+                    }
+                    Some(id)
+                }
+                None => {
+                    let names: Vec<&str> = scope.version_ids.keys().map(String::as_str).collect();
+                    self.unknown(UnknownName {
+                        code: codes::UNKNOWN_NAME,
+                        what: "version",
+                        name: &v.node,
+                        span: v.span,
+                        message: format!("no version is named `{}`", v.node),
+                        candidates: &names,
+                        fallback: "declare it with `version name from YYYY-MM-DD`",
+                    })
+                    .or(parent_version)
+                }
+            },
+        };
+        let id = provisions.len();
+        provisions.push(ProvisionInfo {
+            citation: format!("{}{label}", scope.statute),
+            label: label.clone(),
+            heading: p.heading.clone(),
+            text: Vec::new(),
+            version,
+            not_computed: None,
+            disregards: Vec::new(),
+            span: p.label.span,
+        });
+        for item in &p.body {
+            match item {
+                ProvisionItem::Text(t) => {
+                    if let Some(info) = provisions.get_mut(id) {
+                        info.text.push(t.clone());
+                    }
+                }
+                ProvisionItem::NotComputed(reason) => {
+                    if let Some(info) = provisions.get_mut(id) {
+                        info.not_computed = Some(reason.node.clone());
+                    }
+                }
+                ProvisionItem::Disregard { fact, reason } => {
+                    if let Some(path) = self.fact_path(fact, scope) {
+                        if let Some(info) = provisions.get_mut(id) {
+                            info.disregards.push(Disregard {
+                                path,
+                                name: fact.node.join("."),
+                                reason: reason.clone(),
+                            });
+                        }
+                    }
+                }
+                ProvisionItem::Rule(r) => raw_rules.push(RawRule {
+                    rule: r,
+                    provision: id,
+                    version,
+                }),
+                ProvisionItem::Provision(child) => self.provision(
+                    child,
+                    scope,
+                    &label,
+                    version,
+                    provisions,
+                    raw_rules,
+                    depth + 1,
+                ),
+            }
+        }
+    }
+
+    /// Resolves `victim.other_compensation` to field indices.
+    fn fact_path(
+        &mut self,
+        fact: &ast::Spanned<Vec<String>>,
+        scope: &ProvisionScope,
+    ) -> Option<Vec<usize>> {
+        let mut names = fact.node.iter();
+        let first = names.next()?;
+        let Some(&top) = scope.decls.fact_ids.get(first) else {
+            let known: Vec<&str> = scope
+                .decls
+                .schema
+                .facts
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect();
+            return self.unknown(UnknownName {
+                code: codes::UNKNOWN_NAME,
+                what: "fact",
+                name: first,
+                span: fact.span,
+                message: format!("no fact is named `{first}`"),
+                candidates: &known,
+                fallback: "declare it in `facts { … }`",
+            });
+        };
+        let mut path = vec![top];
+        let mut ty = scope.decls.schema.facts.get(top)?.ty.clone();
+        for name in names {
+            while let Type::List(inner) = ty {
+                ty = *inner;
+            }
+            let Type::Record(rid) = ty else {
+                let p = self
+                    .err(
+                        codes::UNKNOWN_NAME,
+                        fact.span,
+                        format!("`{}` has no field `{name}`", fact.node.join(".")),
+                        "not a record",
+                    )
+                    .with_help("only records have fields");
+                self.report(p);
+                return None;
+            };
+            let rec = scope.decls.schema.records.get(rid)?;
+            let Some(i) = rec.fields.iter().position(|f| &f.name == name) else {
+                let known: Vec<&str> = rec.fields.iter().map(|f| f.name.as_str()).collect();
+                return self.unknown(UnknownName {
+                    code: codes::UNKNOWN_NAME,
+                    what: "field",
+                    name,
+                    span: fact.span,
+                    message: format!("`{}` has no field `{name}`", rec.name),
+                    candidates: &known,
+                    fallback: &format!("its fields are: {}", known.join(", ")),
+                });
+            };
+            path.push(i);
+            ty = rec.fields.get(i)?.ty.clone();
+        }
+        Some(path)
+    }
+}
