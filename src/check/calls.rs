@@ -1,9 +1,12 @@
-use super::expr::{Local, unify};
+//! Calls of the built-in functions: `min`, `max`, `year`, `round`, `given`, `count`, `sum`,
+//! `any`, `all`.
+
+use super::expr::{BoundName, unify};
 use super::version::VersionChecker;
 use super::{Reporter, UnknownName, codes};
 use crate::program::{Aggregate, Expr, ExprKind, Rounding};
 use crate::source::Span;
-use crate::syntax::ast::{self, ExprKind as A};
+use crate::syntax::ast;
 use crate::value::Type;
 
 impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
@@ -14,11 +17,10 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         args: &[ast::Expr],
         expected: Option<&Type>,
         span: Span,
-        locals: &mut Vec<Local>,
+        bound: &mut Vec<BoundName>,
     ) -> Option<Expr> {
-        let arity = |cx: &mut Self, want: &str| {
-            let p = cx
-                .cx
+        let arity = |this: &mut Self, want: &str| {
+            let p = this
                 .err(
                     codes::ARITY,
                     span,
@@ -35,7 +37,9 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         _ => "`count(list)`",
                     }
                 ));
-            cx.cx.report(p);
+            // Unlike the rule's other problems, a wrong number of arguments is reported
+            // without the citation of the rule's provision.
+            this.checker.report(p);
             None
         };
         match name.node.as_str() {
@@ -46,7 +50,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 let mut out = Vec::new();
                 let mut ty: Option<Type> = None;
                 for a in args {
-                    let x = self.expr(a, ty.as_ref().or(expected), locals)?;
+                    let x = self.expr(a, ty.as_ref().or(expected), bound)?;
                     let t = x.ty.clone();
                     let joined = match &ty {
                         None => Some(t.clone()),
@@ -67,13 +71,13 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 } else {
                     ExprKind::Max(out)
                 };
-                self.mk(kind, ty, span)
+                self.typed_expr(kind, ty, span)
             }
             "year" => {
                 let [arg] = args else {
                     return arity(self, "one argument");
                 };
-                let x = self.expr(arg, None, locals)?;
+                let x = self.expr(arg, None, bound)?;
                 if x.ty != Type::Date {
                     let t = x.ty.clone();
                     return self.mismatch(
@@ -83,13 +87,13 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "pass a date fact like `order_date`",
                     );
                 }
-                self.mk(ExprKind::Year(Box::new(x)), Type::Integer, span)
+                self.typed_expr(ExprKind::Year(Box::new(x)), Type::Integer, span)
             }
             "round" => {
                 let [value, unit, mode] = args else {
                     return arity(self, "three arguments");
                 };
-                let x = self.expr(value, None, locals)?;
+                let x = self.expr(value, None, bound)?;
                 if !matches!(x.ty, Type::Money | Type::Decimal) {
                     let t = x.ty.clone();
                     return self.mismatch(
@@ -100,11 +104,10 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     );
                 }
                 let places = match &unit.node {
-                    A::Name(n) if n.node == "cents" => 2,
-                    A::Name(n) if n.node == "dollars" => 0,
+                    ast::ExprKind::Name(n) if n.node == "cents" => 2,
+                    ast::ExprKind::Name(n) if n.node == "dollars" => 0,
                     _ => {
                         let p = self
-                            .cx
                             .err(
                                 codes::UNKNOWN_NAME,
                                 unit.span,
@@ -123,12 +126,14 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     "away_from_zero",
                 ];
                 let mode = match &mode.node {
-                    A::Name(n) if n.node == "half_away_from_zero" => Rounding::HalfAwayFromZero,
-                    A::Name(n) if n.node == "half_even" => Rounding::HalfEven,
-                    A::Name(n) if n.node == "toward_zero" => Rounding::TowardZero,
-                    A::Name(n) if n.node == "away_from_zero" => Rounding::AwayFromZero,
+                    ast::ExprKind::Name(n) if n.node == "half_away_from_zero" => {
+                        Rounding::HalfAwayFromZero
+                    }
+                    ast::ExprKind::Name(n) if n.node == "half_even" => Rounding::HalfEven,
+                    ast::ExprKind::Name(n) if n.node == "toward_zero" => Rounding::TowardZero,
+                    ast::ExprKind::Name(n) if n.node == "away_from_zero" => Rounding::AwayFromZero,
                     other => {
-                        let written = if let A::Name(n) = other {
+                        let written = if let ast::ExprKind::Name(n) = other {
                             n.node.clone()
                         } else {
                             String::new()
@@ -145,7 +150,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     }
                 };
                 let ty = x.ty.clone();
-                self.mk(
+                self.typed_expr(
                     ExprKind::Round {
                         value: Box::new(x),
                         places,
@@ -159,8 +164,8 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 let [arg] = args else {
                     return arity(self, "one argument");
                 };
-                let x = self.expr(arg, None, locals)?;
-                if self.path_of(&x, locals).is_none() {
+                let x = self.expr(arg, None, bound)?;
+                if self.path_of(&x, bound).is_none() {
                     return self.mismatch(
                         x.span,
                         "`given` asks whether a fact was given, so it takes a fact".into(),
@@ -168,13 +173,13 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "write `given(court.relative_role_amount)`",
                     );
                 }
-                self.mk(ExprKind::Given(Box::new(x)), Type::Bool, span)
+                self.typed_expr(ExprKind::Given(Box::new(x)), Type::Bool, span)
             }
             "count" | "sum" | "any" | "all" => {
                 let [arg] = args else {
                     return arity(self, "one argument");
                 };
-                let x = self.expr(arg, None, locals)?;
+                let x = self.expr(arg, None, bound)?;
                 let Type::List(elem) = x.ty.clone() else {
                     let t = x.ty.clone();
                     return self.mismatch(
@@ -191,7 +196,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     _ => Aggregate::All,
                 };
                 let ty = self.aggregate_type(agg, &elem, x.span)?;
-                self.mk(ExprKind::AggregateList(agg, Box::new(x)), ty, span)
+                self.typed_expr(ExprKind::AggregateList(agg, Box::new(x)), ty, span)
             }
             other => self.unknown(UnknownName {
                 code: codes::UNKNOWN_NAME,

@@ -8,7 +8,7 @@ use crate::program::{
     VersionId, VersionInfo, VersionSelector,
 };
 use crate::source::{FileId, Span};
-use crate::syntax::ast::{self, ExprKind as A, ListItem, UnaryOp};
+use crate::syntax::ast::{self, ListItem, UnaryOp};
 use crate::value::{Type, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -33,7 +33,7 @@ pub(super) struct Declarations {
 pub(super) struct Headers<'f> {
     /// The statute each file with a `statute` header belongs to.
     pub(super) statute_of_file: HashMap<FileId, String>,
-    /// The first statute header's, or an empty one.
+    /// The statute named by the first `statute` header, or an empty one.
     pub(super) statute: StatuteInfo,
     /// The `version` declarations, earliest first.
     pub(super) versions: Vec<&'f ast::Version>,
@@ -503,27 +503,28 @@ impl Checker<'_> {
     /// A literal of type `ty` (defaults and table cells), or `None` when it is not one.
     fn constant(&mut self, e: &ast::Expr, ty: &Type, schema: &Schema) -> Option<Value> {
         match (&e.node, ty) {
-            (A::Bool(b), Type::Bool) => Some(Value::Bool(*b)),
-            (A::Integer(d), Type::Integer | Type::Decimal)
-            | (A::Decimal(d), Type::Decimal)
-            | (A::Money(d), Type::Money) => Some(Value::Number(*d)),
-            (A::Unary(UnaryOp::Neg, inner), Type::Integer | Type::Decimal | Type::Money) => {
-                match self.constant(inner, ty, schema)? {
-                    Value::Number(d) => Some(Value::Number(-d)),
-                    _ => None,
-                }
-            }
-            (A::Date(d), Type::Date) => Some(Value::Date(*d)),
-            (A::Text(t), Type::Text) => Some(Value::Text(t.as_str().into())),
-            (A::Text(t), Type::Enum(id)) => {
+            (ast::ExprKind::Bool(b), Type::Bool) => Some(Value::Bool(*b)),
+            (ast::ExprKind::Integer(d), Type::Integer | Type::Decimal)
+            | (ast::ExprKind::Decimal(d), Type::Decimal)
+            | (ast::ExprKind::Money(d), Type::Money) => Some(Value::Number(*d)),
+            (
+                ast::ExprKind::Unary(UnaryOp::Neg, inner),
+                Type::Integer | Type::Decimal | Type::Money,
+            ) => match self.constant(inner, ty, schema)? {
+                Value::Number(d) => Some(Value::Number(-d)),
+                _ => None,
+            },
+            (ast::ExprKind::Date(d), Type::Date) => Some(Value::Date(*d)),
+            (ast::ExprKind::Text(t), Type::Text) => Some(Value::Text(t.as_str().into())),
+            (ast::ExprKind::Text(t), Type::Enum(id)) => {
                 let members = &schema.enums.get(*id)?.members;
                 let idx = members.iter().position(|m| m == t)?;
                 Some(Value::Enum(u32::try_from(idx).ok()?))
             }
-            (A::Citation(c), Type::Citation) => Citation::parse(c)
+            (ast::ExprKind::Citation(c), Type::Citation) => Citation::parse(c)
                 .ok()
                 .map(|c| Value::Citation(Arc::new(c))),
-            (A::List(items), Type::List(inner)) => {
+            (ast::ExprKind::List(items), Type::List(inner)) => {
                 let mut out = Vec::new();
                 for i in items {
                     match i {

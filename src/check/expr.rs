@@ -1,15 +1,20 @@
+//! Typing expressions: each expression of a rule checked against the declarations and
+//! compiled to a typed [`Expr`]. A name is a bound name, a definition (typed first, by
+//! recursion) or a fact.
+
 use super::version::VersionChecker;
 use super::{Reporter, UnknownName, codes};
 use crate::citation::{Citation, CitationRange, ProvisionRef};
 use crate::diagnostic::nearest;
 use crate::program::{Aggregate, Arith, Compare, Expr, ExprKind};
 use crate::source::Span;
-use crate::syntax::ast::{self, BinaryOp, ExprKind as A, ListItem, RangeEnd, UnaryOp};
+use crate::syntax::ast::{self, BinaryOp, ListItem, RangeEnd, UnaryOp};
 use crate::value::{Type, Value};
 use std::sync::Arc;
 
-/// A variable bound by a list expression.
-pub(super) struct Local {
+/// A name bound by a list expression: `x` in `sum(x.amount for x in losses)`. An
+/// [`ExprKind::Local`] is an index into the names bound where it is read, innermost last.
+pub(super) struct BoundName {
     name: String,
     ty: Type,
     /// The fact path the bound elements come from, for the `disregard` check.
@@ -17,6 +22,7 @@ pub(super) struct Local {
 }
 
 impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
+    /// Reports a type mismatch. Always `None`, so that a caller can return it.
     pub(super) fn mismatch(
         &mut self,
         span: Span,
@@ -25,26 +31,26 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         help: &str,
     ) -> Option<Expr> {
         let p = self
-            .cx
             .err(codes::TYPE_MISMATCH, span, message, label)
             .with_help(help.to_string());
         self.report(p);
         None
     }
 
-    pub(super) fn mk(&mut self, kind: ExprKind, ty: Type, span: Span) -> Option<Expr> {
-        let id = self.cx.next_expr_id;
-        self.cx.next_expr_id = id.saturating_add(1);
+    /// An expression of type `ty`, numbered with the next [`Expr::id`].
+    pub(super) fn typed_expr(&mut self, kind: ExprKind, ty: Type, span: Span) -> Option<Expr> {
+        let id = self.checker.next_expr_id;
+        self.checker.next_expr_id = id.saturating_add(1);
         Some(Expr { kind, ty, span, id })
     }
 
     /// The fact path an expression reads, when it is a chain of fields on a fact.
-    pub(super) fn path_of(&self, e: &Expr, locals: &[Local]) -> Option<Vec<usize>> {
+    pub(super) fn path_of(&self, e: &Expr, bound: &[BoundName]) -> Option<Vec<usize>> {
         match &e.kind {
             ExprKind::Fact(i) => Some(vec![*i]),
-            ExprKind::Local(d) => locals.get(*d).and_then(|l| l.origin.clone()),
+            ExprKind::Local(d) => bound.get(*d).and_then(|l| l.origin.clone()),
             ExprKind::Field(inner, f) => {
-                let mut p = self.path_of(inner, locals)?;
+                let mut p = self.path_of(inner, bound)?;
                 p.push(*f);
                 Some(p)
             }
@@ -57,40 +63,47 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         &mut self,
         e: &ast::Expr,
         expected: Option<&Type>,
-        locals: &mut Vec<Local>,
+        bound: &mut Vec<BoundName>,
     ) -> Option<Expr> {
         let span = e.span;
         match &e.node {
-            A::Bool(b) => self.mk(ExprKind::Literal(Value::Bool(*b)), Type::Bool, span),
-            A::Integer(d) => {
+            ast::ExprKind::Bool(b) => {
+                self.typed_expr(ExprKind::Literal(Value::Bool(*b)), Type::Bool, span)
+            }
+            ast::ExprKind::Integer(d) => {
                 let ty = if expected == Some(&Type::Decimal) {
                     Type::Decimal
                 } else {
                     Type::Integer
                 };
-                self.mk(ExprKind::Literal(Value::Number(*d)), ty, span)
+                self.typed_expr(ExprKind::Literal(Value::Number(*d)), ty, span)
             }
-            A::Decimal(d) => self.mk(ExprKind::Literal(Value::Number(*d)), Type::Decimal, span),
-            A::Money(d) => self.mk(ExprKind::Literal(Value::Number(*d)), Type::Money, span),
-            A::Date(d) => self.mk(ExprKind::Literal(Value::Date(*d)), Type::Date, span),
-            A::Text(t) => {
+            ast::ExprKind::Decimal(d) => {
+                self.typed_expr(ExprKind::Literal(Value::Number(*d)), Type::Decimal, span)
+            }
+            ast::ExprKind::Money(d) => {
+                self.typed_expr(ExprKind::Literal(Value::Number(*d)), Type::Money, span)
+            }
+            ast::ExprKind::Date(d) => {
+                self.typed_expr(ExprKind::Literal(Value::Date(*d)), Type::Date, span)
+            }
+            ast::ExprKind::Text(t) => {
                 if let Some(Type::Enum(id)) = expected {
-                    let en = self.decls.schema.enums.get(*id)?;
-                    return match en.members.iter().position(|m| m == t) {
-                        Some(i) => self.mk(
+                    let enumeration = self.decls.schema.enums.get(*id)?;
+                    return match enumeration.members.iter().position(|m| m == t) {
+                        Some(i) => self.typed_expr(
                             ExprKind::Literal(Value::Enum(u32::try_from(i).ok()?)),
                             Type::Enum(*id),
                             span,
                         ),
                         None => {
                             let members: Vec<&str> =
-                                en.members.iter().map(String::as_str).collect();
+                                enumeration.members.iter().map(String::as_str).collect();
                             let p = self
-                                .cx
                                 .err(
                                     codes::TYPE_MISMATCH,
                                     span,
-                                    format!("`{t}` is not a member of `{}`", en.name),
+                                    format!("`{t}` is not a member of `{}`", enumeration.name),
                                     "not a member",
                                 )
                                 .with_help(format!(
@@ -105,21 +118,20 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         }
                     };
                 }
-                self.mk(
+                self.typed_expr(
                     ExprKind::Literal(Value::Text(t.as_str().into())),
                     Type::Text,
                     span,
                 )
             }
-            A::Citation(c) => match Citation::parse(c) {
-                Ok(c) => self.mk(
+            ast::ExprKind::Citation(c) => match Citation::parse(c) {
+                Ok(c) => self.typed_expr(
                     ExprKind::Literal(Value::Citation(Arc::new(c))),
                     Type::Citation,
                     span,
                 ),
                 Err(err) => {
                     let p = self
-                        .cx
                         .err(
                             codes::CITATION,
                             span,
@@ -131,11 +143,11 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     None
                 }
             },
-            A::List(items) => self.list(items, expected, span, locals),
-            A::Name(n) => self.name(n, locals),
-            A::Field(inner, field) => {
-                let inner = self.expr(inner, None, locals)?;
-                let Type::Record(rid) = inner.ty else {
+            ast::ExprKind::List(items) => self.list(items, expected, span, bound),
+            ast::ExprKind::Name(n) => self.name(n, bound),
+            ast::ExprKind::Field(inner, field) => {
+                let inner = self.expr(inner, None, bound)?;
+                let Type::Record(record_id) = inner.ty else {
                     let ty = inner.ty.clone();
                     return self.mismatch(
                         field.span,
@@ -147,12 +159,12 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "only records have fields",
                     );
                 };
-                let rec = self.decls.schema.records.get(rid)?;
+                let rec = self.decls.schema.records.get(record_id)?;
                 match rec.fields.iter().position(|f| f.name == field.node) {
                     Some(i) => {
                         let ty = rec.fields.get(i)?.ty.clone();
-                        let out = self.mk(ExprKind::Field(Box::new(inner), i), ty, span)?;
-                        if let Some(p) = self.path_of(&out, locals) {
+                        let out = self.typed_expr(ExprKind::Field(Box::new(inner), i), ty, span)?;
+                        if let Some(p) = self.path_of(&out, bound) {
                             self.reads.insert(p);
                         }
                         Some(out)
@@ -171,8 +183,8 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     }
                 }
             }
-            A::Index(target, key) => {
-                let A::Name(n) = &target.node else {
+            ast::ExprKind::Index(target, key) => {
+                let ast::ExprKind::Name(n) = &target.node else {
                     return self.mismatch(
                         span,
                         "only data tables can be looked up with `[…]`".into(),
@@ -180,7 +192,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "write `table_name[key]`",
                     );
                 };
-                let Some(&tid) = self.decls.table_ids.get(&n.node) else {
+                let Some(&table_id) = self.decls.table_ids.get(&n.node) else {
                     let names: Vec<&str> =
                         self.decls.table_ids.keys().map(String::as_str).collect();
                     return self.unknown(UnknownName {
@@ -193,9 +205,9 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         fallback: "declare it with `table name: key -> value`",
                     });
                 };
-                let table = self.decls.tables.get(tid)?;
+                let table = self.decls.tables.get(table_id)?;
                 let (key_ty, value_ty) = (table.key_ty.clone(), table.value_ty.clone());
-                let key = self.expr(key, Some(&key_ty), locals)?;
+                let key = self.expr(key, Some(&key_ty), bound)?;
                 if !fits(&key.ty, &key_ty) {
                     let kt = key.ty.clone();
                     return self.mismatch(
@@ -205,10 +217,10 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "look the table up by a key of its key type",
                     );
                 }
-                self.mk(ExprKind::Table(tid, Box::new(key)), value_ty, span)
+                self.typed_expr(ExprKind::Table(table_id, Box::new(key)), value_ty, span)
             }
-            A::Unary(op, inner) => {
-                let inner = self.expr(inner, None, locals)?;
+            ast::ExprKind::Unary(op, inner) => {
+                let inner = self.expr(inner, None, bound)?;
                 match op {
                     UnaryOp::Not => {
                         if inner.ty != Type::Bool {
@@ -220,7 +232,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                                 "apply `not` to a condition",
                             );
                         }
-                        self.mk(ExprKind::Not(Box::new(inner)), Type::Bool, span)
+                        self.typed_expr(ExprKind::Not(Box::new(inner)), Type::Bool, span)
                     }
                     UnaryOp::Neg => {
                         if !inner.ty.is_numeric() {
@@ -233,13 +245,13 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                             );
                         }
                         let ty = inner.ty.clone();
-                        self.mk(ExprKind::Neg(Box::new(inner)), ty, span)
+                        self.typed_expr(ExprKind::Neg(Box::new(inner)), ty, span)
                     }
                 }
             }
-            A::Binary(op, l, r) => self.binary(*op, l, r, span, locals),
-            A::If(c, t, f) => {
-                let c = self.expr(c, Some(&Type::Bool), locals)?;
+            ast::ExprKind::Binary(op, l, r) => self.binary(*op, l, r, span, bound),
+            ast::ExprKind::If(c, t, f) => {
+                let c = self.expr(c, Some(&Type::Bool), bound)?;
                 if c.ty != Type::Bool {
                     let ty = c.ty.clone();
                     return self.mismatch(
@@ -249,8 +261,8 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "write a comparison or a true/false value after `if`",
                     );
                 }
-                let t = self.expr(t, expected, locals)?;
-                let f = self.expr(f, Some(&t.ty.clone()), locals)?;
+                let t = self.expr(t, expected, bound)?;
+                let f = self.expr(f, Some(&t.ty.clone()), bound)?;
                 let Some(ty) = unify(&t.ty, &f.ty) else {
                     let (a, b) = (t.ty.clone(), f.ty.clone());
                     return self.mismatch(
@@ -260,14 +272,14 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "both branches must give the same type",
                     );
                 };
-                self.mk(
+                self.typed_expr(
                     ExprKind::If(Box::new(c), Box::new(t), Box::new(f)),
                     ty,
                     span,
                 )
             }
-            A::Call(name, args) => self.call(name, args, expected, span, locals),
-            A::Comprehension {
+            ast::ExprKind::Call(name, args) => self.call(name, args, expected, span, bound),
+            ast::ExprKind::Comprehension {
                 aggregate,
                 element,
                 var,
@@ -294,7 +306,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         });
                     }
                 };
-                let source = self.expr(source, None, locals)?;
+                let source = self.expr(source, None, bound)?;
                 let Type::List(elem_ty) = source.ty.clone() else {
                     let t = source.ty.clone();
                     return self.mismatch(
@@ -304,18 +316,18 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         "iterate over a list fact like `victim.losses`",
                     );
                 };
-                let origin = self.path_of(&source, locals);
-                let depth = locals.len();
-                locals.push(Local {
+                let origin = self.path_of(&source, bound);
+                let depth = bound.len();
+                bound.push(BoundName {
                     name: var.node.clone(),
                     ty: (*elem_ty).clone(),
                     origin,
                 });
-                let element = self.expr(element, None, locals);
+                let element = self.expr(element, None, bound);
                 let filter = filter
                     .as_ref()
-                    .map(|f| self.expr(f, Some(&Type::Bool), locals));
-                locals.pop();
+                    .map(|f| self.expr(f, Some(&Type::Bool), bound));
+                bound.pop();
                 let element = element?;
                 let filter = match filter {
                     Some(None) => return None,
@@ -329,7 +341,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     None => None,
                 };
                 let ty = self.aggregate_type(agg, &element.ty, element.span)?;
-                self.mk(
+                self.typed_expr(
                     ExprKind::Comprehension {
                         aggregate: agg,
                         element: Box::new(element),
@@ -345,6 +357,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
     }
 
+    /// The type of aggregating items of type `elem`; `None` (reported) when they cannot be.
     pub(super) fn aggregate_type(
         &mut self,
         agg: Aggregate,
@@ -381,23 +394,27 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         })
     }
 
+    /// A list literal: a list of provisions when it holds citations or ranges (or one is
+    /// expected), otherwise a list of values of one type.
     fn list(
         &mut self,
         items: &[ListItem],
         expected: Option<&Type>,
         span: Span,
-        locals: &mut Vec<Local>,
+        bound: &mut Vec<BoundName>,
     ) -> Option<Expr> {
         let is_provisions = items.iter().any(|i| {
             matches!(i, ListItem::Range { .. })
-                || matches!(i, ListItem::Single(e) if matches!(e.node, A::Citation(_)))
+                || matches!(i, ListItem::Single(e) if matches!(e.node, ast::ExprKind::Citation(_)))
         }) || expected == Some(&Type::Provisions);
         if is_provisions {
             let mut refs = Vec::new();
             for item in items {
                 match item {
                     ListItem::Single(e) => match &e.node {
-                        A::Citation(c) => refs.push(ProvisionRef::One(self.citation(c, e.span)?)),
+                        ast::ExprKind::Citation(c) => {
+                            refs.push(ProvisionRef::One(self.citation(c, e.span)?))
+                        }
                         _ => {
                             return self.mismatch(
                                 e.span,
@@ -409,7 +426,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         }
                     },
                     ListItem::Range { start, end } => {
-                        let A::Citation(s) = &start.node else {
+                        let ast::ExprKind::Citation(s) = &start.node else {
                             return self.mismatch(
                                 start.span,
                                 "a range starts with a citation like `§2251`".into(),
@@ -426,7 +443,6 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                             Ok(r) => refs.push(ProvisionRef::Range(r)),
                             Err(err) => {
                                 let p = self
-                                    .cx
                                     .err(
                                         codes::CITATION,
                                         start.span.to(end.span),
@@ -441,7 +457,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     }
                 }
             }
-            return self.mk(ExprKind::Provisions(refs.into()), Type::Provisions, span);
+            return self.typed_expr(ExprKind::Provisions(refs.into()), Type::Provisions, span);
         }
         let want_elem = match expected {
             Some(Type::List(t)) => Some((**t).clone()),
@@ -457,7 +473,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 Some(&ty)
             };
             let guide = guide.cloned();
-            let x = self.expr(e, guide.as_ref(), locals)?;
+            let x = self.expr(e, guide.as_ref(), bound)?;
             match unify(&ty, &x.ty) {
                 Some(t) => ty = t,
                 None => {
@@ -484,21 +500,21 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     }
                 })
                 .collect();
-            return self.mk(
+            return self.typed_expr(
                 ExprKind::Literal(Value::List(values.into())),
                 Type::List(Box::new(ty)),
                 span,
             );
         }
-        self.mk(ExprKind::List(out), Type::List(Box::new(ty)), span)
+        self.typed_expr(ExprKind::List(out), Type::List(Box::new(ty)), span)
     }
 
+    /// A citation written in a list of provisions; `None` (reported) when malformed.
     fn citation(&mut self, text: &str, span: Span) -> Option<Citation> {
         match Citation::parse(text) {
             Ok(c) => Some(c),
             Err(err) => {
                 let p = self
-                    .cx
                     .err(
                         codes::CITATION,
                         span,
@@ -512,27 +528,27 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
     }
 
-    fn name(&mut self, n: &ast::Ident, locals: &[Local]) -> Option<Expr> {
-        if let Some((depth, l)) = locals
+    /// A name: the innermost bound name, else a definition, else a fact.
+    fn name(&mut self, n: &ast::Ident, bound: &[BoundName]) -> Option<Expr> {
+        if let Some((depth, l)) = bound
             .iter()
             .enumerate()
             .rev()
             .find(|(_, l)| l.name == n.node)
         {
-            return self.mk(ExprKind::Local(depth), l.ty.clone(), n.span);
+            return self.typed_expr(ExprKind::Local(depth), l.ty.clone(), n.span);
         }
         if let Some(&id) = self.def_ids.get(&n.node) {
             let ty = self.define(id, Some(n.span))?;
-            return self.mk(ExprKind::Def(id), ty, n.span);
+            return self.typed_expr(ExprKind::Def(id), ty, n.span);
         }
         if let Some(&i) = self.decls.fact_ids.get(&n.node) {
             let ty = self.decls.schema.facts.get(i)?.ty.clone();
             self.reads.insert(vec![i]);
-            return self.mk(ExprKind::Fact(i), ty, n.span);
+            return self.typed_expr(ExprKind::Fact(i), ty, n.span);
         }
         if self.decls.table_ids.contains_key(&n.node) {
             let p = self
-                .cx
                 .err(
                     codes::TYPE_MISMATCH,
                     n.span,
@@ -548,7 +564,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
         // The definitions' names are copied out: reporting needs `self` whole.
         let definitions: Vec<String> = self.def_ids.keys().cloned().collect();
-        let mut names: Vec<&str> = locals.iter().map(|l| l.name.as_str()).collect();
+        let mut names: Vec<&str> = bound.iter().map(|l| l.name.as_str()).collect();
         names.extend(definitions.iter().map(String::as_str));
         names.extend(self.decls.fact_ids.keys().map(String::as_str));
         // A name defined only in another version is a common slip; say so.
@@ -568,34 +584,36 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         })
     }
 
+    /// A binary operation, typed by its operator.
     fn binary(
         &mut self,
         op: BinaryOp,
         l: &ast::Expr,
         r: &ast::Expr,
         span: Span,
-        locals: &mut Vec<Local>,
+        bound: &mut Vec<BoundName>,
     ) -> Option<Expr> {
         // Infer the side that is not a bare text literal first, so `"defendant"` can be read as an enumeration member.
-        let (lhs, rhs) = if matches!(l.node, A::Text(_)) && !matches!(r.node, A::Text(_)) {
-            let rhs = self.expr(r, None, locals);
+        let (lhs, rhs) = if matches!(l.node, ast::ExprKind::Text(_))
+            && !matches!(r.node, ast::ExprKind::Text(_))
+        {
+            let rhs = self.expr(r, None, bound);
             let guide = rhs.as_ref().map(|x| x.ty.clone());
-            let lhs = self.expr(l, guide.as_ref(), locals);
+            let lhs = self.expr(l, guide.as_ref(), bound);
             (lhs?, rhs?)
         } else {
-            let lhs = self.expr(l, None, locals);
+            let lhs = self.expr(l, None, bound);
             let guide = match (op, lhs.as_ref().map(|x| &x.ty)) {
                 (BinaryOp::In | BinaryOp::NotIn, Some(t)) => Some(Type::List(Box::new(t.clone()))),
                 (BinaryOp::And | BinaryOp::Or, _) => Some(Type::Bool),
                 (_, Some(t)) => Some(t.clone()),
                 _ => None,
             };
-            let rhs = self.expr(r, guide.as_ref(), locals);
+            let rhs = self.expr(r, guide.as_ref(), bound);
             (lhs?, rhs?)
         };
         let (lt, rt) = (lhs.ty.clone(), rhs.ty.clone());
         let sym = op.symbol();
-        let bx = Box::new;
         match op {
             BinaryOp::And | BinaryOp::Or => {
                 for side in [&lhs, &rhs] {
@@ -610,11 +628,11 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     }
                 }
                 let kind = if op == BinaryOp::And {
-                    ExprKind::And(bx(lhs), bx(rhs))
+                    ExprKind::And(Box::new(lhs), Box::new(rhs))
                 } else {
-                    ExprKind::Or(bx(lhs), bx(rhs))
+                    ExprKind::Or(Box::new(lhs), Box::new(rhs))
                 };
-                self.mk(kind, Type::Bool, span)
+                self.typed_expr(kind, Type::Bool, span)
             }
             BinaryOp::Eq
             | BinaryOp::Ne
@@ -650,23 +668,31 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     BinaryOp::Gt => Compare::Gt,
                     _ => Compare::Ge,
                 };
-                self.mk(ExprKind::Compare(c, bx(lhs), bx(rhs)), Type::Bool, span)
+                self.typed_expr(
+                    ExprKind::Compare(c, Box::new(lhs), Box::new(rhs)),
+                    Type::Bool,
+                    span,
+                )
             }
             BinaryOp::Within => {
                 if lt != Type::Citation || !matches!(rt, Type::Citation | Type::Provisions) {
                     return self.mismatch(span, format!("`within` asks whether a citation lies in a provision or list of provisions, not {lt} within {rt}"), format!("{lt} within {rt}"), "write `conviction.section within §2252A(a)` or `… within [§2251 through §2260A]`");
                 }
-                self.mk(ExprKind::Within(bx(lhs), bx(rhs)), Type::Bool, span)
+                self.typed_expr(
+                    ExprKind::Within(Box::new(lhs), Box::new(rhs)),
+                    Type::Bool,
+                    span,
+                )
             }
             BinaryOp::In | BinaryOp::NotIn => {
                 let ok = matches!(&rt, Type::List(inner) if unify(inner, &lt).is_some());
                 if !ok {
                     return self.mismatch(span, format!("`{sym}` asks whether a value is in a list, not {lt} {sym} {rt}"), format!("{lt} {sym} {rt}"), "the right side must be a list of the left side's type; for citations use `within`");
                 }
-                self.mk(
+                self.typed_expr(
                     ExprKind::In {
-                        item: bx(lhs),
-                        list: bx(rhs),
+                        item: Box::new(lhs),
+                        list: Box::new(rhs),
                         negated: op == BinaryOp::NotIn,
                     },
                     Type::Bool,
@@ -702,7 +728,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         help,
                     );
                 };
-                self.mk(ExprKind::Arith(a, bx(lhs), bx(rhs)), ty, span)
+                self.typed_expr(ExprKind::Arith(a, Box::new(lhs), Box::new(rhs)), ty, span)
             }
         }
     }
@@ -726,17 +752,17 @@ pub(super) fn unify(a: &Type, b: &Type) -> Option<Type> {
 
 /// The type of `l op r`, or `None` when the arithmetic has no meaning.
 fn arith_type(op: Arith, l: &Type, r: &Type) -> Option<Type> {
-    use Type::*;
     match (op, l, r) {
-        (Arith::Add | Arith::Sub, Money, Money) => Some(Money),
-        (Arith::Mul, Money, Integer | Decimal) | (Arith::Mul, Integer | Decimal, Money) => {
-            Some(Money)
+        (Arith::Add | Arith::Sub, Type::Money, Type::Money) => Some(Type::Money),
+        (Arith::Mul, Type::Money, Type::Integer | Type::Decimal)
+        | (Arith::Mul, Type::Integer | Type::Decimal, Type::Money) => Some(Type::Money),
+        (Arith::Div, Type::Money, Type::Integer | Type::Decimal) => Some(Type::Money),
+        (Arith::Div, Type::Money, Type::Money) => Some(Type::Decimal),
+        (Arith::Div, Type::Integer | Type::Decimal, Type::Integer | Type::Decimal) => {
+            Some(Type::Decimal)
         }
-        (Arith::Div, Money, Integer | Decimal) => Some(Money),
-        (Arith::Div, Money, Money) => Some(Decimal),
-        (Arith::Div, Integer | Decimal, Integer | Decimal) => Some(Decimal),
-        (_, Integer, Integer) => Some(Integer),
-        (_, Integer | Decimal, Integer | Decimal) => Some(Decimal),
+        (_, Type::Integer, Type::Integer) => Some(Type::Integer),
+        (_, Type::Integer | Type::Decimal, Type::Integer | Type::Decimal) => Some(Type::Decimal),
         _ => None,
     }
 }

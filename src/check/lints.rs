@@ -80,7 +80,7 @@ impl Checker<'_> {
         };
         for p in provisions {
             if !accounted(p) {
-                let pr = Problem::warning(
+                let problem = Problem::warning(
                     codes::EMPTY_PROVISION,
                     format!(
                         "{} has no rule and is not marked `not computed`",
@@ -91,7 +91,7 @@ impl Checker<'_> {
                 .with_help(
                     "add a rule, or `not computed \"why\"` so readers know it was not skipped",
                 );
-                self.report(pr);
+                self.report(problem);
             }
         }
     }

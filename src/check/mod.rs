@@ -67,16 +67,16 @@ pub fn check_files(
     files: &[ast::File],
     sources: SourceMap,
 ) -> Result<(ProgramData, CheckReport), CheckError> {
-    let mut cx = Checker {
+    let mut checker = Checker {
         sources: &sources,
         problems: Vec::new(),
         seen: HashSet::new(),
         next_expr_id: 0,
     };
-    let program = cx.run(files);
-    let errors = cx.problems.iter().filter(|p| p.is_error()).count();
+    let program = checker.run(files);
+    let errors = checker.problems.iter().filter(|p| p.is_error()).count();
     let (errors_list, warnings): (Vec<_>, Vec<_>) =
-        cx.problems.into_iter().partition(|p| p.is_error());
+        checker.problems.into_iter().partition(|p| p.is_error());
     match program {
         Some(mut p) if errors == 0 => {
             p.sources = sources;
@@ -96,6 +96,7 @@ pub fn check_files(
     }
 }
 
+/// Checks the files of one program: what the phases share, and every problem they report.
 struct Checker<'s> {
     sources: &'s SourceMap,
     problems: Vec<Problem>,
@@ -110,6 +111,7 @@ struct Checker<'s> {
 /// [`VersionChecker`](version::VersionChecker) first names the provision of the rule it is
 /// checking.
 trait Reporter {
+    /// The files problems point into.
     fn sources(&self) -> &SourceMap;
 
     fn report(&mut self, p: Problem);
@@ -157,6 +159,7 @@ impl Reporter for Checker<'_> {
         self.sources
     }
 
+    /// Keeps `p` unless a problem with its code was already reported at its place.
     fn report(&mut self, p: Problem) {
         let key = (p.code, p.primary_span().unwrap_or_default());
         if self.seen.insert(key) {

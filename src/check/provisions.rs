@@ -41,9 +41,9 @@ impl Checker<'_> {
             for item in &f.items {
                 if let ast::Item::Provision(p) = item {
                     let Some(prefix) = prefix.clone() else {
-                        let pr = self.err(codes::HEADER, p.label.span, "a provision needs a statute to belong to", "no `statute` header in this file")
+                        let problem = self.err(codes::HEADER, p.label.span, "a provision needs a statute to belong to", "no `statute` header in this file")
                             .with_help("add `statute \"18 U.S.C. § 2259\" \"Title\"` at the top of the file");
-                        self.report(pr);
+                        self.report(problem);
                         continue;
                     };
                     let scope = ProvisionScope {
@@ -79,14 +79,14 @@ impl Checker<'_> {
         for p in provisions {
             for d in &p.disregards {
                 if fact_reads.iter().any(|r| r.starts_with(&d.path)) {
-                    let pr = self.err(
+                    let problem = self.err(
                         codes::DISREGARDED_FACT_READ,
                         p.span,
                         format!("{} says `{}` must not affect the result, but a rule reads it", p.citation, d.name),
                         "this provision disregards the fact",
                     )
                     .with_help("remove the fact from the rule, or the `disregard` mark if the statute allows it");
-                    self.report(pr);
+                    self.report(problem);
                 }
             }
         }
@@ -108,7 +108,7 @@ impl Checker<'_> {
         depth: usize,
     ) {
         if depth > crate::syntax::MAX_NESTING {
-            let pr = self
+            let problem = self
                 .err(
                     codes::TOO_DEEP,
                     p.label.span,
@@ -116,7 +116,7 @@ impl Checker<'_> {
                     "here",
                 )
                 .with_help("statutes nest a handful of levels; check for a missing `}`");
-            self.report(pr);
+            self.report(problem);
             return;
         }
         let label: String = parent_label.to_string()
@@ -130,7 +130,7 @@ impl Checker<'_> {
             Some(v) => match scope.version_ids.get(&v.node) {
                 Some(&id) => {
                     if parent_version.is_some_and(|pv| pv != id) {
-                        let pr = self
+                        let problem = self
                             .err(
                                 codes::VERSION,
                                 v.span,
@@ -140,7 +140,7 @@ impl Checker<'_> {
                             .with_help(
                                 "a provision belongs to the version of the provision around it",
                             );
-                        self.report(pr);
+                        self.report(problem);
                     }
                     Some(id)
                 }
@@ -243,7 +243,7 @@ impl Checker<'_> {
             while let Type::List(inner) = ty {
                 ty = *inner;
             }
-            let Type::Record(rid) = ty else {
+            let Type::Record(record_id) = ty else {
                 let p = self
                     .err(
                         codes::UNKNOWN_NAME,
@@ -255,7 +255,7 @@ impl Checker<'_> {
                 self.report(p);
                 return None;
             };
-            let rec = scope.decls.schema.records.get(rid)?;
+            let rec = scope.decls.schema.records.get(record_id)?;
             let Some(i) = rec.fields.iter().position(|f| &f.name == name) else {
                 let known: Vec<&str> = rec.fields.iter().map(|f| f.name.as_str()).collect();
                 return self.unknown(UnknownName {

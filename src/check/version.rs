@@ -35,9 +35,9 @@ impl Checker<'_> {
                 .iter()
                 .filter(|r| r.version.is_none_or(|rv| rv == vid))
                 .collect();
-            let mut vc = VersionChecker::new(self, decls, provisions, &v.name, rules);
-            vc.build();
-            let (defs, outcome_defs, reads) = vc.finish();
+            let mut version_checker = VersionChecker::new(self, decls, provisions, &v.name, rules);
+            version_checker.build();
+            let (defs, outcome_defs, reads) = version_checker.finish();
             self.check_chain_depth(&defs);
             fact_reads.extend(reads);
             v.defs = defs;
@@ -78,7 +78,7 @@ impl Checker<'_> {
 
 /// Definitions and types of one version.
 pub(super) struct VersionChecker<'c, 's, 'a> {
-    pub(super) cx: &'c mut Checker<'s>,
+    pub(super) checker: &'c mut Checker<'s>,
     pub(super) decls: &'c Declarations,
     provisions: &'c [ProvisionInfo],
     pub(super) version_name: String,
@@ -106,7 +106,7 @@ enum DefState {
 
 impl Reporter for VersionChecker<'_, '_, '_> {
     fn sources(&self) -> &SourceMap {
-        self.cx.sources
+        self.checker.sources
     }
 
     /// Reports a problem found in a rule, naming the provision it stands in.
@@ -114,14 +114,14 @@ impl Reporter for VersionChecker<'_, '_, '_> {
         if let Some(citation) = &self.context {
             p.message = format!("in {citation}: {}", p.message);
         }
-        self.cx.report(p);
+        self.checker.report(p);
     }
 }
 
 impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
     /// A checker for the version named `version_name`, whose rules (in source order) are `rules`.
     fn new(
-        cx: &'c mut Checker<'s>,
+        checker: &'c mut Checker<'s>,
         decls: &'c Declarations,
         provisions: &'c [ProvisionInfo],
         version_name: &str,
@@ -145,7 +145,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
         let n = groups.len();
         VersionChecker {
-            cx,
+            checker,
             decls,
             provisions,
             version_name: version_name.to_string(),
@@ -159,6 +159,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
     }
 
+    /// ` (in version `name`)` for messages, or nothing when the statute has one text.
     fn in_version(&self) -> String {
         if self.version_name.is_empty() {
             String::new()
@@ -167,12 +168,15 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
     }
 
+    /// Types and compiles every definition, in source order.
     fn build(&mut self) {
         for id in 0..self.groups.len() {
             self.define(id, None);
         }
     }
 
+    /// The definitions (a failed one left empty), the definition of each outcome, and the
+    /// fact paths read.
     fn finish(self) -> (Vec<Definition>, Vec<Option<DefId>>, HashSet<Vec<usize>>) {
         let defs: Vec<Definition> = self
             .defs
@@ -203,6 +207,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         stacker::maybe_grow(4 << 20, 16 << 20, || self.define_here(id, used_at))
     }
 
+    /// [`Self::define`] on the stack it has.
     fn define_here(&mut self, id: DefId, used_at: Option<Span>) -> Option<Type> {
         match self.state.get(id).cloned() {
             Some(DefState::Done(t)) => return Some(t),
@@ -218,7 +223,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     .collect();
                 names.push(self.groups.get(id).map(|g| g.0.clone()).unwrap_or_default());
                 let span = used_at.unwrap_or_default();
-                let p = self.cx.err(codes::CYCLE, span, format!("definitions depend on each other in a cycle: {}", names.join(" -> ")), "the cycle closes here")
+                let p = self.err(codes::CYCLE, span, format!("definitions depend on each other in a cycle: {}", names.join(" -> ")), "the cycle closes here")
                     .with_help("a value cannot depend on itself; break the cycle by defining one of them from facts");
                 self.report(p);
                 return None;
@@ -227,7 +232,6 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
         if self.stack.len() >= MAX_DEFINITION_DEPTH {
             let p = self
-                .cx
                 .err(
                     codes::TOO_DEEP,
                     used_at.unwrap_or_default(),
@@ -364,7 +368,6 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         .collect();
                     let here: Vec<&str> = here.iter().map(String::as_str).collect();
                     let p = self
-                        .cx
                         .err(
                             codes::EXCEPTION_TARGET,
                             target.span,
@@ -385,7 +388,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     return None;
                 }
                 _ => {
-                    let p = self.cx.err(codes::EXCEPTION_TARGET, target.span, format!("{label} holds several rules for `{name}`; the exception is ambiguous"), "which one?")
+                    let p = self.err(codes::EXCEPTION_TARGET, target.span, format!("{label} holds several rules for `{name}`; the exception is ambiguous"), "which one?")
                         .with_help("keep one rule per name in the targeted provision");
                     self.report(p);
                     return None;
@@ -400,7 +403,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
             while let Some(c) = cur {
                 if seen.contains(&c) {
                     let span = compiled.get(start).map(|r| r.span).unwrap_or_default();
-                    let p = self.cx.err(codes::CYCLE, span, format!("exceptions for `{name}` displace each other in a circle"), "part of the circle")
+                    let p = self.err(codes::CYCLE, span, format!("exceptions for `{name}` displace each other in a circle"), "part of the circle")
                         .with_help("an exception displaces a more general rule; one rule must be the default");
                     self.report(p);
                     return None;
@@ -425,17 +428,17 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         let annotated = r
             .declared_type
             .as_ref()
-            .and_then(|t| self.cx.resolve_type(t, self.decls));
+            .and_then(|t| self.checker.resolve_type(t, self.decls));
         let expected = annotated
             .clone()
             .or_else(|| declared.clone())
             .or_else(|| ty.as_ref().map(|t| t.0.clone()));
-        let mut locals = Vec::new();
-        let value = self.expr(&r.value, expected.as_ref(), &mut locals);
+        let mut bound = Vec::new();
+        let value = self.expr(&r.value, expected.as_ref(), &mut bound);
         let condition = r
             .condition
             .as_ref()
-            .map(|c| self.expr(c, Some(&Type::Bool), &mut locals));
+            .map(|c| self.expr(c, Some(&Type::Bool), &mut bound));
         let (Some(value), condition) = (value, condition) else {
             return None;
         };
@@ -446,7 +449,6 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
             Some(Some(c)) => {
                 if c.ty != Type::Bool {
                     let p = self
-                        .cx
                         .err(
                             codes::TYPE_MISMATCH,
                             c.span,
@@ -468,7 +470,6 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         if let Some(want) = annotated.as_ref().or(declared.as_ref()) {
             if !fits(&value_ty, want) {
                 let p = self
-                    .cx
                     .err(
                         codes::TYPE_MISMATCH,
                         value.span,
@@ -488,7 +489,6 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
             Some((t, first)) => {
                 if !fits(&value_ty, t) {
                     let p = self
-                        .cx
                         .err(
                             codes::TYPE_MISMATCH,
                             value.span,
@@ -499,7 +499,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                             format!("this is a {value_ty}"),
                         )
                         .with_help("every rule for one name must give the same type")
-                        .label(self.cx.sources, *first, format!("this is a {t}"));
+                        .label(self.sources(), *first, format!("this is a {t}"));
                     self.report(p);
                     return None;
                 }
