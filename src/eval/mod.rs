@@ -89,9 +89,7 @@ impl Program {
             cell.get_or_init(|| CompiledVersion::new(&self.checked, version)),
         ))
     }
-}
 
-impl Program {
     /// Validates a case's facts (JSON text) against this program's schema.
     pub fn read_facts(&self, name: &str, json: &str) -> Result<Facts, crate::facts::FactsError> {
         crate::facts::read_facts(&self.schema, name, json)

@@ -134,7 +134,7 @@ pub fn evaluate_line(
             "the line is blank; every line must hold one JSON object of facts",
         );
     }
-    let facts = match crate::facts::read_facts(&program.schema, "line", text) {
+    let facts = match program.read_facts("line", text) {
         Ok(f) => f,
         Err(e) => {
             let code = e

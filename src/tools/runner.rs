@@ -196,12 +196,9 @@ pub fn evaluate_facts(
     case: &CaseFile,
     as_of: Option<jiff::civil::Date>,
 ) -> Result<Evaluation, Reported> {
-    let facts = crate::facts::validate(
-        &program.schema,
-        &case.path.display().to_string(),
-        &case.facts,
-    )
-    .map_err(|e| Reported::from_diagnostic(&e))?;
+    let facts = program
+        .facts_from_value(&case.path.display().to_string(), &case.facts)
+        .map_err(|e| Reported::from_diagnostic(&e))?;
     program
         .evaluate(&facts, EvalOptions { trace: true, as_of })
         .map_err(|e| Reported::from_diagnostic(&e))
