@@ -55,6 +55,12 @@ enum Command {
         /// Leave out the trace (faster).
         #[arg(long)]
         no_trace: bool,
+        /// Show only this outcome's tree in the trace (repeatable); every outcome is still listed.
+        #[arg(long = "outcome", value_name = "NAME", conflicts_with = "batch")]
+        outcomes: Vec<String>,
+        /// Quote each provision's heading and text in the trace, where it is first cited.
+        #[arg(long, conflicts_with = "batch")]
+        with_text: bool,
     },
     /// Run every *.json test file under DIR and compare the outcomes with what each expects.
     Test {
@@ -104,6 +110,7 @@ fn main() -> ExitCode {
             as_of,
             format,
             no_trace,
+            ..
         } => {
             if let Some(Format::Text) = format {
                 Cli::command()
@@ -123,6 +130,8 @@ fn main() -> ExitCode {
             as_of,
             format,
             no_trace,
+            outcomes,
+            with_text,
         } => {
             let Some(facts) = facts else {
                 Cli::command()
@@ -138,6 +147,7 @@ fn main() -> ExitCode {
                 as_of.as_deref(),
                 format.unwrap_or(Format::Text),
                 no_trace,
+                (outcomes, with_text),
             )
         }
         Command::Test {
@@ -203,8 +213,10 @@ fn eval(
     as_of: Option<&str>,
     format: Format,
     no_trace: bool,
+    (outcomes, with_text): (Vec<String>, bool),
 ) -> Result<ExitCode, Report> {
     let (loaded, options) = load_for_evaluation(file, as_of, !no_trace)?;
+    let view = render::View::new(&loaded.program, outcomes, with_text)?;
     let json = std::fs::read_to_string(facts).map_err(|e| {
         miette::miette!(
             code = "lawcode::facts::unreadable",
@@ -217,8 +229,8 @@ fn eval(
     let facts = program.read_facts(&facts.display().to_string(), &json)?;
     let result = program.evaluate(&facts, options)?;
     let out = match format {
-        Format::Json => json_text(&render::evaluation_json(&result)),
-        Format::Text => render::evaluation_text(program, &result),
+        Format::Json => json_text(&render::evaluation_json_with(&result, &view)),
+        Format::Text => render::evaluation_text_with(program, &result, &view),
     };
     print(&out);
     Ok(ExitCode::SUCCESS)

@@ -45,9 +45,11 @@ pub struct OutcomeShape {
     /// Outcome names and types, in declared order.
     pub names: Vec<String>,
     pub types: Vec<Type>,
-    /// Outcome indices in the order a JSON object writes them: by name, a repeated name once
-    /// (its last declaration, as inserting into a map would keep).
-    pub sorted: Vec<usize>,
+    /// Outcome indices in the order a JSON object writes them: declared order, a repeated
+    /// name once, where it first appears, with its last declaration's value (as inserting into
+    /// an insertion-ordered map keeps it). The checker refuses repeated names; this keeps the
+    /// two JSON writers identical even so.
+    pub order: Vec<usize>,
     /// Each name and the statute as JSON strings (quoted and escaped), written as they are
     /// into every result of a batch.
     pub names_json: Vec<String>,
@@ -58,14 +60,11 @@ pub struct OutcomeShape {
 impl OutcomeShape {
     pub fn new(statute: &str, outcomes: &[OutcomeDecl], schema: Arc<Schema>) -> OutcomeShape {
         let names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
-        let mut sorted: Vec<usize> = (0..names.len()).collect();
-        // Stable: equal names keep declaration order, so the last of a run is the last declared.
-        sorted.sort_by(|&a, &b| names.get(a).cmp(&names.get(b)));
-        let mut deduped: Vec<usize> = Vec::with_capacity(sorted.len());
-        for i in sorted {
-            match deduped.last_mut() {
-                Some(last) if names.get(*last) == names.get(i) => *last = i,
-                _ => deduped.push(i),
+        let mut order: Vec<usize> = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            match order.iter_mut().find(|j| names.get(**j) == Some(name)) {
+                Some(first) => *first = i,
+                None => order.push(i),
             }
         }
         let json = |text: &str| serde_json::Value::from(text).to_string();
@@ -75,7 +74,7 @@ impl OutcomeShape {
             statute: statute.to_string(),
             types: outcomes.iter().map(|o| o.ty.clone()).collect(),
             names,
-            sorted: deduped,
+            order,
             schema,
         }
     }

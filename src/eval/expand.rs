@@ -9,7 +9,7 @@ use super::record::{
     Binding, ChildRecord, Linked, List, Outcome, Record, SharedText, Step, key_text,
 };
 use super::{Applies, join_facts, label_of_rule};
-use crate::eval::trace::{NodeKind, Status, TraceNode};
+use crate::eval::trace::{NodeKind, Shown, Status, TraceNode};
 use crate::program::{DefId, ProgramData, ProvisionId, RuleId, VersionInfo};
 use crate::value::{Type, Value};
 use std::sync::Arc;
@@ -117,6 +117,15 @@ impl<'a> Expander<'a> {
         )
     }
 
+    fn rule_formula(&self, def: DefId, rule: RuleId) -> Option<Arc<str>> {
+        self.text
+            .rule_formulas
+            .get(def)
+            .and_then(|r| r.get(rule))
+            .cloned()
+            .flatten()
+    }
+
     fn rule_notes(&self, def: DefId, rule: RuleId) -> Option<Arc<[String]>> {
         self.text
             .rule_notes
@@ -128,6 +137,20 @@ impl<'a> Expander<'a> {
 
     fn json(&self, ty: &Type, v: &Value) -> serde_json::Value {
         self.program.schema.value_json(ty, v)
+    }
+
+    /// A node whose value is `v`, of type `ty`: the JSON value and how a person reads it.
+    fn valued(
+        &self,
+        citation: Arc<str>,
+        kind: NodeKind,
+        name: impl Into<Arc<str>>,
+        ty: &Type,
+        v: &Value,
+    ) -> TraceNode {
+        let mut node = TraceNode::new(citation, kind, name, self.json(ty, v));
+        node.shown = shown(ty, v);
+        node
     }
 
     fn trace(&self) -> Vec<TraceNode> {
@@ -176,11 +199,12 @@ impl<'a> Expander<'a> {
                         .get(s.fact)
                         .map(|f| f.ty.clone())
                         .unwrap_or(Type::Date);
-                    node.children.push(TraceNode::new(
+                    node.children.push(self.valued(
                         statute.clone(),
                         NodeKind::Fact,
                         s.fact_name.clone(),
-                        self.json(&ty, f),
+                        &ty,
+                        f,
                     ));
                 }
             }
@@ -224,11 +248,12 @@ impl<'a> Expander<'a> {
             }
             for d in &p.disregards {
                 let (ty, value) = self.fact_at(&d.path);
-                let mut node = TraceNode::new(
-                    p.citation.clone(),
+                let mut node = self.valued(
+                    p.citation.clone().into(),
                     NodeKind::Disregarded,
                     d.name.clone(),
-                    self.json(&ty, &value),
+                    &ty,
+                    &value,
                 );
                 node.detail = Some(d.reason.clone());
                 nodes.push(node);
@@ -298,9 +323,9 @@ impl<'a> Expander<'a> {
             );
         };
         let single = def.is_some_and(|d| d.rules.len() == 1);
-        let shown = t.winner.or(single.then_some(0));
+        let shown_rule = t.winner.or(single.then_some(0));
         let mut node = TraceNode::new(
-            self.citation_of_rule(id, shown.unwrap_or(0)),
+            self.citation_of_rule(id, shown_rule.unwrap_or(0)),
             NodeKind::Definition,
             name,
             serde_json::Value::Null,
@@ -313,6 +338,7 @@ impl<'a> Expander<'a> {
                         Some(Some(json)) => json.clone(),
                         _ => self.json(&d.ty, v),
                     };
+                    node.shown = shown(&d.ty, v);
                 }
             }
             Outcome::Missing(m) => {
@@ -342,6 +368,10 @@ impl<'a> Expander<'a> {
                     .unwrap_or_default()
             };
             let (mut status, mut detail) = match &rr.applies {
+                Applies::Yes if rule.condition.is_some() => (
+                    Status::Applied,
+                    Some(format!("condition `{}` is true", snippet())),
+                ),
                 Applies::Yes => (Status::Applied, None),
                 Applies::No => (
                     Status::NotApplicable,
@@ -354,19 +384,25 @@ impl<'a> Expander<'a> {
             };
             if let Some(by) = rr.displaced_by {
                 status = Status::Overridden;
-                detail = Some(format!(
-                    "displaced by the exception in {}",
-                    label_of_rule(self.program, self.version, id, by)
-                ));
+                let there = label_of_rule(self.program, self.version, id, by);
+                detail = Some(
+                    if rule_provision(self.version, id, by) == Some(rule.provision) {
+                        format!("displaced by its exception, also in {there}")
+                    } else {
+                        format!("displaced by the exception in {there}")
+                    },
+                );
             }
             if let Some(Err(m)) = &rr.value {
                 detail = Some(format!("value needs {}", join_facts(m)));
             }
-            if single && status == Status::Applied {
+            let applied = status == Status::Applied;
+            if single && applied {
                 // One unconditional rule: its reads are the definition's own children.
                 if let Some(notes) = self.rule_notes(id, i) {
                     node.notes = notes;
                 }
+                node.formula = self.rule_formula(id, i);
                 node.children.extend(children);
                 continue;
             }
@@ -375,26 +411,32 @@ impl<'a> Expander<'a> {
             } else {
                 NodeKind::Rule
             };
-            let value = match &rr.value {
-                Some(Ok(v)) => self.json(&def.ty, v),
-                _ => serde_json::Value::Null,
+            let citation = self.citation_of_rule(id, i);
+            let mut rn = match &rr.value {
+                Some(Ok(v)) => self.valued(citation, kind, node.name.clone(), &def.ty, v),
+                _ => TraceNode::new(citation, kind, node.name.clone(), serde_json::Value::Null),
             };
-            let mut rn =
-                TraceNode::new(self.citation_of_rule(id, i), kind, node.name.clone(), value);
             rn.status = Some(status);
-            rn.detail = match (rule.exception_to, detail) {
-                (Some(target), None) => Some(format!(
-                    "exception to {}",
-                    label_of_rule(self.program, self.version, id, target)
-                )),
-                (Some(target), Some(d)) => Some(format!(
-                    "exception to {}; {d}",
-                    label_of_rule(self.program, self.version, id, target)
-                )),
+            let target = rule.exception_to.map(|target| {
+                if rule_provision(self.version, id, target) == Some(rule.provision) {
+                    "exception to the rule in this provision".to_string()
+                } else {
+                    format!(
+                        "exception to {}",
+                        label_of_rule(self.program, self.version, id, target)
+                    )
+                }
+            });
+            rn.detail = match (target, detail) {
+                (Some(target), None) => Some(target),
+                (Some(target), Some(d)) => Some(format!("{target}; {d}")),
                 (None, d) => d,
             };
-            if let Some(notes) = self.rule_notes(id, i) {
-                rn.notes = notes;
+            if applied {
+                if let Some(notes) = self.rule_notes(id, i) {
+                    rn.notes = notes;
+                }
+                rn.formula = self.rule_formula(id, i);
             }
             rn.children = children;
             node.children.push(rn);
@@ -448,12 +490,18 @@ impl<'a> Expander<'a> {
                 expr,
                 binding,
                 value,
-            } => TraceNode::new(
-                self.citation(*here),
-                NodeKind::Fact,
-                self.path(*expr, *binding, None),
-                self.json_of(*expr, value),
-            ),
+            } => {
+                let mut node = TraceNode::new(
+                    self.citation(*here),
+                    NodeKind::Fact,
+                    self.path(*expr, *binding, None),
+                    self.json_of(*expr, value),
+                );
+                if let Some(ty) = self.code.type_of(*expr) {
+                    node.shown = shown(ty, value);
+                }
+                node
+            }
             ChildRecord::EmptyList {
                 here,
                 source,
@@ -473,15 +521,17 @@ impl<'a> Expander<'a> {
             } => {
                 let schema = &self.program.schema;
                 let key_ty = self.code.type_of(*key_expr).unwrap_or(&Type::Bool);
-                let (name, value, source) = match self.program.tables.get(*table) {
+                let (name, json, shown_as, source) = match self.program.tables.get(*table) {
                     Some(t) => (
                         format!("{}[{}]", t.name, key_text(schema, key_ty, key)),
                         self.json(&t.value_ty, value),
+                        shown(&t.value_ty, value),
                         t.source.as_str(),
                     ),
-                    None => (String::new(), serde_json::Value::Null, ""),
+                    None => (String::new(), serde_json::Value::Null, Shown::Json, ""),
                 };
-                let mut node = TraceNode::new(self.citation(*here), NodeKind::Table, name, value);
+                let mut node = TraceNode::new(self.citation(*here), NodeKind::Table, name, json);
+                node.shown = shown_as;
                 node.notes = Arc::from([format!("source: {source}")]);
                 node
             }
@@ -496,12 +546,19 @@ impl<'a> Expander<'a> {
                 reads: _,
             } => {
                 let name = self.path(*source, *binding, Some(*index));
-                let (status, value) = match step {
-                    Step::Excluded => (Status::Excluded, serde_json::Value::Null),
-                    Step::Included(v) => (Status::Included, self.json_of(*element, v)),
-                    Step::Undecided => (Status::Undecided, serde_json::Value::Null),
+                let (status, value, shown_as) = match step {
+                    Step::Excluded => (Status::Excluded, serde_json::Value::Null, Shown::Json),
+                    Step::Included(v) => (
+                        Status::Included,
+                        self.json_of(*element, v),
+                        self.code
+                            .type_of(*element)
+                            .map_or(Shown::Json, |ty| shown(ty, v)),
+                    ),
+                    Step::Undecided => (Status::Undecided, serde_json::Value::Null, Shown::Json),
                 };
                 let mut node = TraceNode::new(self.citation(*here), NodeKind::Item, name, value);
+                node.shown = shown_as;
                 if *filtered || status == Status::Undecided {
                     node.status = Some(status);
                 }
@@ -509,4 +566,23 @@ impl<'a> Expander<'a> {
             }
         })
     }
+}
+
+/// How a value of type `ty` reads for a person (see [`Shown`]).
+fn shown(ty: &Type, v: &Value) -> Shown {
+    match (ty, v) {
+        (Type::Money, Value::Number(d)) => Shown::Money(*d),
+        (Type::Decimal, Value::Number(d)) => Shown::Decimal(*d),
+        (Type::List(inner), Value::List(_)) if **inner == Type::Money => Shown::MoneyList,
+        _ => Shown::Json,
+    }
+}
+
+/// The provision that holds rule `rule` of definition `def`.
+fn rule_provision(version: &VersionInfo, def: DefId, rule: RuleId) -> Option<ProvisionId> {
+    version
+        .defs
+        .get(def)
+        .and_then(|d| d.rules.get(rule))
+        .map(|r| r.provision)
 }

@@ -191,6 +191,11 @@ impl Evaluation {
         Some(t.nodes.get_or_init(|| t.record.expand(&t.program)))
     }
 
+    /// The program that evaluated this case, when traced (the trace's words come from it).
+    pub(crate) fn program(&self) -> Option<&Program> {
+        self.trace.as_deref().map(|t| &t.program)
+    }
+
     /// The typed value of the `i`th declared outcome (`Absent` for `null`).
     pub(crate) fn typed_outcome(&self, i: usize) -> Option<&Value> {
         self.values.get(i)

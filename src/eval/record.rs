@@ -9,7 +9,8 @@
 
 use super::{Applies, Missing, R, Stop};
 use crate::program::{
-    DefId, ProgramData, ProvisionId, RuleId, Schema, TableId, VersionId, VersionInfo,
+    DefId, Expr, ExprKind, ProgramData, ProvisionId, RuleId, Schema, TableId, VersionId,
+    VersionInfo,
 };
 use crate::value::{Type, Value};
 use std::sync::Arc;
@@ -398,6 +399,9 @@ pub(super) struct SharedText {
     pub(super) def_names: Vec<Arc<str>>,
     /// By definition id, then rule.
     pub(super) rule_notes: Vec<Vec<Arc<[String]>>>,
+    /// By definition id, then rule: the value expression as the rule file writes it, when it
+    /// computes something (see [`formula`]).
+    pub(super) rule_formulas: Vec<Vec<Option<Arc<str>>>>,
 }
 
 impl SharedText {
@@ -424,6 +428,78 @@ impl SharedText {
                         .collect()
                 })
                 .collect(),
+            rule_formulas: version
+                .defs
+                .iter()
+                .map(|d| d.rules.iter().map(|r| formula(program, &r.value)).collect())
+                .collect(),
         }
     }
+}
+
+/// The longest formula a trace node shows, in characters.
+const MAX_FORMULA_CHARS: usize = 500;
+
+/// A rule's value expression as a trace line shows it: the source text on one line, comments
+/// dropped and runs of white space made one space. `None` for a literal or a bare name, whose
+/// value (or whose own node below) already says everything the formula would.
+fn formula(program: &ProgramData, value: &Expr) -> Option<Arc<str>> {
+    if matches!(
+        value.kind,
+        ExprKind::Literal(_)
+            | ExprKind::Provisions(_)
+            | ExprKind::Def(_)
+            | ExprKind::Fact(_)
+            | ExprKind::Local(_)
+            | ExprKind::Field(..)
+    ) {
+        return None;
+    }
+    let source = program.sources.snippet(value.span);
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.chars().peekable();
+    let mut in_text = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                in_text = !in_text;
+                out.push(c);
+            }
+            '\\' if in_text => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '/' if !in_text && chars.peek() == Some(&'/') => {
+                // A comment runs to the end of its line.
+                while chars.next_if(|&c| c != '\n').is_some() {}
+            }
+            c if c.is_whitespace() && !in_text => {
+                if !out.is_empty() && !out.ends_with([' ', '(', '[']) {
+                    out.push(' ');
+                }
+            }
+            c => {
+                if matches!(c, ')' | ']' | ',') && out.ends_with(' ') && !in_text {
+                    out.pop();
+                }
+                out.push(c);
+            }
+        }
+    }
+    let mut out = out.trim_end();
+    if out.is_empty() {
+        return None;
+    }
+    // A trace line stays readable whatever the rule file holds; the whole expression is at
+    // the rule's line in the source.
+    let cut;
+    if out.chars().count() > MAX_FORMULA_CHARS {
+        let end = out
+            .char_indices()
+            .nth(MAX_FORMULA_CHARS)
+            .map_or(out.len(), |(i, _)| i);
+        cut = format!("{}…", out.get(..end).unwrap_or(out).trim_end());
+        out = &cut;
+    }
+    Some(Arc::from(out))
 }

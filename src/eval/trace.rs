@@ -4,6 +4,7 @@
 //! Plain serde data, shaped for reading and for snapshots: stable order, no
 //! timings, no addresses.
 
+use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -70,10 +71,36 @@ pub struct TraceNode {
     /// Why, in words: "condition `trafficking` is false", "displaced by the exception in (b)(2)(C)".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// The expression that computed the value, as the rule file writes it (whitespace and
+    /// comments collapsed), on a rule that applied; absent when the expression is a literal
+    /// or a bare name (the value, or the child node, already says it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formula: Option<Arc<str>>,
+    /// The rule file's notes that explain what happened here: a version selector's, a table's
+    /// source, and the notes of a rule that applied (a rule that did not apply is not what
+    /// happened, so its notes would say something untrue of the case).
     #[serde(skip_serializing_if = "no_notes")]
     pub notes: Arc<[String]>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<TraceNode>,
+    /// How the value reads for a person (money with a dollar sign, a long ratio rounded); the
+    /// JSON keeps the exact `value`.
+    #[serde(skip)]
+    pub shown: Shown,
+}
+
+/// The kind of a node's value, for the text a person reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shown {
+    /// As the JSON value reads.
+    #[default]
+    Json,
+    /// An amount of money: `$3,000.00`.
+    Money(Decimal),
+    /// A decimal number with the scale the rule file or the computation gave it (`245.120`).
+    Decimal(Decimal),
+    /// A list of amounts of money (the JSON value is their texts).
+    MoneyList,
 }
 
 impl TraceNode {
@@ -90,8 +117,10 @@ impl TraceNode {
             value,
             status: None,
             detail: None,
+            formula: None,
             notes: Arc::default(),
             children: Vec::new(),
+            shown: Shown::Json,
         }
     }
 

@@ -338,8 +338,15 @@ fn the_longest_chain_of_definitions_allowed_runs_and_a_longer_one_is_refused() {
     lawcode::render::write_evaluation_json(&mut line, &e);
     assert!(line.len() > 10_000);
     let text = lawcode::render::trace_text(e.trace().unwrap(), "");
-    // `out`, d198 … d0, and the fact `x` at the bottom, each nested in the one above.
-    assert_eq!(text.lines().count(), 1 + 199 + 1, "{text}");
+    // `out`, d198 … d0, and the fact `x` at the bottom, each nested in the one above (and
+    // each computed definition with its formula, cut short).
+    let nodes = text.lines().filter(|l| !l.contains("formula: ")).count();
+    assert_eq!(nodes, 1 + 199 + 1, "{text}");
+    let formula = text.lines().find(|l| l.contains("formula: ")).unwrap();
+    assert!(
+        formula.ends_with(&format!("d197{}", " + 1".repeat(90))),
+        "{formula}"
+    );
     // One more is refused, whichever end of the chain the checker meets first.
     for out_first in [true, false] {
         let err = compile("t.law", &chain(200, out_first)).unwrap_err();

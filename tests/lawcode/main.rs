@@ -29,3 +29,4 @@ mod runner;
 mod sources;
 mod support;
 mod syntax;
+mod trace;
