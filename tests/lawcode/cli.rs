@@ -177,3 +177,54 @@ fn an_unreadable_facts_file_exits_one() {
         stderr(&o)
     );
 }
+
+/// `--outcome` (repeatable) limits the trace to those outcomes' trees; `--with-text` quotes
+/// each provision where it is first cited; the JSON's keys are in the contract's order.
+#[test]
+fn eval_shows_the_outcomes_asked_for_with_the_statutes_words() {
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "eval",
+            "rules/usc/18/2259.law",
+            "--facts",
+            "examples/trafficking-floor.json",
+            "--outcome",
+            "restitution_amount",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let o = lawcode(&args(&["--with-text"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("the court shall order restitution in an amount that reflects"));
+    insta::assert_snapshot!(text);
+
+    let o = lawcode(&args(&["--outcome", "dma_amount", "--format", "json"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let trees: Vec<&str> = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(trees, ["current", "restitution_amount", "dma_amount"]);
+    let at = |key: &str| out.find(&format!("\"{key}\":")).unwrap();
+    assert!(at("statute") < at("version") && at("version") < at("outcomes"));
+    assert!(at("outcomes") < at("missing") && at("missing") < at("trace"));
+    assert!(v["provisions"]["18 U.S.C. § 2259(b)(2)(B)"]["text"].is_string());
+
+    let o = lawcode(&[
+        "eval",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "examples/trafficking-floor.json",
+        "--outcome",
+        "restitution",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("lawcode::render::unknown_outcome"), "{err}");
+}
