@@ -17,6 +17,7 @@ mod coverage;
 mod diagnostics;
 mod diff;
 mod differential;
+mod docs;
 mod evaluator;
 mod examples;
 mod facts;

@@ -1,0 +1,313 @@
+//! The repository stands on its own: the contract, the statute texts and the data the rules
+//! encode are copies in `docs/`, equal to the project's shared originals, and no file a user
+//! reads points outside the repository.
+
+use crate::support::repo;
+
+/// Each copy in the repository and the original it was taken from, relative to the repository
+/// root (the shared folder sits beside the repository, where the project keeps it).
+const COPIES: &[(&str, &str)] = &[
+    (
+        "docs/contracts/18-usc-2259.md",
+        "../shared/contracts/18-usc-2259.md",
+    ),
+    (
+        "docs/statutes/18-usc-2259.md",
+        "../shared/statutes/18-usc-2259.md",
+    ),
+    (
+        "docs/statutes/18-usc-2259-1996.md",
+        "../shared/statutes/18-usc-2259-1996.md",
+    ),
+    (
+        "docs/statutes/18-usc-2259-amendment-2018.md",
+        "../shared/statutes/18-usc-2259-amendment-2018.md",
+    ),
+    (
+        "docs/statutes/18-usc-2259A.md",
+        "../shared/statutes/18-usc-2259A.md",
+    ),
+    (
+        "docs/statutes/18-usc-2259B.md",
+        "../shared/statutes/18-usc-2259B.md",
+    ),
+    (
+        "docs/data/cpi-u-annual-average.csv",
+        "../shared/data/cpi-u-annual-average.csv",
+    ),
+    (
+        "docs/data/federal-minimum-wage.csv",
+        "../shared/data/federal-minimum-wage.csv",
+    ),
+];
+
+/// Every copy is in the repository, and equals its original byte for byte wherever the shared
+/// folder is present. A fresh clone has no shared folder: there the originals cannot be read and
+/// only the copies' presence is checked; in the project's own checkouts the comparison is real.
+/// (`docs/data/README.md` is not a copy: it is the shared data README, trimmed to the data the
+/// repository uses and with its links made to resolve here.)
+#[test]
+fn docs_copies_equal_the_shared_originals() {
+    let mut differ = Vec::new();
+    for (copy, original) in COPIES {
+        let ours = std::fs::read(repo().join(copy))
+            .unwrap_or_else(|e| panic!("{copy} must be in the repository: {e}"));
+        assert!(!ours.is_empty(), "{copy} is empty");
+        match std::fs::read(repo().join(original)) {
+            Ok(theirs) if theirs != ours => differ.push(format!("{copy} differs from {original}")),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("cannot read {original}: {e}"),
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "copy the originals again:\n{}",
+        differ.join("\n")
+    );
+}
+
+/// The CPI-U table the rules read holds exactly the rows of the CSV it names as its source,
+/// in order, digit for digit (the table is typed in by hand; the CSV is the record).
+#[test]
+fn cpi_u_table_matches_its_csv() {
+    let csv = std::fs::read_to_string(repo().join("docs/data/cpi-u-annual-average.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("year,cpi_u"));
+    let from_csv: Vec<(String, String)> = lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let (year, value) = l.split_once(',').unwrap();
+            (year.to_string(), value.to_string())
+        })
+        .collect();
+    let law = std::fs::read_to_string(repo().join("rules/data/cpi-u.law")).unwrap();
+    assert!(
+        law.contains("docs/data/cpi-u-annual-average.csv"),
+        "the table's source names its CSV"
+    );
+    let from_law: Vec<(String, String)> = law
+        .lines()
+        .filter_map(|l| l.split_once("=>"))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    assert_eq!(from_law, from_csv);
+}
+
+/// Whether a line names the project's shared folder as a path (`../shared`, `shared/data/…`),
+/// as opposed to the word "shared" in prose or in a name like `SharedText`.
+fn names_shared_folder(line: &str) -> bool {
+    const FORMS: &[&str] = &[
+        "../shared",
+        "..\\shared",
+        "shared/contracts",
+        "shared/statutes",
+        "shared/data",
+        "shared/hooks",
+        "shared/STYLE",
+        "shared/README",
+    ];
+    FORMS.iter().any(|form| line.contains(form))
+}
+
+#[test]
+fn the_shared_folder_pattern_finds_paths_not_words() {
+    assert!(names_shared_folder(
+        "the contract in `../shared/contracts/18-usc-2259.md`"
+    ));
+    assert!(names_shared_folder(
+        "copied from shared/data/cpi-u-annual-average.csv"
+    ));
+    assert!(names_shared_folder(
+        "// interface is shared/contracts/18-usc-2259.md."
+    ));
+    assert!(!names_shared_folder(
+        "import \"../../data/cpi-u.law\" // shared data lives in its own file"
+    ));
+    assert!(!names_shared_folder("pub struct SharedText(Arc<str>);"));
+    assert!(!names_shared_folder(
+        "a data table shared by every rule file"
+    ));
+}
+
+/// No file a user or a contributor reads outside the tests points at the shared folder, which
+/// a clone does not have: the repository carries its own copies (`docs/`). The files are those
+/// git tracks or would track (untracked but not ignored), so that a new file is checked before
+/// it is committed; `tests/` is left out because this very test names the forms it looks for.
+#[test]
+fn no_user_facing_file_names_the_shared_folder() {
+    let out = std::process::Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(repo())
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git ls-files failed");
+    let listed = String::from_utf8(out.stdout).unwrap();
+    let mut scanned = 0;
+    let mut found = Vec::new();
+    for name in listed.split('\0').filter(|n| !n.is_empty()) {
+        if name.starts_with("tests/") {
+            continue;
+        }
+        // A tracked file deleted in the working tree, or a binary file, has no text to read.
+        let Ok(text) = std::fs::read_to_string(repo().join(name)) else {
+            continue;
+        };
+        scanned += 1;
+        for (i, line) in text.lines().enumerate() {
+            if names_shared_folder(line) {
+                found.push(format!("{name}:{}: {}", i + 1, line.trim()));
+            }
+        }
+    }
+    for must in ["README.md", "rules/usc/18/2259.law", "docs/language.md"] {
+        assert!(
+            listed.split('\0').any(|n| n == must),
+            "{must} should have been scanned"
+        );
+    }
+    assert!(scanned > 20, "only {scanned} files scanned");
+    assert!(
+        found.is_empty(),
+        "these lines point at the shared folder, which a clone does not have; point at the copy \
+         in docs/ instead:\n{}",
+        found.join("\n")
+    );
+}
+
+/// One fenced ```law block of docs/language.md: its info string after `law`, its text, and the
+/// line its fence opens on (for messages).
+struct LawBlock {
+    kind: String,
+    text: String,
+    line: usize,
+}
+
+/// Every fenced block whose info string starts with `law`, in order. A fence opened and never
+/// closed is a mistake in the page, not a block to skip.
+fn law_blocks(markdown: &str) -> Vec<LawBlock> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(String, usize, Vec<&str>)> = None;
+    for (i, line) in markdown.lines().enumerate() {
+        match &mut open {
+            None => {
+                if let Some(info) = line.strip_prefix("```") {
+                    let info = info.trim();
+                    // Other fences (```text, ```sh) are opened too, so that their contents are
+                    // never read as fences.
+                    open = Some((info.to_string(), i + 1, Vec::new()));
+                }
+            }
+            Some((info, at, lines)) => {
+                if line.trim_end() == "```" {
+                    if info == "law" || info.starts_with("law ") {
+                        blocks.push(LawBlock {
+                            kind: info.trim_start_matches("law").trim().to_string(),
+                            text: lines.join("\n") + "\n",
+                            line: *at,
+                        });
+                    }
+                    open = None;
+                } else {
+                    lines.push(line);
+                }
+            }
+        }
+    }
+    assert!(open.is_none(), "a code block is never closed");
+    blocks
+}
+
+/// Every ```law block of docs/language.md is real `.law` text, checked according to its fence
+/// (the page's introduction explains the convention to readers):
+///
+/// - ```` ```law ````: a whole rule file; it must load and check (warnings allowed). It is
+///   written as `rules/usc/18/block.law` in a scratch directory that holds a copy of
+///   `rules/data/`, so an `import "../../data/cpi-u.law"` resolves as it does for § 2259.
+/// - ```` ```law rejected CODE ````: a whole rule file the checker must refuse with `CODE`.
+/// - ```` ```law fragment ````: declarations, parsed as a file (not checked: they name things
+///   declared elsewhere).
+/// - ```` ```law provision ````: what a provision holds, parsed inside `(x) { … }`.
+/// - ```` ```law expr ````: an expression, parsed as the value of a rule.
+///
+/// Any other `law …` fence is an error, so that a typo cannot exempt a block.
+#[test]
+fn every_law_block_in_the_language_reference_is_checked() {
+    use lawcode::source::FileId;
+    let page = std::fs::read_to_string(repo().join("docs/language.md")).unwrap();
+    let blocks = law_blocks(&page);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("rules/data");
+    std::fs::create_dir_all(&data).unwrap();
+    for entry in std::fs::read_dir(repo().join("rules/data")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, data.join(path.file_name().unwrap())).unwrap();
+    }
+    let rules = dir.path().join("rules/usc/18");
+    std::fs::create_dir_all(&rules).unwrap();
+    let mut failures = Vec::new();
+    let mut whole_files = 0;
+    for (n, block) in blocks.iter().enumerate() {
+        let at = format!("docs/language.md:{} (```law {})", block.line, block.kind);
+        let parse = |text: &str| {
+            lawcode::syntax::parse_file(FileId(0), "block.law", text)
+                .map(|_| ())
+                .map_err(|e| crate::support::render(&e))
+        };
+        let load = |text: &str| {
+            let path = rules.join(format!("block-{n}.law"));
+            std::fs::write(&path, text).unwrap();
+            lawcode::load_program(&path).map(|_| ())
+        };
+        let result: Result<(), String> = match block.kind.split_whitespace().collect::<Vec<_>>()[..]
+        {
+            [] => {
+                whole_files += 1;
+                load(&block.text).map_err(|e| crate::support::render(&e))
+            }
+            ["rejected", code] => match load(&block.text) {
+                Ok(()) => Err(format!("should be rejected with {code}, but it checks")),
+                Err(e) => {
+                    let text = crate::support::render(&e);
+                    if text.contains(code) {
+                        Ok(())
+                    } else {
+                        Err(format!("rejected, but not with {code}:\n{text}"))
+                    }
+                }
+            },
+            ["fragment"] => parse(&block.text),
+            ["provision"] => parse(&format!("(x) {{\n{}}}\n", block.text)),
+            ["expr"] => parse(&format!("(x) {{ rule x =\n{}}}\n", block.text)),
+            _ => Err(format!("unknown kind of block `law {}`", block.kind)),
+        };
+        if let Err(why) = result {
+            failures.push(format!("{at}: {why}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "blocks of docs/language.md that are wrong:\n{}",
+        failures.join("\n\n")
+    );
+    // The page documents the language by example: most of its examples are whole files.
+    assert!(whole_files >= 10, "only {whole_files} whole-file examples");
+}
+
+#[test]
+fn law_blocks_are_found_and_other_fences_are_not() {
+    let page = "text\n```law\nstatute \"A\"\n```\n```sh\n```law\n```\n```law expr\n1 + 2\n```\n";
+    let blocks = law_blocks(page);
+    let kinds: Vec<(&str, &str, usize)> = blocks
+        .iter()
+        .map(|b| (b.kind.as_str(), b.text.as_str(), b.line))
+        .collect();
+    // The ```law inside the ```sh block is that block's text, not a fence.
+    assert_eq!(kinds, [("", "statute \"A\"\n", 2), ("expr", "1 + 2\n", 8)]);
+}
