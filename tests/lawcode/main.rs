@@ -12,6 +12,7 @@
 mod architecture;
 mod batch;
 mod cases;
+mod catalogue;
 mod cli;
 mod coverage;
 mod diagnostics;
