@@ -311,3 +311,53 @@ fn law_blocks_are_found_and_other_fences_are_not() {
     // The ```law inside the ```sh block is that block's text, not a fence.
     assert_eq!(kinds, [("", "statute \"A\"\n", 2), ("expr", "1 + 2\n", 8)]);
 }
+
+/// Every relative link in the repository's Markdown (`[text](path)`) names a file or folder
+/// that exists, so a reader of a clone never follows a link into nothing.
+#[test]
+fn relative_links_in_the_docs_resolve() {
+    let mut pages = vec![
+        "README.md".to_string(),
+        "ARCHITECTURE.md".to_string(),
+        "BENCHMARKS.md".to_string(),
+        "examples/README.md".to_string(),
+    ];
+    let mut dirs = vec!["docs".to_string()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(repo().join(&dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = format!("{dir}/{}", path.file_name().unwrap().to_string_lossy());
+            if path.is_dir() {
+                dirs.push(name);
+            } else if name.ends_with(".md") {
+                pages.push(name);
+            }
+        }
+    }
+    let mut broken = Vec::new();
+    let mut links = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(repo().join(page)).unwrap();
+        let base = repo().join(page);
+        let base = base.parent().unwrap();
+        for (at, _) in text.match_indices("](") {
+            let rest = &text[at + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let target = &rest[..end];
+            if target.contains("://") || target.starts_with('#') || target.starts_with("mailto:") {
+                continue;
+            }
+            let file = target.split('#').next().unwrap_or_default();
+            links += 1;
+            if !base.join(file).exists() {
+                broken.push(format!("{page}: ({target})"));
+            }
+        }
+    }
+    assert!(links > 10, "only {links} relative links found");
+    assert!(
+        broken.is_empty(),
+        "links to nothing:\n{}",
+        broken.join("\n")
+    );
+}
