@@ -361,3 +361,56 @@ fn relative_links_in_the_docs_resolve() {
         broken.join("\n")
     );
 }
+
+/// The statute's words quoted in the rules (`text "…"`) are the words of the copies in
+/// `docs/statutes/`: a provision `in original` quotes the 1996 text, one `in current` the
+/// current text, and one in every version both. Compared with white space collapsed and the
+/// Markdown bold marks of the copies' headings removed; nothing else is normalised.
+#[test]
+fn the_rules_quote_the_statute_texts_in_docs() {
+    use lawcode::ast::{Item, Provision, ProvisionItem};
+    fn words(text: &str) -> String {
+        text.replace("**", "")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+    fn quoted<'a>(
+        p: &'a Provision,
+        version: Option<&'a str>,
+        out: &mut Vec<(Option<&'a str>, &'a str)>,
+    ) {
+        let version = p.in_version.as_ref().map(|v| v.node.as_str()).or(version);
+        for item in &p.body {
+            match item {
+                ProvisionItem::Text(t) => out.push((version, t)),
+                ProvisionItem::Provision(inner) => quoted(inner, version, out),
+                _ => {}
+            }
+        }
+    }
+    let read = |name: &str| words(&std::fs::read_to_string(repo().join(name)).unwrap());
+    let texts = [
+        ("original", read("docs/statutes/18-usc-2259-1996.md")),
+        ("current", read("docs/statutes/18-usc-2259.md")),
+    ];
+    let source = std::fs::read_to_string(repo().join(crate::support::RULES_2259)).unwrap();
+    let file =
+        lawcode::syntax::parse_file(lawcode::source::FileId(0), "2259.law", &source).unwrap();
+    let mut found = Vec::new();
+    for item in &file.items {
+        if let Item::Provision(p) = item {
+            quoted(p, None, &mut found);
+        }
+    }
+    let mut wrong = Vec::new();
+    for (version, text) in &found {
+        for (name, statute) in &texts {
+            if version.is_none_or(|v| v == *name) && !statute.contains(&words(text)) {
+                wrong.push(format!("not in the {name} text: {text}"));
+            }
+        }
+    }
+    assert!(found.len() > 30, "only {} texts quoted", found.len());
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
