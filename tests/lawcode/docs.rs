@@ -181,15 +181,16 @@ fn no_user_facing_file_names_the_shared_folder() {
     );
 }
 
-/// One fenced ```law block of docs/language.md: its info string after `law`, its text, and the
-/// line its fence opens on (for messages).
+/// One fenced ```law (or ```json case) block of docs/language.md: its info string, its text,
+/// and the line its fence opens on (for messages).
 struct LawBlock {
-    kind: String,
+    info: String,
     text: String,
     line: usize,
 }
 
-/// Every fenced block whose info string starts with `law`, in order. A fence opened and never
+/// Every fenced block whose info string is `law`, starts with `law `, or is `json case`, in
+/// order. A fence opened and never
 /// closed is a mistake in the page, not a block to skip.
 fn law_blocks(markdown: &str) -> Vec<LawBlock> {
     let mut blocks = Vec::new();
@@ -206,9 +207,9 @@ fn law_blocks(markdown: &str) -> Vec<LawBlock> {
             }
             Some((info, at, lines)) => {
                 if line.trim_end() == "```" {
-                    if info == "law" || info.starts_with("law ") {
+                    if info == "law" || info.starts_with("law ") || info == "json case" {
                         blocks.push(LawBlock {
-                            kind: info.trim_start_matches("law").trim().to_string(),
+                            info: info.clone(),
                             text: lines.join("\n") + "\n",
                             line: *at,
                         });
@@ -228,8 +229,10 @@ fn law_blocks(markdown: &str) -> Vec<LawBlock> {
 /// (the page's introduction explains the convention to readers):
 ///
 /// - ```` ```law ````: a whole rule file; it must load and check (warnings allowed). It is
-///   written as `rules/usc/18/block.law` in a scratch directory that holds a copy of
+///   written as `rules/usc/18/block-N.law` in a scratch directory that holds a copy of
 ///   `rules/data/`, so an `import "../../data/cpi-u.law"` resolves as it does for § 2259.
+/// - ```` ```json case ````: a test file (`{"facts": …, "expect": …}`, as `lawcode test` reads
+///   it) for the whole rule file above it; the rules must give what it expects.
 /// - ```` ```law rejected CODE ````: a whole rule file the checker must refuse with `CODE`.
 /// - ```` ```law fragment ````: declarations, parsed as a file (not checked: they name things
 ///   declared elsewhere).
@@ -239,6 +242,7 @@ fn law_blocks(markdown: &str) -> Vec<LawBlock> {
 /// Any other `law …` fence is an error, so that a typo cannot exempt a block.
 #[test]
 fn every_law_block_in_the_language_reference_is_checked() {
+    use crate::support::render;
     use lawcode::source::FileId;
     let page = std::fs::read_to_string(repo().join("docs/language.md")).unwrap();
     let blocks = law_blocks(&page);
@@ -251,30 +255,48 @@ fn every_law_block_in_the_language_reference_is_checked() {
     }
     let rules = dir.path().join("rules/usc/18");
     std::fs::create_dir_all(&rules).unwrap();
+    let parse = |text: &str| {
+        lawcode::syntax::parse_file(FileId(0), "block.law", text)
+            .map(|_| ())
+            .map_err(|e| render(&e))
+    };
     let mut failures = Vec::new();
-    let mut whole_files = 0;
+    let (mut whole_files, mut cases) = (0, 0);
+    // The program of the last whole-file block, for the cases that follow it.
+    let mut last: Option<Result<lawcode::Program, ()>> = None;
     for (n, block) in blocks.iter().enumerate() {
-        let at = format!("docs/language.md:{} (```law {})", block.line, block.kind);
-        let parse = |text: &str| {
-            lawcode::syntax::parse_file(FileId(0), "block.law", text)
-                .map(|_| ())
-                .map_err(|e| crate::support::render(&e))
-        };
-        let load = |text: &str| {
+        let at = format!("docs/language.md:{} (```{})", block.line, block.info);
+        let mut load = |text: &str| {
             let path = rules.join(format!("block-{n}.law"));
             std::fs::write(&path, text).unwrap();
-            lawcode::load_program(&path).map(|_| ())
+            lawcode::load_program(&path).map(|(program, _)| program)
         };
-        let result: Result<(), String> = match block.kind.split_whitespace().collect::<Vec<_>>()[..]
-        {
-            [] => {
+        let kind: Vec<&str> = block.info.split_whitespace().collect();
+        let result: Result<(), String> = match kind[..] {
+            ["law"] => {
                 whole_files += 1;
-                load(&block.text).map_err(|e| crate::support::render(&e))
+                let loaded = load(&block.text);
+                let result = loaded.as_ref().map(|_| ()).map_err(|e| render(e));
+                last = Some(loaded.map_err(|_| ()));
+                result
             }
-            ["rejected", code] => match load(&block.text) {
-                Ok(()) => Err(format!("should be rejected with {code}, but it checks")),
+            ["json", "case"] => {
+                cases += 1;
+                match &last {
+                    None => Err("a case with no ```law block above it".into()),
+                    // The rules' own failure is reported at their block.
+                    Some(Err(())) => Ok(()),
+                    Some(Ok(program)) => run_case(
+                        program,
+                        &dir.path().join(format!("case-{n}.json")),
+                        &block.text,
+                    ),
+                }
+            }
+            ["law", "rejected", code] => match load(&block.text) {
+                Ok(_) => Err(format!("should be rejected with {code}, but it checks")),
                 Err(e) => {
-                    let text = crate::support::render(&e);
+                    let text = render(&e);
                     if text.contains(code) {
                         Ok(())
                     } else {
@@ -282,10 +304,10 @@ fn every_law_block_in_the_language_reference_is_checked() {
                     }
                 }
             },
-            ["fragment"] => parse(&block.text),
-            ["provision"] => parse(&format!("(x) {{\n{}}}\n", block.text)),
-            ["expr"] => parse(&format!("(x) {{ rule x =\n{}}}\n", block.text)),
-            _ => Err(format!("unknown kind of block `law {}`", block.kind)),
+            ["law", "fragment"] => parse(&block.text),
+            ["law", "provision"] => parse(&format!("(x) {{\n{}}}\n", block.text)),
+            ["law", "expr"] => parse(&format!("(x) {{ rule x =\n{}}}\n", block.text)),
+            _ => Err(format!("unknown kind of block `{}`", block.info)),
         };
         if let Err(why) = result {
             failures.push(format!("{at}: {why}"));
@@ -296,8 +318,44 @@ fn every_law_block_in_the_language_reference_is_checked() {
         "blocks of docs/language.md that are wrong:\n{}",
         failures.join("\n\n")
     );
-    // The page documents the language by example: most of its examples are whole files.
+    // The page documents the language by example: most of its examples are whole files, and
+    // the meanings it claims are shown by cases.
     assert!(whole_files >= 10, "only {whole_files} whole-file examples");
+    assert!(cases >= 5, "only {cases} cases");
+}
+
+/// Runs one test file against `program` as `lawcode test` would; `Err` says what differs.
+fn run_case(program: &lawcode::Program, path: &std::path::Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).unwrap();
+    let case =
+        lawcode::corpus::read_case("case.json", path).map_err(|e| crate::support::render(&e))?;
+    let Some(expect) = &case.expect else {
+        return Err("a case must have an `expect`".into());
+    };
+    let evaluation = lawcode::runner::evaluate_facts(program, &case, None)
+        .map_err(|e| e.lines("").join("\n"))?;
+    let failures = lawcode::runner::compare(program, expect, &evaluation);
+    use lawcode::runner::Failure;
+    let differ: Vec<String> = failures
+        .iter()
+        .map(|f| match f {
+            Failure::Outcome {
+                outcome, want, got, ..
+            } => {
+                format!("{outcome}: want {want}, got {got}")
+            }
+            Failure::Missing { want, got } => format!("missing: want {want:?}, got {got:?}"),
+            Failure::Cite { cite } => format!("no trace node cites {cite}"),
+        })
+        .collect();
+    if differ.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the rules do not give what the case expects: {}",
+            differ.join("; ")
+        ))
+    }
 }
 
 #[test]
@@ -306,10 +364,13 @@ fn law_blocks_are_found_and_other_fences_are_not() {
     let blocks = law_blocks(page);
     let kinds: Vec<(&str, &str, usize)> = blocks
         .iter()
-        .map(|b| (b.kind.as_str(), b.text.as_str(), b.line))
+        .map(|b| (b.info.as_str(), b.text.as_str(), b.line))
         .collect();
     // The ```law inside the ```sh block is that block's text, not a fence.
-    assert_eq!(kinds, [("", "statute \"A\"\n", 2), ("expr", "1 + 2\n", 8)]);
+    assert_eq!(
+        kinds,
+        [("law", "statute \"A\"\n", 2), ("law expr", "1 + 2\n", 8)]
+    );
 }
 
 /// Every relative link in the repository's Markdown (`[text](path)`) names a file or folder
