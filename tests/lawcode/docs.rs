@@ -266,7 +266,7 @@ fn every_law_block_in_the_language_reference_is_checked() {
     let mut last: Option<Result<lawcode::Program, ()>> = None;
     for (n, block) in blocks.iter().enumerate() {
         let at = format!("docs/language.md:{} (```{})", block.line, block.info);
-        let mut load = |text: &str| {
+        let load = |text: &str| {
             let path = rules.join(format!("block-{n}.law"));
             std::fs::write(&path, text).unwrap();
             lawcode::load_program(&path).map(|(program, _)| program)
