@@ -3,6 +3,7 @@
 //! reads points outside the repository.
 
 use crate::support::repo;
+use std::collections::BTreeSet;
 
 /// Each copy in the repository and the original it was taken from, relative to the repository
 /// root (the shared folder sits beside the repository, where the project keeps it).
@@ -474,4 +475,30 @@ fn the_rules_quote_the_statute_texts_in_docs() {
     }
     assert!(found.len() > 30, "only {} texts quoted", found.len());
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The quoted words between `start` and the next `}` (or blank line) of a text.
+fn quoted_words_after(text: &str, start: &str, end: &str) -> BTreeSet<String> {
+    let Some(at) = text.find(start) else {
+        return BTreeSet::new();
+    };
+    let rest = &text[at + start.len()..];
+    let body = &rest[..rest.find(end).unwrap_or(rest.len())];
+    body.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The keywords docs/language.md lists (names cannot be keywords) are the grammar's.
+#[test]
+fn the_language_reference_lists_the_grammars_keywords() {
+    let grammar = std::fs::read_to_string(repo().join("grammar/law.pest")).unwrap();
+    let page = std::fs::read_to_string(repo().join("docs/language.md")).unwrap();
+    let mut in_grammar = quoted_words_after(&grammar, "\nkeyword = @{", "}");
+    // The rule ends `~ !ident_char`: the lookahead, not a keyword.
+    in_grammar.remove("ident_char");
+    let in_page = quoted_words_after(&page, "\nkeyword = ", "```");
+    assert!(in_grammar.len() > 10, "{in_grammar:?}");
+    assert_eq!(in_page, in_grammar);
 }
