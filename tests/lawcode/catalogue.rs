@@ -166,7 +166,13 @@ fn built_cases(seen: &mut Vec<Seen>) {
     );
     let stderr = stderr_of(&out);
     let mut lines = stderr.lines().skip_while(|l| !l.contains("lawcode::"));
-    let code = lines.next().unwrap_or_default().trim().to_string();
+    // The code is the word that starts `lawcode::` (miette may put `Error: ` before it).
+    let code_line = lines.next().unwrap_or_default();
+    let code = code_line[code_line.find("lawcode::").unwrap_or(0)..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let message = lines
         .find_map(|l| l.trim_start().strip_prefix("× "))
         .unwrap_or_default()
