@@ -3,7 +3,7 @@
 //! `tests/cases/errors/` is rejected, and the rendered diagnostic (code,
 //! message, underlined source, help) is the snapshot.
 
-use crate::support::{program_2259, render, repo};
+use crate::support::{codes_in_source, program_2259, render, repo, source_texts};
 use lawcode::EvalOptions;
 use std::path::Path;
 
@@ -115,34 +115,8 @@ fn importing_too_many_files_is_refused() {
 /// code of the parse, check, facts, eval and load stages has at least one snapshot.
 #[test]
 fn every_code_is_documented_and_shown() {
-    let mut codes = std::collections::BTreeSet::new();
-    let mut sources = Vec::new();
-    let mut dirs = vec![repo().join("src")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                sources.push(path);
-            }
-        }
-    }
-    let sources: Vec<String> = sources
-        .iter()
-        .map(|path| std::fs::read_to_string(path).unwrap())
-        .collect();
-    for text in &sources {
-        for (i, _) in text.match_indices("lawcode::") {
-            let code: String = text[i..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
-                .collect();
-            if code.matches("::").count() == 2 && !code.ends_with(':') {
-                codes.insert(code);
-            }
-        }
-    }
+    let sources = source_texts();
+    let codes = codes_in_source();
     let docs = std::fs::read_to_string(repo().join("docs/diagnostics.md")).unwrap();
     let mut snapshots = String::new();
     for entry in std::fs::read_dir(repo().join("tests/lawcode/snapshots")).unwrap() {

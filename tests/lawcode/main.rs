@@ -12,11 +12,13 @@
 mod architecture;
 mod batch;
 mod cases;
+mod catalogue;
 mod cli;
 mod coverage;
 mod diagnostics;
 mod diff;
 mod differential;
+mod docs;
 mod evaluator;
 mod examples;
 mod facts;

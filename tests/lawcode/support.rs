@@ -158,3 +158,37 @@ pub fn one_line(text: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The text of every file under `src/`.
+pub fn source_texts() -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut dirs = vec![repo().join("src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                texts.push(std::fs::read_to_string(path).unwrap());
+            }
+        }
+    }
+    texts
+}
+
+/// Every diagnostic code the library's source names: `lawcode::<stage>::<name>`.
+pub fn codes_in_source() -> std::collections::BTreeSet<String> {
+    let mut codes = std::collections::BTreeSet::new();
+    for text in source_texts() {
+        for (i, _) in text.match_indices("lawcode::") {
+            let code: String = text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            if code.matches("::").count() == 2 && !code.ends_with(':') {
+                codes.insert(code);
+            }
+        }
+    }
+    codes
+}
