@@ -59,6 +59,9 @@ pub struct Program {
     checked: Arc<ProgramData>,
     /// One per version, in the order of `checked.versions`.
     compiled: Arc<[OnceLock<CompiledVersion>]>,
+    /// Each provision as the `provisions` map of a traced result writes it, rendered once
+    /// (by `render`, which owns the format) and then copied into every traced result.
+    provisions_json: Arc<OnceLock<Vec<String>>>,
 }
 
 impl Program {
@@ -68,7 +71,17 @@ impl Program {
         Program {
             checked: Arc::new(checked),
             compiled,
+            provisions_json: Arc::default(),
         }
+    }
+
+    /// The provisions as `render` writes them, by provision id: built by `build` the first
+    /// time they are asked for.
+    pub(crate) fn provisions_json(
+        &self,
+        build: impl FnOnce(&ProgramData) -> Vec<String>,
+    ) -> &[String] {
+        self.provisions_json.get_or_init(|| build(&self.checked))
     }
 
     /// The checked program back, to change it (a test that builds what the checker would
@@ -76,8 +89,16 @@ impl Program {
     /// shares it. Its compiled code is dropped: [`Program::new`] compiles afresh.
     #[cfg(test)]
     pub(crate) fn into_checked(self) -> Result<ProgramData, Program> {
-        let Program { checked, compiled } = self;
-        Arc::try_unwrap(checked).map_err(|checked| Program { checked, compiled })
+        let Program {
+            checked,
+            compiled,
+            provisions_json,
+        } = self;
+        Arc::try_unwrap(checked).map_err(|checked| Program {
+            checked,
+            compiled,
+            provisions_json,
+        })
     }
 
     /// A version, and its rules as the evaluator runs them, compiled on first use.

@@ -4,7 +4,7 @@
 use crate::diagnostic::{Problem, nearest};
 use crate::eval::trace::{NodeKind, Shown, Status, TraceNode};
 use crate::eval::{Evaluation, Program};
-use crate::program::{ProvisionInfo, Schema};
+use crate::program::{ProgramData, ProvisionInfo, Schema};
 use crate::value::{MoneyText, Type, Value};
 use rust_decimal::Decimal;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -115,23 +115,54 @@ impl<'a> ProvisionTexts<'a> {
         let Some(program) = e.program() else {
             return ProvisionTexts(Vec::new());
         };
-        let cited: std::collections::HashSet<&str> = shown
-            .iter()
-            .flat_map(|n| n.walk())
-            .map(|n| &*n.citation)
-            .collect();
         ProvisionTexts(
-            in_force(program, e)
-                .filter(|p| p.heading.is_some() || !p.text.is_empty())
-                .filter(|p| {
-                    cited.iter().any(|c| {
-                        c.strip_prefix(p.citation.as_str())
-                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('('))
-                    })
-                })
+            cited(program, e, shown)
+                .into_iter()
+                .filter_map(|i| program.provisions.get(i))
                 .collect(),
         )
     }
+}
+
+/// The ids of the provisions in force that `shown` cites or that enclose one it cites, and
+/// that have a heading or a text, in the statute's order.
+fn cited(program: &Program, e: &Evaluation, shown: &[&TraceNode]) -> Vec<usize> {
+    let mut wanted: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for node in shown.iter().flat_map(|n| n.walk()) {
+        let mut c: &str = &node.citation;
+        // `… § 2259(b)(2)(B)`, then `(b)(2)`, `(b)`: stop at the first already wanted, whose
+        // enclosing provisions are wanted too.
+        while wanted.insert(c) {
+            match c.strip_suffix(')').and_then(|x| x.rfind('(')) {
+                Some(open) => c = c.get(..open).unwrap_or(""),
+                None => break,
+            }
+        }
+    }
+    let vid = version_id(program, e);
+    program
+        .provisions
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.version.is_none() || p.version == vid)
+        .filter(|(_, p)| p.heading.is_some() || !p.text.is_empty())
+        .filter(|(_, p)| wanted.contains(p.citation.as_str()))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// `"citation":{"heading":…,"text":…}` for each provision, as the map writes it.
+fn provision_entries(program: &ProgramData) -> Vec<String> {
+    program
+        .provisions
+        .iter()
+        .map(|p| {
+            let mut entry = serde_json::Value::from(p.citation.as_str()).to_string();
+            entry.push(':');
+            entry.push_str(&serde_json::to_string(&ProvisionText(p)).unwrap_or_default());
+            entry
+        })
+        .collect()
 }
 
 impl Serialize for ProvisionTexts<'_> {
@@ -160,13 +191,17 @@ impl Serialize for ProvisionText<'_> {
     }
 }
 
+fn version_id(program: &Program, e: &Evaluation) -> Option<usize> {
+    program
+        .versions
+        .iter()
+        .position(|v| Some(v.effective) == e.version)
+}
+
 /// The provisions of the text `e` applied (those of every text, and those of its version),
 /// in the statute's order.
 fn in_force<'p>(program: &'p Program, e: &Evaluation) -> impl Iterator<Item = &'p ProvisionInfo> {
-    let vid = program
-        .versions
-        .iter()
-        .position(|v| Some(v.effective) == e.version);
+    let vid = version_id(program, e);
     program
         .provisions
         .iter()
@@ -225,9 +260,18 @@ pub fn write_evaluation_json(out: &mut Vec<u8>, e: &Evaluation) {
     if let Some(trace) = e.trace() {
         out.extend_from_slice(b",\"trace\":");
         let _ = serde_json::to_writer(&mut *out, trace);
-        let all: Vec<&TraceNode> = trace.iter().collect();
-        out.extend_from_slice(b",\"provisions\":");
-        let _ = serde_json::to_writer(&mut *out, &ProvisionTexts::of(e, &all));
+        out.extend_from_slice(b",\"provisions\":{");
+        if let Some(program) = e.program() {
+            let all: Vec<&TraceNode> = trace.iter().collect();
+            let entries = program.provisions_json(provision_entries);
+            for (k, i) in cited(program, e, &all).into_iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(entries.get(i).map_or(&b""[..], |x| x.as_bytes()));
+            }
+        }
+        out.push(b'}');
     }
     out.push(b'}');
 }
