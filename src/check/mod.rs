@@ -37,6 +37,7 @@ pub mod codes {
     pub const ARITY: &str = "lawcode::check::arity";
     pub const VERSION: &str = "lawcode::check::version";
     pub const HEADER: &str = "lawcode::check::header";
+    pub const NO_STATUTE: &str = "lawcode::check::no_statute";
     pub const TABLE: &str = "lawcode::check::table";
     pub const DISREGARDED_FACT_READ: &str = "lawcode::check::disregarded_fact_read";
     pub const CITATION: &str = "lawcode::check::citation";

@@ -428,7 +428,7 @@ fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::kw_note => "`note`",
         Rule::ident => "a name like `full_amount_of_losses`",
         Rule::string | Rule::string_inner => "a quoted text like `\"Directions\"`",
-        Rule::WHITESPACE | Rule::COMMENT => "a space",
+        Rule::WHITESPACE | Rule::COMMENT | Rule::BOM => "a space",
         Rule::field_option
         | Rule::infix
         | Rule::prefix
