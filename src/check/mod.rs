@@ -50,6 +50,14 @@ pub mod codes {
     pub const UNUSED_DEFINITION: &str = "lawcode::check::unused_definition";
 }
 
+/// Warnings that an error elsewhere can cause (a definition, fact or provision read only by a
+/// rule that failed to check looks unused), left out while any error is reported.
+const FOLLOW_FROM_ERRORS: [&str; 3] = [
+    codes::UNUSED_DEFINITION,
+    codes::UNUSED_FACT,
+    codes::EMPTY_PROVISION,
+];
+
 /// The rule files did not check; `problems` holds every error and warning found.
 pub type CheckError = Problems;
 
@@ -85,7 +93,13 @@ pub fn check_files(
         }
         _ => {
             let mut problems = errors_list;
-            problems.extend(warnings);
+            // While an error stands, a warning that can follow from it would mislead: a rule
+            // that failed to check reads nothing, so what it reads looks unused.
+            problems.extend(
+                warnings
+                    .into_iter()
+                    .filter(|w| !FOLLOW_FROM_ERRORS.contains(&w.code)),
+            );
             Err(Problems {
                 summary: format!(
                     "the rule files have {errors} error{}",
