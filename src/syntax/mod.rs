@@ -152,6 +152,52 @@ fn children(e: &Expr) -> Vec<&Expr> {
     }
 }
 
+/// Where the text `start..end` ends once trailing spaces and comments are dropped.
+fn token_end(text: &str, start: usize, end: usize) -> usize {
+    let Some(s) = text.get(start..end) else {
+        return end;
+    };
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let trimmed = s.trim_end_matches(blank);
+    // A comment is skipped together with the line break after it, so a span that ends in
+    // neither spaces nor the end of the file ends at a token.
+    if trimmed.len() == s.len() && end != text.len() {
+        return end;
+    }
+    let last_line = trimmed.rfind('\n').map_or(0, |i| i + 1);
+    if !trimmed.get(last_line..).is_some_and(|l| l.contains("//")) {
+        return start + trimmed.len();
+    }
+    // The last line may end in a comment: find the last byte outside comments, reading texts
+    // (which may hold `//`) as they are.
+    let (mut last, mut in_string, mut escaped, mut in_comment) = (0, false, false, false);
+    let bytes = trimmed.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_comment {
+            in_comment = b != b'\n';
+            continue;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            in_comment = true;
+            continue;
+        }
+        if !blank(char::from(b)) {
+            last = i + 1;
+        }
+    }
+    start + last
+}
+
 /// The innermost bracket or text literal still open at the end of the file, if any:
 /// what it is, how to fix it, and where it opened.
 ///
@@ -467,9 +513,12 @@ struct Lower<'a> {
 type Result<T, E = ParseError> = std::result::Result<T, E>;
 
 impl Lower<'_> {
+    /// The span of `pair`, ending at its last token: a pair whose grammar rule ends in an
+    /// optional part (`rule x = 1` then no `when`) also holds the spaces and comments pest
+    /// skipped while looking for it, and an underline must not run on to the next line.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, s.start(), token_end(self.text, s.start(), s.end()))
     }
 
     fn literal_error(&self, span: Span, message: String, help: &str) -> ParseError {
@@ -1173,6 +1222,15 @@ mod tests {
             !msg.contains("money_lit") && !msg.contains("postfix_expr"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn spans_end_at_the_last_token_not_at_spaces_or_comments() {
+        let text = "x = \"a // b\"  // c\n  ";
+        assert_eq!(token_end(text, 0, text.len()), 12);
+        let text = "rule a = b\n    rule";
+        assert_eq!(token_end(text, 0, 15), 10);
+        assert_eq!(token_end(text, 0, 10), 10);
     }
 
     #[test]
