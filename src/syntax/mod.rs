@@ -326,6 +326,24 @@ fn syntax_error(e: pest::error::Error<Rule>, src: NamedSource<String>) -> ParseE
     };
     let found = src_found(&src, start);
     let (message, help, label) = match &e.variant {
+        // Only a provision's heading is followed by `in version`: the `{` is missing.
+        pest::error::ErrorVariant::ParsingError { positives, .. }
+            if positives.contains(&Rule::in_version) =>
+        {
+            let (citation, own) = provision_opened_at(src.inner(), start);
+            let (citation, own) = if own.is_empty() {
+                ("the provision".to_string(), "(a)".to_string())
+            } else {
+                (citation, own)
+            };
+            (
+                format!("expected `{{` to open provision {citation}, found {found}"),
+                format!(
+                    "open the provision's body after its heading and close it after its last rule: `{own} \"Heading\" {{ … }}`"
+                ),
+                "expected `{`".to_string(),
+            )
+        }
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             let mut words: Vec<&str> = positives.iter().map(|r| describe_rule(*r)).collect();
             words.sort_unstable();
@@ -351,6 +369,80 @@ fn syntax_error(e: pest::error::Error<Rule>, src: NamedSource<String>) -> ParseE
         at: SourceSpan::new(start.into(), len),
         label,
     }
+}
+
+/// The citation, relative to the statute, of the provision whose label is the last one
+/// before `at` (`(b)(1)` for `(b) { (1) "Heading"` ending at `at`): the labels of the
+/// provisions still open there, then its own; and its own label as written. Read without the
+/// parser, which failed there.
+fn provision_opened_at(text: &str, at: usize) -> (String, String) {
+    let text = text.get(..at).unwrap_or(text);
+    // One entry per open `{`: the label of the provision it opened, if it opened one.
+    let mut open: Vec<Option<String>> = Vec::new();
+    let mut pending: Option<String> = None;
+    let mut prev = '\0';
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        match ch {
+            '"' => {
+                // A heading between the label and its `{` keeps the label pending.
+                let mut escaped = false;
+                for (_, c) in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        break;
+                    }
+                }
+                prev = '"';
+                continue;
+            }
+            '/' if chars.peek().is_some_and(|(_, c)| *c == '/') => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                prev = '\n';
+                continue;
+            }
+            '(' if !(prev.is_alphanumeric() || prev == '_') => {
+                let rest = text.get(i + 1..).unwrap_or("");
+                let part: String = rest
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                if !part.is_empty() && rest.get(part.len()..).is_some_and(|r| r.starts_with(')')) {
+                    let label = format!("({part})");
+                    // `(b)(1)`: parts written together make one label.
+                    pending = match pending.take() {
+                        Some(p) if prev == ')' => Some(p + &label),
+                        _ => Some(label),
+                    };
+                    for _ in 0..part.len() + 1 {
+                        chars.next();
+                    }
+                    prev = ')';
+                    continue;
+                }
+                pending = None;
+            }
+            '{' => open.push(pending.take()),
+            '}' => {
+                open.pop();
+                pending = None;
+            }
+            c if c.is_whitespace() || c.is_alphanumeric() || c == '_' => {}
+            _ => pending = None,
+        }
+        prev = ch;
+    }
+    let own = pending.unwrap_or_default();
+    let mut citation: String = open.into_iter().flatten().collect();
+    citation.push_str(&own);
+    (citation, own)
 }
 
 fn src_found(src: &NamedSource<String>, at: usize) -> String {
@@ -1231,6 +1323,18 @@ mod tests {
         let text = "rule a = b\n    rule";
         assert_eq!(token_end(text, 0, 15), 10);
         assert_eq!(token_end(text, 0, 10), 10);
+    }
+
+    #[test]
+    fn a_missing_brace_names_the_provision_it_would_open() {
+        let text = "facts { a: money \"{\" }\n(b) \"B (c) {\" in v {\n  rule x = min(a) // (z) {\n  (1)(A) \"Heading\"\n  text";
+        let at = text.len() - 4;
+        assert_eq!(
+            provision_opened_at(text, at),
+            ("(b)(1)(A)".to_string(), "(1)(A)".to_string())
+        );
+        let msg = parse_err(text);
+        assert!(msg.contains("expected `{` to open provision (b)(1)(A)"), "{msg}");
     }
 
     #[test]
