@@ -67,7 +67,53 @@ impl Checker<'_> {
                 self.report(p);
             }
         }
+        let raw_rules = self.without_repeated_rules(&provisions, raw_rules);
         (provisions, raw_rules)
+    }
+
+    /// Reports a rule written again in its provision, for the same name, the same exception
+    /// target and the same condition, and leaves it out: both would always apply together,
+    /// and an exception to the provision could not tell them apart.
+    fn without_repeated_rules<'f>(
+        &mut self,
+        provisions: &[ProvisionInfo],
+        raw_rules: Vec<RawRule<'f>>,
+    ) -> Vec<RawRule<'f>> {
+        let sources = self.sources;
+        let key = |r: &RawRule<'f>| {
+            (
+                r.provision,
+                r.rule.name.node.clone(),
+                r.rule.exception_to.as_ref().map(|t| t.node.clone()),
+                r.rule.condition.as_ref().map(|c| sources.snippet(c.span)),
+            )
+        };
+        let mut kept: Vec<RawRule<'f>> = Vec::with_capacity(raw_rules.len());
+        for r in raw_rules {
+            let k = key(&r);
+            let Some(first) = kept.iter().find(|f| key(f) == k) else {
+                kept.push(r);
+                continue;
+            };
+            let citation = provisions
+                .get(r.provision)
+                .map(|p| p.citation.as_str())
+                .unwrap_or_default();
+            let name = &r.rule.name.node;
+            let message = if sources.snippet(r.rule.span) == sources.snippet(first.rule.span) {
+                format!("in {citation}: the rule for `{name}` is written twice")
+            } else if r.rule.condition.is_some() {
+                format!("in {citation}: a second rule for `{name}` with the same condition")
+            } else {
+                format!("in {citation}: a second rule for `{name}`, and neither has a condition")
+            };
+            let p = self
+                .err(codes::DUPLICATE, r.rule.span, message, "written again here")
+                .label(sources, first.rule.span, "first written here")
+                .with_help("delete the repeated rule; if it is meant for other cases, give each rule its own `when` condition, or make it an exception in a provision of its own");
+            self.report(p);
+        }
+        kept
     }
 
     /// Reports each provision that says a fact must not affect the result when a rule reads it.
