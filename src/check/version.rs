@@ -481,10 +481,9 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         format!("this is {}", a_or_an(&value_ty)),
                     )
                     .with_help(match (&r.value.node, want) {
-                        (
-                            ast::ExprKind::Integer(d) | ast::ExprKind::Decimal(d),
-                            Type::Money,
-                        ) => format!("write money with a dollar sign: `${d}`"),
+                        (ast::ExprKind::Integer(d) | ast::ExprKind::Decimal(d), Type::Money) => {
+                            format!("write money with a dollar sign: `${d}`")
+                        }
                         _ => format!("make the rule produce {}", a_or_an(want)),
                     });
                 self.report(p);
