@@ -59,7 +59,20 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
     }
 
     /// Compiles an expression. `expected` only guides literals (`"defendant"` as an enumeration member).
+    ///
+    /// Recursive, on more stack when it runs low: a chain of one operator
+    /// ([`MAX_CHAIN_LEN`](crate::syntax::MAX_CHAIN_LEN) terms) is that many operands deep.
     pub(super) fn expr(
+        &mut self,
+        e: &ast::Expr,
+        expected: Option<&Type>,
+        bound: &mut Vec<BoundName>,
+    ) -> Option<Expr> {
+        stacker::maybe_grow(64 << 10, 1 << 20, || self.expr_here(e, expected, bound))
+    }
+
+    /// [`Self::expr`] on the stack it has.
+    fn expr_here(
         &mut self,
         e: &ast::Expr,
         expected: Option<&Type>,

@@ -76,6 +76,17 @@ pub enum ParseError {
         #[label("nesting passes the limit here")]
         at: SourceSpan,
     },
+    #[error("an expression joins more than {MAX_CHAIN_LEN} terms with one operator")]
+    #[diagnostic(
+        code(lawcode::parse::too_long),
+        help("split the chain into named rules (subtotals), each adding part of the terms")
+    )]
+    TooLong {
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("this chain is too long")]
+        at: SourceSpan,
+    },
 }
 
 /// Parses one file's text. `name` is what diagnostics show as the file name.
@@ -113,16 +124,66 @@ pub fn parse_file(file: FileId, name: &str, text: &str) -> Result<ast::File, Par
 /// Deepest expression tree a rule may hold (operators, calls and brackets together).
 pub const MAX_EXPR_DEPTH: usize = 100;
 
-/// The span of a node deeper than `limit` in `e`, found without recursion.
+/// Most terms one chain of an operator may join (`a + b + … + z`, a schedule of line items).
+pub const MAX_CHAIN_LEN: usize = 10_000;
+
+/// The span of a node nested deeper than `limit` in `e`, found without recursion. A chain of
+/// one operator (`a + b - c + …`, `x or y or …`) is one level, however long: it is parsed as
+/// left operands nested in each other, but nothing about it is nested for the reader.
 fn deeper_than(e: &Expr, limit: usize) -> Option<Span> {
     let mut stack: Vec<(&Expr, usize)> = vec![(e, 1usize)];
     while let Some((e, depth)) = stack.pop() {
         if depth > limit {
             return Some(e.span);
         }
-        stack.extend(children(e).into_iter().map(|c| (c, depth + 1)));
+        match &e.node {
+            ExprKind::Binary(op, a, b) => {
+                let chained =
+                    matches!(&a.node, ExprKind::Binary(inner, ..) if same_chain(*op, *inner));
+                stack.push((a, if chained { depth } else { depth + 1 }));
+                stack.push((b, depth + 1));
+            }
+            _ => stack.extend(children(e).into_iter().map(|c| (c, depth + 1))),
+        }
     }
     None
+}
+
+/// The span of the chain of one operator in `e` with more than `limit` terms, if any, found
+/// without recursion.
+fn chain_longer_than(e: &Expr, limit: usize) -> Option<Span> {
+    // Each node with the number of terms of the chain it continues (0: it starts none).
+    let mut stack: Vec<(&Expr, usize)> = vec![(e, 0)];
+    while let Some((e, terms)) = stack.pop() {
+        match &e.node {
+            ExprKind::Binary(op, a, b) => {
+                let terms = terms.max(1) + 1;
+                if terms > limit {
+                    return Some(e.span);
+                }
+                let chained =
+                    matches!(&a.node, ExprKind::Binary(inner, ..) if same_chain(*op, *inner));
+                stack.push((a, if chained { terms } else { 0 }));
+                stack.push((b, 0));
+            }
+            _ => stack.extend(children(e).into_iter().map(|c| (c, 0))),
+        }
+    }
+    None
+}
+
+/// Operators of one precedence that chain without brackets: `+` and `-`, `*` and `/`, `and`,
+/// `or`. (A comparison of a comparison, `a = b = c`, is nesting.)
+fn same_chain(a: ast::BinaryOp, b: ast::BinaryOp) -> bool {
+    use ast::BinaryOp::*;
+    let group = |op| match op {
+        Or => Some(0),
+        And => Some(1),
+        Add | Sub => Some(2),
+        Mul | Div => Some(3),
+        _ => None,
+    };
+    group(a).is_some() && group(a) == group(b)
 }
 
 /// The direct sub-expressions of `e`.
@@ -610,7 +671,11 @@ impl Lower<'_> {
     /// skipped while looking for it, and an underline must not run on to the next line.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), token_end(self.text, s.start(), s.end()))
+        Span::new(
+            self.file,
+            s.start(),
+            token_end(self.text, s.start(), s.end()),
+        )
     }
 
     fn literal_error(&self, span: Span, message: String, help: &str) -> ParseError {
@@ -1009,10 +1074,23 @@ impl Lower<'_> {
                 at: span.into(),
             });
         }
+        if let Some(span) = chain_longer_than(&e, MAX_CHAIN_LEN) {
+            return Err(ParseError::TooLong {
+                src: NamedSource::new(self.name, self.text.to_string()),
+                at: span.into(),
+            });
+        }
         Ok(e)
     }
 
+    /// Lowers an expression; recursive along its nesting, on more stack when it runs low (a
+    /// rule file may nest 128 brackets, and pest's pairs are lowered a few calls per level).
     fn expr(&self, pair: Pair<Rule>) -> Result<Expr> {
+        stacker::maybe_grow(64 << 10, 1 << 20, || self.expr_here(pair))
+    }
+
+    /// [`Self::expr`] on the stack it has.
+    fn expr_here(&self, pair: Pair<Rule>) -> Result<Expr> {
         PRATT
             .map_primary(|p| self.postfix_expr(p))
             .map_prefix(|op, rhs| {
@@ -1334,7 +1412,10 @@ mod tests {
             ("(b)(1)(A)".to_string(), "(1)(A)".to_string())
         );
         let msg = parse_err(text);
-        assert!(msg.contains("expected `{` to open provision (b)(1)(A)"), "{msg}");
+        assert!(
+            msg.contains("expected `{` to open provision (b)(1)(A)"),
+            "{msg}"
+        );
     }
 
     #[test]
