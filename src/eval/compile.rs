@@ -472,6 +472,15 @@ fn arith_chain(e: &Expr, at: At) -> Code<Decimal> {
     }
     steps.reverse();
     let first = number(first, at);
+    // One operator (most arithmetic): its two operands, without the loop.
+    if let [_] = steps.as_slice() {
+        if let Some((op, b, span)) = steps.pop() {
+            return code(move |ev| {
+                let (x, y) = both(ev, &first, &b)?;
+                ev.arith(at, op, x, y, span)
+            });
+        }
+    }
     code(move |ev| {
         let mut acc = first(ev);
         for (op, b, span) in &steps {

@@ -401,8 +401,36 @@ fn chains_of_ten_thousand_terms_run_and_longer_ones_are_refused() {
     assert_eq!(out(&e, "any"), json!(true));
     assert_eq!(out(&e, "fee"), json!("1.00"));
     assert!(!lawcode::render::trace_text(e.trace().unwrap(), "").is_empty());
+    let json = lawcode::render::evaluation_json(&e);
+    assert_eq!(json["outcomes"]["total"], json!("5005.00"), "{json}");
+    assert!(!serde_json::to_string(&json).unwrap().is_empty());
     let err = compile("t.law", &long_chains(lawcode::syntax::MAX_CHAIN_LEN + 1)).unwrap_err();
     let text = crate::support::render(&err);
     assert!(text.contains("lawcode::parse::too_long"), "{text}");
     assert!(text.contains("more than 10000 terms"), "{text}");
+}
+
+/// A chain runs as one loop, with what each operator means for undecided operands: the missing
+/// facts of every term are reported, `true or undecided` is true wherever it stands.
+#[test]
+fn chains_keep_the_meaning_of_each_operator_with_undecided_terms() {
+    let rules = r#"
+statute "Act § 1"
+facts { c: money "c"  x: money optional "x"  y: money optional "y"  p: bool optional "p"  q: bool "q" }
+outcomes { sum: money "s"  any: bool "a"  all: bool "l" }
+(a) {
+    rule sum = c + x - c + y
+    rule any = p or q or p
+    rule all = p and q and p
+}
+"#;
+    let e = eval(rules, r#"{ "c": 1, "q": true }"#);
+    assert_eq!(out(&e, "sum"), Value::Null);
+    assert_eq!(out(&e, "any"), json!(true));
+    assert_eq!(out(&e, "all"), Value::Null);
+    assert_eq!(e.missing, ["p", "x", "y"]);
+    let e = eval(rules, r#"{ "c": 1, "x": 2, "y": 3, "q": false }"#);
+    assert_eq!(out(&e, "sum"), json!("5.00"));
+    assert_eq!(out(&e, "any"), Value::Null);
+    assert_eq!(out(&e, "all"), json!(false));
 }
