@@ -80,6 +80,7 @@ pub fn check_files(
         sources: &sources,
         problems: Vec::new(),
         seen: HashSet::new(),
+        unchecked_rules: HashSet::new(),
         next_expr_id: 0,
     };
     let program = checker.run(files);
@@ -117,6 +118,9 @@ struct Checker<'s> {
     problems: Vec<Problem>,
     /// (code, span) of problems already reported, so that a rule checked once per version reports once.
     seen: HashSet<(&'static str, Span)>,
+    /// Names given rules in provisions that could not be checked (no `statute` to cite them
+    /// by): an outcome among them is not reported as never defined.
+    unchecked_rules: HashSet<String>,
     /// The next expression's [`Expr::id`](crate::program::Expr::id): numbered across all
     /// versions of the program.
     next_expr_id: u32,

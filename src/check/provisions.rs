@@ -44,6 +44,18 @@ impl Checker<'_> {
                         let problem = self.err(codes::HEADER, p.label.span, "a provision needs a statute to belong to", "no `statute` header in this file")
                             .with_help("add `statute \"18 U.S.C. § 2259\" \"Title\"` at the top of the file");
                         self.report(problem);
+                        let mut inside: Vec<&ast::Provision> = vec![p];
+                        while let Some(q) = inside.pop() {
+                            for item in &q.body {
+                                match item {
+                                    ast::ProvisionItem::Rule(r) => {
+                                        self.unchecked_rules.insert(r.name.node.clone());
+                                    }
+                                    ast::ProvisionItem::Provision(sub) => inside.push(sub),
+                                    _ => {}
+                                }
+                            }
+                        }
                         continue;
                     };
                     let scope = ProvisionScope {

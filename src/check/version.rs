@@ -57,6 +57,7 @@ impl Checker<'_> {
             if versions
                 .iter()
                 .all(|v| v.outcome_defs.get(i).copied().flatten().is_none())
+                && !self.unchecked_rules.contains(&o.name)
             {
                 let span = decls.outcome_spans.get(i).copied().unwrap_or_default();
                 let p = self
