@@ -64,7 +64,8 @@ pub enum ParseError {
         end: SourceSpan,
     },
     #[error(
-        "rule file nests too deeply (more than {MAX_NESTING} brackets or prefix operators, or an expression deeper than {MAX_EXPR_DEPTH})"
+        "rule file nests too deeply (more than {} brackets, {MAX_NESTING} prefix operators in a row, or an expression nested deeper than {MAX_EXPR_DEPTH})",
+        MAX_NESTING * 2
     )]
     #[diagnostic(
         code(lawcode::parse::too_deep),
