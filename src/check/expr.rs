@@ -597,7 +597,6 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         })
     }
 
-    /// A binary operation, typed by its operator.
     /// How to fix a comparison of `l` (a `lt`) with `r` (a `rt`), which do not compare: a
     /// literal written as the wrong kind of number is rewritten as the other side's kind.
     fn compare_help(
@@ -653,6 +652,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
     }
 
+    /// A binary operation, typed by its operator.
     fn binary(
         &mut self,
         op: BinaryOp,

@@ -92,18 +92,18 @@ impl Checker<'_> {
         raw_rules: Vec<RawRule<'f>>,
     ) -> Vec<RawRule<'f>> {
         let sources = self.sources;
-        let key = |r: &RawRule<'f>| {
-            (
-                r.provision,
-                r.rule.name.node.clone(),
-                r.rule.exception_to.as_ref().map(|t| t.node.clone()),
-                r.rule.condition.as_ref().map(|c| sources.snippet(c.span)),
-            )
-        };
         let mut kept: Vec<RawRule<'f>> = Vec::with_capacity(raw_rules.len());
+        // Each kept rule's place in `kept`, by provision, name, exception target and condition.
+        let mut first_of = HashMap::new();
         for r in raw_rules {
-            let k = key(&r);
-            let Some(first) = kept.iter().find(|f| key(f) == k) else {
+            let key = (
+                r.provision,
+                r.rule.name.node.as_str(),
+                r.rule.exception_to.as_ref().map(|t| &t.node),
+                r.rule.condition.as_ref().map(|c| sources.snippet(c.span)),
+            );
+            let Some(first) = first_of.get(&key).and_then(|&i| kept.get(i)) else {
+                first_of.insert(key, kept.len());
                 kept.push(r);
                 continue;
             };
