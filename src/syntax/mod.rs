@@ -85,7 +85,7 @@ pub enum ParseError {
     TooLong {
         #[source_code]
         src: NamedSource<String>,
-        #[label("this chain is too long")]
+        #[label("the chain passes the limit here")]
         at: SourceSpan,
     },
 }
@@ -160,7 +160,8 @@ fn chain_longer_than(e: &Expr, limit: usize) -> Option<Span> {
             ExprKind::Binary(op, a, b) => {
                 let terms = terms.max(1) + 1;
                 if terms > limit {
-                    return Some(e.span);
+                    // The first term past the limit.
+                    return Some(b.span);
                 }
                 let chained =
                     matches!(&a.node, ExprKind::Binary(inner, ..) if same_chain(*op, *inner));
