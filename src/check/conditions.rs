@@ -16,6 +16,29 @@ use crate::value::Value;
 /// Conditions with more atoms than this are not analysed (2^n assignments).
 const MAX_ATOMS: usize = 12;
 
+/// A condition with more `and`, `or` and `not` than this is one atom: the view could not
+/// analyse its atoms anyway, and its formula is not built one call deeper per operator.
+const MAX_CONNECTIVES: usize = 64;
+
+/// Whether `e` joins more than [`MAX_CONNECTIVES`] parts with `and`, `or` and `not`, counted
+/// without recursion.
+fn too_many_connectives(e: &Expr) -> bool {
+    let mut stack = vec![e];
+    let mut count = 0usize;
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => stack.extend([&**a, &**b]),
+            ExprKind::Not(x) => stack.push(x),
+            _ => continue,
+        }
+        count += 1;
+        if count > MAX_CONNECTIVES {
+            return true;
+        }
+    }
+    false
+}
+
 #[derive(Debug, Clone)]
 pub enum Formula {
     Const(bool),
@@ -55,6 +78,10 @@ impl Atoms {
     pub fn formula(&mut self, sources: &SourceMap, e: Option<&Expr>) -> Formula {
         match e {
             None => Formula::Const(true),
+            Some(e) if too_many_connectives(e) => {
+                let key = sources.snippet(e.span).to_string();
+                Formula::Atom(self.id(key))
+            }
             Some(e) => self.build(sources, e),
         }
     }

@@ -93,6 +93,9 @@ impl Checker<'_> {
                 }
             }
         }
+        if statute.is_none() {
+            self.no_statute(files);
+        }
         let statute = statute.unwrap_or(StatuteInfo {
             citation: String::new(),
             title: None,
@@ -105,6 +108,52 @@ impl Checker<'_> {
             versions: version_decls,
             selector,
         }
+    }
+
+    /// A rule set with no `statute` header anywhere has nothing to check: an empty file, or a
+    /// file of shared data checked alone instead of imported. A provision without a statute is
+    /// reported where it stands (`header`), so this is reported only when there is none.
+    fn no_statute(&mut self, files: &[ast::File]) {
+        let Some(entry) = files.first() else { return };
+        let has_provision = files
+            .iter()
+            .flat_map(|f| &f.items)
+            .any(|i| matches!(i, ast::Item::Provision(_)));
+        if has_provision {
+            return;
+        }
+        let (name, text) = self
+            .sources
+            .get(entry.file)
+            .map(|f| (f.name.clone(), f.text.clone()))
+            .unwrap_or_default();
+        // The first thing written in the file (after any comments), or its start.
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            let trimmed = line.trim_start();
+            if !trimmed.is_empty() && !trimmed.starts_with("//") {
+                at += line.len() - trimmed.len();
+                break;
+            }
+            at += line.len();
+        }
+        let at = at.min(text.len());
+        let span = Span::new(entry.file, at, at);
+        let empty = entry.items.is_empty();
+        let message = if empty {
+            format!("`{name}` holds no rules: it has no `statute` header and nothing else")
+        } else {
+            format!("`{name}` has no `statute` header, so it holds no statute to check")
+        };
+        let label = if empty {
+            "the file is empty"
+        } else {
+            "expected `statute \"citation\" \"title\"` first"
+        };
+        let p = self
+            .err(codes::NO_STATUTE, span, message, label)
+            .with_help("a rule file starts with `statute \"18 U.S.C. § 2259\" \"Title\"`, then its facts, outcomes and provisions; a file of shared data (tables, records) is imported by a file that has one, not checked alone");
+        self.report(p);
     }
 
     /// One [`VersionInfo`] per declared version, earliest first (one for every date when none

@@ -59,7 +59,20 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
     }
 
     /// Compiles an expression. `expected` only guides literals (`"defendant"` as an enumeration member).
+    ///
+    /// Recursive, on more stack when it runs low: a chain of one operator
+    /// ([`MAX_CHAIN_LEN`](crate::syntax::MAX_CHAIN_LEN) terms) is that many operands deep.
     pub(super) fn expr(
+        &mut self,
+        e: &ast::Expr,
+        expected: Option<&Type>,
+        bound: &mut Vec<BoundName>,
+    ) -> Option<Expr> {
+        stacker::maybe_grow(64 << 10, 1 << 20, || self.expr_here(e, expected, bound))
+    }
+
+    /// [`Self::expr`] on the stack it has.
+    fn expr_here(
         &mut self,
         e: &ast::Expr,
         expected: Option<&Type>,
@@ -584,6 +597,61 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         })
     }
 
+    /// How to fix a comparison of `l` (a `lt`) with `r` (a `rt`), which do not compare: a
+    /// literal written as the wrong kind of number is rewritten as the other side's kind.
+    fn compare_help(
+        &self,
+        l: &ast::Expr,
+        r: &ast::Expr,
+        lt: &Type,
+        rt: &Type,
+        ordered: bool,
+    ) -> String {
+        let name = |e: &ast::Expr| {
+            let text = self.sources().snippet(e.span);
+            if text.is_empty() || text.len() > 40 || text.contains('\n') {
+                "the other side".to_string()
+            } else {
+                format!("`{text}`")
+            }
+        };
+        for (side, other, other_ty) in [(l, r, rt), (r, l, lt)] {
+            match (&side.node, other_ty) {
+                (ast::ExprKind::Integer(d) | ast::ExprKind::Decimal(d), Type::Money) => {
+                    return format!(
+                        "{} is money; write money with a dollar sign: `${d}`",
+                        name(other)
+                    );
+                }
+                (ast::ExprKind::Money(d), Type::Integer | Type::Decimal) => {
+                    return format!(
+                        "{} is a number, not money; compare it with a number, e.g. `{d}`",
+                        name(other)
+                    );
+                }
+                _ => {}
+            }
+        }
+        let kind = |t: &Type| match t {
+            Type::Money => "money".to_string(),
+            Type::Integer | Type::Decimal => "a number".to_string(),
+            t => a_or_an(t),
+        };
+        if lt.is_numeric() && rt.is_numeric() {
+            format!(
+                "{} is {} and {} is {}; compare money with money and numbers with numbers",
+                name(l),
+                kind(lt),
+                name(r),
+                kind(rt)
+            )
+        } else if ordered {
+            "`<`, `<=`, `>`, `>=` compare two numbers, two money amounts or two dates".to_string()
+        } else {
+            "compare values of the same type".to_string()
+        }
+    }
+
     /// A binary operation, typed by its operator.
     fn binary(
         &mut self,
@@ -644,20 +712,12 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 let comparable =
                     unify(&lt, &rt).is_some_and(|t| !ordered || t.is_numeric() || t == Type::Date);
                 if !comparable {
-                    let help = if (lt == Type::Money && rt.is_numeric())
-                        || (rt == Type::Money && lt.is_numeric())
-                    {
-                        "write money with a dollar sign, like `$0` or `$3,000`"
-                    } else if ordered {
-                        "`<`, `<=`, `>`, `>=` compare two numbers, two money amounts or two dates"
-                    } else {
-                        "compare values of the same type"
-                    };
+                    let help = self.compare_help(l, r, &lt, &rt, ordered);
                     return self.mismatch(
                         span,
                         format!("cannot compare {lt} with {rt} using `{sym}`"),
                         format!("{lt} {sym} {rt}"),
-                        help,
+                        &help,
                     );
                 }
                 let c = match op {
@@ -764,5 +824,17 @@ fn arith_type(op: Arith, l: &Type, r: &Type) -> Option<Type> {
         (_, Type::Integer, Type::Integer) => Some(Type::Integer),
         (_, Type::Integer | Type::Decimal, Type::Integer | Type::Decimal) => Some(Type::Decimal),
         _ => None,
+    }
+}
+
+/// A type's name with its article: "a date", "an integer", "money".
+pub(super) fn a_or_an(t: &Type) -> String {
+    let name = t.to_string();
+    if *t == Type::Money {
+        name
+    } else if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {name}")
+    } else {
+        format!("a {name}")
     }
 }

@@ -37,6 +37,7 @@ pub mod codes {
     pub const ARITY: &str = "lawcode::check::arity";
     pub const VERSION: &str = "lawcode::check::version";
     pub const HEADER: &str = "lawcode::check::header";
+    pub const NO_STATUTE: &str = "lawcode::check::no_statute";
     pub const TABLE: &str = "lawcode::check::table";
     pub const DISREGARDED_FACT_READ: &str = "lawcode::check::disregarded_fact_read";
     pub const CITATION: &str = "lawcode::check::citation";
@@ -48,6 +49,14 @@ pub mod codes {
     pub const CONDITION_NEVER_TRUE: &str = "lawcode::check::condition_never_true";
     pub const UNUSED_DEFINITION: &str = "lawcode::check::unused_definition";
 }
+
+/// Warnings that an error elsewhere can cause (a definition, fact or provision read only by a
+/// rule that failed to check looks unused), left out while any error is reported.
+const FOLLOW_FROM_ERRORS: [&str; 3] = [
+    codes::UNUSED_DEFINITION,
+    codes::UNUSED_FACT,
+    codes::EMPTY_PROVISION,
+];
 
 /// The rule files did not check; `problems` holds every error and warning found.
 pub type CheckError = Problems;
@@ -71,6 +80,7 @@ pub fn check_files(
         sources: &sources,
         problems: Vec::new(),
         seen: HashSet::new(),
+        unchecked_rules: HashSet::new(),
         next_expr_id: 0,
     };
     let program = checker.run(files);
@@ -84,7 +94,13 @@ pub fn check_files(
         }
         _ => {
             let mut problems = errors_list;
-            problems.extend(warnings);
+            // While an error stands, a warning that can follow from it would mislead: a rule
+            // that failed to check reads nothing, so what it reads looks unused.
+            problems.extend(
+                warnings
+                    .into_iter()
+                    .filter(|w| !FOLLOW_FROM_ERRORS.contains(&w.code)),
+            );
             Err(Problems {
                 summary: format!(
                     "the rule files have {errors} error{}",
@@ -102,6 +118,9 @@ struct Checker<'s> {
     problems: Vec<Problem>,
     /// (code, span) of problems already reported, so that a rule checked once per version reports once.
     seen: HashSet<(&'static str, Span)>,
+    /// Names given rules in provisions that could not be checked (no `statute` to cite them
+    /// by): an outcome among them is not reported as never defined.
+    unchecked_rules: HashSet<String>,
     /// The next expression's [`Expr::id`](crate::program::Expr::id): numbered across all
     /// versions of the program.
     next_expr_id: u32,

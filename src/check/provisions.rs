@@ -44,6 +44,18 @@ impl Checker<'_> {
                         let problem = self.err(codes::HEADER, p.label.span, "a provision needs a statute to belong to", "no `statute` header in this file")
                             .with_help("add `statute \"18 U.S.C. § 2259\" \"Title\"` at the top of the file");
                         self.report(problem);
+                        let mut inside: Vec<&ast::Provision> = vec![p];
+                        while let Some(q) = inside.pop() {
+                            for item in &q.body {
+                                match item {
+                                    ast::ProvisionItem::Rule(r) => {
+                                        self.unchecked_rules.insert(r.name.node.clone());
+                                    }
+                                    ast::ProvisionItem::Provision(sub) => inside.push(sub),
+                                    _ => {}
+                                }
+                            }
+                        }
                         continue;
                     };
                     let scope = ProvisionScope {
@@ -67,7 +79,53 @@ impl Checker<'_> {
                 self.report(p);
             }
         }
+        let raw_rules = self.without_repeated_rules(&provisions, raw_rules);
         (provisions, raw_rules)
+    }
+
+    /// Reports a rule written again in its provision, for the same name, the same exception
+    /// target and the same condition, and leaves it out: both would always apply together,
+    /// and an exception to the provision could not tell them apart.
+    fn without_repeated_rules<'f>(
+        &mut self,
+        provisions: &[ProvisionInfo],
+        raw_rules: Vec<RawRule<'f>>,
+    ) -> Vec<RawRule<'f>> {
+        let sources = self.sources;
+        let mut kept: Vec<RawRule<'f>> = Vec::with_capacity(raw_rules.len());
+        // Each kept rule's place in `kept`, by provision, name, exception target and condition.
+        let mut first_of = HashMap::new();
+        for r in raw_rules {
+            let key = (
+                r.provision,
+                r.rule.name.node.as_str(),
+                r.rule.exception_to.as_ref().map(|t| &t.node),
+                r.rule.condition.as_ref().map(|c| sources.snippet(c.span)),
+            );
+            let Some(first) = first_of.get(&key).and_then(|&i| kept.get(i)) else {
+                first_of.insert(key, kept.len());
+                kept.push(r);
+                continue;
+            };
+            let citation = provisions
+                .get(r.provision)
+                .map(|p| p.citation.as_str())
+                .unwrap_or_default();
+            let name = &r.rule.name.node;
+            let message = if sources.snippet(r.rule.span) == sources.snippet(first.rule.span) {
+                format!("in {citation}: the rule for `{name}` is written twice")
+            } else if r.rule.condition.is_some() {
+                format!("in {citation}: a second rule for `{name}` with the same condition")
+            } else {
+                format!("in {citation}: a second rule for `{name}`, and neither has a condition")
+            };
+            let p = self
+                .err(codes::DUPLICATE, r.rule.span, message, "written again here")
+                .label(sources, first.rule.span, "first written here")
+                .with_help("delete the repeated rule; if it is meant for other cases, give each rule its own `when` condition, or make it an exception in a provision of its own");
+            self.report(p);
+        }
+        kept
     }
 
     /// Reports each provision that says a fact must not affect the result when a rule reads it.

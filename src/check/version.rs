@@ -2,7 +2,7 @@
 //! built into its tree of default rules and the exceptions that displace them.
 
 use super::declarations::Declarations;
-use super::expr::fits;
+use super::expr::{a_or_an, fits};
 use super::provisions::RawRule;
 use super::{Checker, MAX_DEFINITION_DEPTH, Reporter, codes};
 use crate::diagnostic::{Problem, nearest};
@@ -57,6 +57,7 @@ impl Checker<'_> {
             if versions
                 .iter()
                 .all(|v| v.outcome_defs.get(i).copied().flatten().is_none())
+                && !self.unchecked_rules.contains(&o.name)
             {
                 let span = decls.outcome_spans.get(i).copied().unwrap_or_default();
                 let p = self
@@ -474,12 +475,18 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         codes::TYPE_MISMATCH,
                         value.span,
                         format!(
-                            "`{name}` is declared as {want} but this rule gives a {value_ty}{}",
+                            "`{name}` is declared as {want} but this rule gives {}{}",
+                            a_or_an(&value_ty),
                             self.in_version()
                         ),
-                        format!("this is a {value_ty}"),
+                        format!("this is {}", a_or_an(&value_ty)),
                     )
-                    .with_help(format!("make the rule produce a {want}"));
+                    .with_help(match (&r.value.node, want) {
+                        (ast::ExprKind::Integer(d) | ast::ExprKind::Decimal(d), Type::Money) => {
+                            format!("write money with a dollar sign: `${d}`")
+                        }
+                        _ => format!("make the rule produce {}", a_or_an(want)),
+                    });
                 self.report(p);
                 return None;
             }

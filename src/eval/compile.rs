@@ -75,8 +75,9 @@ enum PathNode {
     /// A bound list element at this depth: its list and index come from the [`Scope`].
     Local(usize),
     Field(u32, String),
-    /// Not a fact path: the expression's source text.
-    Snippet(String),
+    /// Not a fact path: the expression's source text, this range of its file's text (shared,
+    /// so that the nested parts of a long expression do not each copy theirs).
+    Snippet(std::sync::Arc<str>, std::ops::Range<usize>),
 }
 
 /// The list elements bound where a fact path is read, for writing the path: the evaluator's
@@ -239,7 +240,9 @@ impl CompiledVersion {
                 out.push('.');
                 out.push_str(name);
             }
-            Some(PathNode::Snippet(text)) => out.push_str(text),
+            Some(PathNode::Snippet(text, range)) => {
+                out.push_str(text.get(range.clone()).unwrap_or(""))
+            }
             None => {}
         }
     }
@@ -263,34 +266,39 @@ impl CompiledVersion {
 
 /// Files the span, type and path of `e` and its sub-expressions under their ids.
 fn describe(program: &ProgramData, e: &Expr, exprs: &mut Vec<Option<ExprInfo>>) {
-    let path = match &e.kind {
-        ExprKind::Fact(i) => PathNode::Fact(
-            program
-                .schema
-                .facts
-                .get(*i)
-                .map(|f| f.name.clone())
-                .unwrap_or_default(),
-        ),
-        ExprKind::Local(d) => PathNode::Local(*d),
-        ExprKind::Field(inner, i) => {
-            PathNode::Field(inner.id, field_name(&program.schema, inner, *i).to_string())
+    // Without recursion: a chain of one operator is as many expressions deep as it has terms.
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        let path = match &e.kind {
+            ExprKind::Fact(i) => PathNode::Fact(
+                program
+                    .schema
+                    .facts
+                    .get(*i)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default(),
+            ),
+            ExprKind::Local(d) => PathNode::Local(*d),
+            ExprKind::Field(inner, i) => {
+                PathNode::Field(inner.id, field_name(&program.schema, inner, *i).to_string())
+            }
+            _ => match program.sources.get(e.span.file) {
+                Some(f) => PathNode::Snippet(f.text.clone(), e.span.start..e.span.end),
+                None => PathNode::Snippet("".into(), 0..0),
+            },
+        };
+        let i = e.id as usize;
+        if exprs.len() <= i {
+            exprs.resize_with(i + 1, || None);
         }
-        _ => PathNode::Snippet(program.sources.snippet(e.span).to_string()),
-    };
-    let i = e.id as usize;
-    if exprs.len() <= i {
-        exprs.resize_with(i + 1, || None);
-    }
-    if let Some(slot) = exprs.get_mut(i) {
-        *slot = Some(ExprInfo {
-            span: e.span,
-            ty: e.ty.clone(),
-            path,
-        });
-    }
-    for sub in e.sub_exprs() {
-        describe(program, sub, exprs);
+        if let Some(slot) = exprs.get_mut(i) {
+            *slot = Some(ExprInfo {
+                span: e.span,
+                ty: e.ty.clone(),
+                path,
+            });
+        }
+        stack.extend(e.sub_exprs());
     }
 }
 
@@ -389,8 +397,8 @@ fn truth(e: &Expr, at: At) -> Code<bool> {
             let x = truth(x, at);
             code(move |ev| Ok(!x(ev)?))
         }
-        ExprKind::And(a, b) => kleene(truth(a, at), truth(b, at), false),
-        ExprKind::Or(a, b) => kleene(truth(a, at), truth(b, at), true),
+        ExprKind::And(..) => kleene_chain(e, at, false),
+        ExprKind::Or(..) => kleene_chain(e, at, true),
         ExprKind::Compare(op, a, b) if a.ty.is_numeric() && b.ty.is_numeric() => {
             let (op, a, b) = (*op, number(a, at), number(b, at));
             code(move |ev| {
@@ -412,13 +420,7 @@ fn number(e: &Expr, at: At) -> Code<Decimal> {
             let d = *d;
             code(move |_| Ok(d))
         }
-        ExprKind::Arith(op, a, b) => {
-            let (op, a, b, span) = (*op, number(a, at), number(b, at), e.span);
-            code(move |ev| {
-                let (x, y) = both(ev, &a, &b)?;
-                ev.arith(at, op, x, y, span)
-            })
-        }
+        ExprKind::Arith(..) => arith_chain(e, at),
         ExprKind::Neg(x) => {
             let x = number(x, at);
             code(move |ev| Ok(-x(ev)?))
@@ -455,6 +457,44 @@ fn number(e: &Expr, at: At) -> Code<Decimal> {
         }
         _ => typed_read::<Decimal>(e, at),
     }
+}
+
+/// A chain of arithmetic (`a + b - c * d …`, parsed as left operands nested in each other) as
+/// one loop over its operands, so that a long schedule of line items neither compiles nor runs
+/// one call deeper per term. Each step is what `both` and `arith` make of one operator: the
+/// left part first, an error there stops, the missing facts of both sides are united.
+fn arith_chain(e: &Expr, at: At) -> Code<Decimal> {
+    let mut steps: Vec<(crate::program::Arith, Code<Decimal>, Span)> = Vec::new();
+    let mut first = e;
+    while let ExprKind::Arith(op, a, b) = &first.kind {
+        steps.push((*op, number(b, at), first.span));
+        first = a;
+    }
+    steps.reverse();
+    let first = number(first, at);
+    // One operator (most arithmetic): its two operands, without the loop.
+    if let [_] = steps.as_slice() {
+        if let Some((op, b, span)) = steps.pop() {
+            return code(move |ev| {
+                let (x, y) = both(ev, &first, &b)?;
+                ev.arith(at, op, x, y, span)
+            });
+        }
+    }
+    code(move |ev| {
+        let mut acc = first(ev);
+        for (op, b, span) in &steps {
+            if let Err(s @ Stop::Error(_)) = acc {
+                return Err(s);
+            }
+            acc = match (acc, b(ev)) {
+                (Ok(x), Ok(y)) => ev.arith(at, *op, x, y, *span),
+                (Err(s), Ok(_)) | (Ok(_), Err(s)) => Err(s),
+                (Err(s), Err(t)) => Err(missing_union(s, t)),
+            };
+        }
+        acc
+    })
 }
 
 /// How a `bool` or a `Decimal` sits in a [`Value`]: taken out to be returned, put back to be
@@ -810,28 +850,41 @@ fn within_in_place(
     Some((holds, read))
 }
 
-/// `and` (stop_on = false) and `or` (stop_on = true) with undecided operands:
-/// `false and undecided` is false, `true or undecided` is true.
-fn kleene(a: Code<bool>, b: Code<bool>, stop_on: bool) -> Code<bool> {
+/// A chain of `and` (stop_on = false) or of `or` (stop_on = true) with undecided operands
+/// (`false and undecided` is false, `true or undecided` is true), as one loop over its
+/// operands, so that a long chain neither compiles nor runs one call deeper per term.
+fn kleene_chain(e: &Expr, at: At, stop_on: bool) -> Code<bool> {
+    let mut rest: Vec<Code<bool>> = Vec::new();
+    let mut first = e;
+    while let (ExprKind::And(a, b), false) | (ExprKind::Or(a, b), true) = (&first.kind, stop_on) {
+        rest.push(truth(b, at));
+        first = a;
+    }
+    rest.reverse();
+    let first = truth(first, at);
     code(move |ev| {
-        let first = match a(ev) {
-            Ok(x) if x == stop_on => return Ok(stop_on),
-            Ok(_) => None,
-            Err(s @ Stop::Error(_)) => return Err(s),
-            Err(s) => Some(s),
-        };
-        match b(ev) {
-            Ok(y) if y == stop_on => Ok(stop_on),
-            Ok(y) => match first {
-                None => Ok(y),
-                Some(s) => Err(s),
-            },
-            Err(s @ Stop::Error(_)) => Err(s),
-            Err(s) => Err(match first {
-                None => s,
-                Some(f) => missing_union(f, s),
-            }),
+        let mut acc = first(ev);
+        for b in &rest {
+            let left = match acc {
+                Ok(x) if x == stop_on => return Ok(stop_on),
+                Ok(_) => None,
+                Err(s @ Stop::Error(_)) => return Err(s),
+                Err(s) => Some(s),
+            };
+            acc = match b(ev) {
+                Ok(y) if y == stop_on => Ok(stop_on),
+                Ok(y) => match left {
+                    None => Ok(y),
+                    Some(s) => Err(s),
+                },
+                Err(s @ Stop::Error(_)) => Err(s),
+                Err(s) => Err(match left {
+                    None => s,
+                    Some(f) => missing_union(f, s),
+                }),
+            };
         }
+        acc
     })
 }
 

@@ -64,7 +64,8 @@ pub enum ParseError {
         end: SourceSpan,
     },
     #[error(
-        "rule file nests too deeply (more than {MAX_NESTING} brackets or prefix operators, or an expression deeper than {MAX_EXPR_DEPTH})"
+        "rule file nests too deeply (more than {} brackets, {MAX_NESTING} prefix operators in a row, or an expression nested deeper than {MAX_EXPR_DEPTH})",
+        MAX_NESTING * 2
     )]
     #[diagnostic(
         code(lawcode::parse::too_deep),
@@ -74,6 +75,17 @@ pub enum ParseError {
         #[source_code]
         src: NamedSource<String>,
         #[label("nesting passes the limit here")]
+        at: SourceSpan,
+    },
+    #[error("an expression joins more than {MAX_CHAIN_LEN} terms with one operator")]
+    #[diagnostic(
+        code(lawcode::parse::too_long),
+        help("split the chain into named rules (subtotals), each adding part of the terms")
+    )]
+    TooLong {
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("the chain passes the limit here")]
         at: SourceSpan,
     },
 }
@@ -113,16 +125,67 @@ pub fn parse_file(file: FileId, name: &str, text: &str) -> Result<ast::File, Par
 /// Deepest expression tree a rule may hold (operators, calls and brackets together).
 pub const MAX_EXPR_DEPTH: usize = 100;
 
-/// The span of a node deeper than `limit` in `e`, found without recursion.
+/// Most terms one chain of an operator may join (`a + b + … + z`, a schedule of line items).
+pub const MAX_CHAIN_LEN: usize = 10_000;
+
+/// The span of a node nested deeper than `limit` in `e`, found without recursion. A chain of
+/// one operator (`a + b - c + …`, `x or y or …`) is one level, however long: it is parsed as
+/// left operands nested in each other, but nothing about it is nested for the reader.
 fn deeper_than(e: &Expr, limit: usize) -> Option<Span> {
     let mut stack: Vec<(&Expr, usize)> = vec![(e, 1usize)];
     while let Some((e, depth)) = stack.pop() {
         if depth > limit {
             return Some(e.span);
         }
-        stack.extend(children(e).into_iter().map(|c| (c, depth + 1)));
+        match &e.node {
+            ExprKind::Binary(op, a, b) => {
+                let chained =
+                    matches!(&a.node, ExprKind::Binary(inner, ..) if same_chain(*op, *inner));
+                stack.push((a, if chained { depth } else { depth + 1 }));
+                stack.push((b, depth + 1));
+            }
+            _ => stack.extend(children(e).into_iter().map(|c| (c, depth + 1))),
+        }
     }
     None
+}
+
+/// The span of the chain of one operator in `e` with more than `limit` terms, if any, found
+/// without recursion.
+fn chain_longer_than(e: &Expr, limit: usize) -> Option<Span> {
+    // Each node with the number of terms of the chain it continues (0: it starts none).
+    let mut stack: Vec<(&Expr, usize)> = vec![(e, 0)];
+    while let Some((e, terms)) = stack.pop() {
+        match &e.node {
+            ExprKind::Binary(op, a, b) => {
+                let terms = terms.max(1) + 1;
+                if terms > limit {
+                    // The first term past the limit.
+                    return Some(b.span);
+                }
+                let chained =
+                    matches!(&a.node, ExprKind::Binary(inner, ..) if same_chain(*op, *inner));
+                stack.push((a, if chained { terms } else { 0 }));
+                stack.push((b, 0));
+            }
+            _ => stack.extend(children(e).into_iter().map(|c| (c, 0))),
+        }
+    }
+    None
+}
+
+/// Operators of one precedence that chain without brackets: `+` and `-`, `*` and `/`, `and`,
+/// `or`. (A comparison of a comparison, `a = b = c`, is nesting.)
+fn same_chain(a: ast::BinaryOp, b: ast::BinaryOp) -> bool {
+    use ast::BinaryOp::*;
+    let group = |op| match op {
+        Or => Some(0),
+        And => Some(1),
+        Add | Sub => Some(2),
+        Mul | Div => Some(3),
+        _ => None,
+    };
+    group(a).is_some() && group(a) == group(b)
 }
 
 /// The direct sub-expressions of `e`.
@@ -150,6 +213,52 @@ fn children(e: &Expr) -> Vec<&Expr> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// Where the text `start..end` ends once trailing spaces and comments are dropped.
+fn token_end(text: &str, start: usize, end: usize) -> usize {
+    let Some(s) = text.get(start..end) else {
+        return end;
+    };
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let trimmed = s.trim_end_matches(blank);
+    // A comment is skipped together with the line break after it, so a span that ends in
+    // neither spaces nor the end of the file ends at a token.
+    if trimmed.len() == s.len() && end != text.len() {
+        return end;
+    }
+    let last_line = trimmed.rfind('\n').map_or(0, |i| i + 1);
+    if !trimmed.get(last_line..).is_some_and(|l| l.contains("//")) {
+        return start + trimmed.len();
+    }
+    // The last line may end in a comment: find the last byte outside comments, reading texts
+    // (which may hold `//`) as they are.
+    let (mut last, mut in_string, mut escaped, mut in_comment) = (0, false, false, false);
+    let bytes = trimmed.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_comment {
+            in_comment = b != b'\n';
+            continue;
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            in_comment = true;
+            continue;
+        }
+        if !blank(char::from(b)) {
+            last = i + 1;
+        }
+    }
+    start + last
 }
 
 /// The innermost bracket or text literal still open at the end of the file, if any:
@@ -280,6 +389,24 @@ fn syntax_error(e: pest::error::Error<Rule>, src: NamedSource<String>) -> ParseE
     };
     let found = src_found(&src, start);
     let (message, help, label) = match &e.variant {
+        // Only a provision's heading is followed by `in version`: the `{` is missing.
+        pest::error::ErrorVariant::ParsingError { positives, .. }
+            if positives.contains(&Rule::in_version) =>
+        {
+            let (citation, own) = provision_opened_at(src.inner(), start);
+            let (citation, own) = if own.is_empty() {
+                ("the provision".to_string(), "(a)".to_string())
+            } else {
+                (citation, own)
+            };
+            (
+                format!("expected `{{` to open provision {citation}, found {found}"),
+                format!(
+                    "open the provision's body after its heading and close it after its last rule: `{own} \"Heading\" {{ … }}`"
+                ),
+                "expected `{`".to_string(),
+            )
+        }
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
             let mut words: Vec<&str> = positives.iter().map(|r| describe_rule(*r)).collect();
             words.sort_unstable();
@@ -305,6 +432,80 @@ fn syntax_error(e: pest::error::Error<Rule>, src: NamedSource<String>) -> ParseE
         at: SourceSpan::new(start.into(), len),
         label,
     }
+}
+
+/// The citation, relative to the statute, of the provision whose label is the last one
+/// before `at` (`(b)(1)` for `(b) { (1) "Heading"` ending at `at`): the labels of the
+/// provisions still open there, then its own; and its own label as written. Read without the
+/// parser, which failed there.
+fn provision_opened_at(text: &str, at: usize) -> (String, String) {
+    let text = text.get(..at).unwrap_or(text);
+    // One entry per open `{`: the label of the provision it opened, if it opened one.
+    let mut open: Vec<Option<String>> = Vec::new();
+    let mut pending: Option<String> = None;
+    let mut prev = '\0';
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        match ch {
+            '"' => {
+                // A heading between the label and its `{` keeps the label pending.
+                let mut escaped = false;
+                for (_, c) in chars.by_ref() {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        break;
+                    }
+                }
+                prev = '"';
+                continue;
+            }
+            '/' if chars.peek().is_some_and(|(_, c)| *c == '/') => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                prev = '\n';
+                continue;
+            }
+            '(' if !(prev.is_alphanumeric() || prev == '_') => {
+                let rest = text.get(i + 1..).unwrap_or("");
+                let part: String = rest
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect();
+                if !part.is_empty() && rest.get(part.len()..).is_some_and(|r| r.starts_with(')')) {
+                    let label = format!("({part})");
+                    // `(b)(1)`: parts written together make one label.
+                    pending = match pending.take() {
+                        Some(p) if prev == ')' => Some(p + &label),
+                        _ => Some(label),
+                    };
+                    for _ in 0..part.len() + 1 {
+                        chars.next();
+                    }
+                    prev = ')';
+                    continue;
+                }
+                pending = None;
+            }
+            '{' => open.push(pending.take()),
+            '}' => {
+                open.pop();
+                pending = None;
+            }
+            c if c.is_whitespace() || c.is_alphanumeric() || c == '_' => {}
+            _ => pending = None,
+        }
+        prev = ch;
+    }
+    let own = pending.unwrap_or_default();
+    let mut citation: String = open.into_iter().flatten().collect();
+    citation.push_str(&own);
+    (citation, own)
 }
 
 fn src_found(src: &NamedSource<String>, at: usize) -> String {
@@ -428,7 +629,7 @@ fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::kw_note => "`note`",
         Rule::ident => "a name like `full_amount_of_losses`",
         Rule::string | Rule::string_inner => "a quoted text like `\"Directions\"`",
-        Rule::WHITESPACE | Rule::COMMENT => "a space",
+        Rule::WHITESPACE | Rule::COMMENT | Rule::BOM => "a space",
         Rule::field_option
         | Rule::infix
         | Rule::prefix
@@ -467,9 +668,16 @@ struct Lower<'a> {
 type Result<T, E = ParseError> = std::result::Result<T, E>;
 
 impl Lower<'_> {
+    /// The span of `pair`, ending at its last token: a pair whose grammar rule ends in an
+    /// optional part (`rule x = 1` then no `when`) also holds the spaces and comments pest
+    /// skipped while looking for it, and an underline must not run on to the next line.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(
+            self.file,
+            s.start(),
+            token_end(self.text, s.start(), s.end()),
+        )
     }
 
     fn literal_error(&self, span: Span, message: String, help: &str) -> ParseError {
@@ -868,10 +1076,23 @@ impl Lower<'_> {
                 at: span.into(),
             });
         }
+        if let Some(span) = chain_longer_than(&e, MAX_CHAIN_LEN) {
+            return Err(ParseError::TooLong {
+                src: NamedSource::new(self.name, self.text.to_string()),
+                at: span.into(),
+            });
+        }
         Ok(e)
     }
 
+    /// Lowers an expression; recursive along its nesting, on more stack when it runs low (a
+    /// rule file may nest 128 brackets, and pest's pairs are lowered a few calls per level).
     fn expr(&self, pair: Pair<Rule>) -> Result<Expr> {
+        stacker::maybe_grow(64 << 10, 1 << 20, || self.expr_here(pair))
+    }
+
+    /// [`Self::expr`] on the stack it has.
+    fn expr_here(&self, pair: Pair<Rule>) -> Result<Expr> {
         PRATT
             .map_primary(|p| self.postfix_expr(p))
             .map_prefix(|op, rhs| {
@@ -1171,6 +1392,30 @@ mod tests {
         assert!(msg.contains("expected"), "{msg}");
         assert!(
             !msg.contains("money_lit") && !msg.contains("postfix_expr"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn spans_end_at_the_last_token_not_at_spaces_or_comments() {
+        let text = "x = \"a // b\"  // c\n  ";
+        assert_eq!(token_end(text, 0, text.len()), 12);
+        let text = "rule a = b\n    rule";
+        assert_eq!(token_end(text, 0, 15), 10);
+        assert_eq!(token_end(text, 0, 10), 10);
+    }
+
+    #[test]
+    fn a_missing_brace_names_the_provision_it_would_open() {
+        let text = "facts { a: money \"{\" }\n(b) \"B (c) {\" in v {\n  rule x = min(a) // (z) {\n  (1)(A) \"Heading\"\n  text";
+        let at = text.len() - 4;
+        assert_eq!(
+            provision_opened_at(text, at),
+            ("(b)(1)(A)".to_string(), "(1)(A)".to_string())
+        );
+        let msg = parse_err(text);
+        assert!(
+            msg.contains("expected `{` to open provision (b)(1)(A)"),
             "{msg}"
         );
     }

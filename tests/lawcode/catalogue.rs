@@ -204,6 +204,14 @@ fn built_cases(seen: &mut Vec<Seen>) {
         add(seen, &e, "a revision git does not know");
     }
 
+    let terms = vec!["1"; lawcode::syntax::MAX_CHAIN_LEN + 1].join(" + ");
+    let chain = format!(
+        "statute \"Act § 1\"\noutcomes {{ n: integer \"n\" }}\n(a) {{ rule n = {terms} }}\n"
+    );
+    if let Err(e) = lawcode::compile("chain.law", &chain) {
+        add(seen, &e, "a sum of 10,001 terms");
+    }
+
     if let Err(e) = lawcode::render::View::new(program, vec!["restitution_amont".into()], false) {
         add(seen, &e, "`--outcome restitution_amont`");
     }

@@ -30,6 +30,24 @@ fn check_accepts_the_2259_rules() {
     assert!(!stderr(&o).contains("empty_provision"), "{}", stderr(&o));
 }
 
+/// An empty file, or shared data checked alone, is not a rule set that checks "ok".
+#[test]
+fn check_refuses_a_file_with_no_statute() {
+    for file in [
+        "tests/fixtures/diagnostics/empty-file.law",
+        "rules/data/cpi-u.law",
+    ] {
+        let o = lawcode(&["check", file]);
+        assert_ne!(o.status.code(), Some(0), "{file}: {}", stdout(&o));
+        assert!(!stdout(&o).contains("ok"), "{file}: {}", stdout(&o));
+        assert!(
+            stderr(&o).contains("lawcode::check::no_statute"),
+            "{file}: {}",
+            stderr(&o)
+        );
+    }
+}
+
 #[test]
 fn eval_json_has_the_contract_shape() {
     let o = lawcode(&[

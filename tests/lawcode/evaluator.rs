@@ -360,3 +360,84 @@ fn the_longest_chain_of_definitions_allowed_runs_and_a_longer_one_is_refused() {
         assert!(text.contains(expected), "{text}");
     }
 }
+
+/// A rule file whose rules are chains of `terms` terms: a schedule of line items (`+`, `-`),
+/// a product, and `or` and `and` conditions.
+fn long_chains(terms: usize) -> String {
+    let n = terms - 1;
+    format!(
+        "statute \"Schedule Act § 1\"\nfacts {{ base: money \"b\"  p: bool \"p\"  q: bool \"q\" }}\n\
+         outcomes {{ total: money \"t\"  product: money \"m\"  any: bool \"a\"  fee: money \"f\" }}\n\
+         (a) {{\n  rule total = base{}\n  rule product = base{}\n  rule any = p{}\n  \
+         rule fee = $1 when q{}\n  rule fee = $0 when not q\n}}\n",
+        " + $2 - $1".repeat(n / 2) + &" + $1".repeat(n % 2),
+        " * 1".repeat(n),
+        " or p".repeat(n),
+        " and q".repeat(n),
+    )
+}
+
+/// A flat chain is one level of nesting however long: a schedule of 100 line items checks and
+/// evaluates (it was refused as nesting too deep).
+#[test]
+fn a_flat_sum_of_100_terms_checks_and_evaluates() {
+    let items = vec!["$1"; 99].join(" + ");
+    let rules = format!(
+        "statute \"Schedule Act § 1\"\nfacts {{ base: money \"b\" }}\noutcomes {{ total: money \"t\" }}\n\
+         (a) {{ rule total = base + {items} }}\n"
+    );
+    let e = eval(&rules, r#"{ "base": 1 }"#);
+    assert_eq!(out(&e, "total"), json!("100.00"));
+    let e = eval(&long_chains(100), r#"{ "base": 5, "p": false, "q": true }"#);
+    assert_eq!(out(&e, "total"), json!("55.00"));
+    assert_eq!(out(&e, "product"), json!("5.00"));
+    assert_eq!(out(&e, "any"), json!(false));
+    assert_eq!(out(&e, "fee"), json!("1.00"));
+}
+
+/// Chains of 10,000 terms check, compile and evaluate (with the trace) without one call per
+/// term, on this 2 MiB test thread; one more term is refused with its own diagnostic.
+#[test]
+fn chains_of_ten_thousand_terms_run_and_longer_ones_are_refused() {
+    let e = eval(
+        &long_chains(lawcode::syntax::MAX_CHAIN_LEN),
+        r#"{ "base": 5, "p": true, "q": true }"#,
+    );
+    assert_eq!(out(&e, "total"), json!("5005.00"));
+    assert_eq!(out(&e, "product"), json!("5.00"));
+    assert_eq!(out(&e, "any"), json!(true));
+    assert_eq!(out(&e, "fee"), json!("1.00"));
+    assert!(!lawcode::render::trace_text(e.trace().unwrap(), "").is_empty());
+    let json = lawcode::render::evaluation_json(&e);
+    assert_eq!(json["outcomes"]["total"], json!("5005.00"), "{json}");
+    assert!(!serde_json::to_string(&json).unwrap().is_empty());
+    let err = compile("t.law", &long_chains(lawcode::syntax::MAX_CHAIN_LEN + 1)).unwrap_err();
+    let text = crate::support::render(&err);
+    assert!(text.contains("lawcode::parse::too_long"), "{text}");
+    assert!(text.contains("more than 10000 terms"), "{text}");
+}
+
+/// A chain runs as one loop, with what each operator means for undecided operands: the missing
+/// facts of every term are reported, `true or undecided` is true wherever it stands.
+#[test]
+fn chains_keep_the_meaning_of_each_operator_with_undecided_terms() {
+    let rules = r#"
+statute "Act § 1"
+facts { c: money "c"  x: money optional "x"  y: money optional "y"  p: bool optional "p"  q: bool "q" }
+outcomes { sum: money "s"  any: bool "a"  all: bool "l" }
+(a) {
+    rule sum = c + x - c + y
+    rule any = p or q or p
+    rule all = p and q and p
+}
+"#;
+    let e = eval(rules, r#"{ "c": 1, "q": true }"#);
+    assert_eq!(out(&e, "sum"), Value::Null);
+    assert_eq!(out(&e, "any"), json!(true));
+    assert_eq!(out(&e, "all"), Value::Null);
+    assert_eq!(e.missing, ["p", "x", "y"]);
+    let e = eval(rules, r#"{ "c": 1, "x": 2, "y": 3, "q": false }"#);
+    assert_eq!(out(&e, "sum"), json!("5.00"));
+    assert_eq!(out(&e, "any"), Value::Null);
+    assert_eq!(out(&e, "all"), json!(false));
+}

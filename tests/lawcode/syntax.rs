@@ -189,3 +189,17 @@ fn nested_calls_parse_in_linear_time() {
     let file = lawcode::syntax::parse_file(FileId(0), "t.law", &text).unwrap();
     assert_eq!(file.items.len(), 2);
 }
+
+/// A byte-order mark at the start of a file is read as nothing, and spans stay byte offsets
+/// into the text as written (the mark is three bytes).
+#[test]
+fn a_byte_order_mark_is_accepted_and_spans_count_it() {
+    let text = "\u{FEFF}statute \"T\"\nfacts { a: money \"a\" }\noutcomes { b: money \"b\" }\n(a) { rule b = a }\n";
+    let file = lawcode::syntax::parse_file(FileId(0), "t.law", text).unwrap();
+    let Some(Item::Statute(s)) = file.items.first() else {
+        panic!("{:?}", file.items.first())
+    };
+    assert_eq!(s.span.start, 3);
+    assert_eq!(&text[s.citation.span.start..s.citation.span.end], "\"T\"");
+    lawcode::compile("t.law", text).unwrap();
+}
