@@ -4,9 +4,17 @@
 //! [`Problem`]s under their own stable codes (`lawcode::check::…`,
 //! `lawcode::facts::…`, `lawcode::eval::…`); the parser has its own enum.
 
+mod bounded;
+
+pub use bounded::{
+    Bounded, BoundedHandler, CONTEXT_CHARS, MAX_REPORT_BYTES, MAX_SHOWN, MAX_TEXT_CHARS, cut,
+    cut_report, thousands,
+};
+
 use crate::source::{SourceMap, Span};
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use std::fmt;
+use std::sync::Arc;
 
 /// A single diagnostic: a code, a message, how to fix it, and where.
 #[derive(Debug, Clone)]
@@ -16,7 +24,7 @@ pub struct Problem {
     pub help: Option<String>,
     pub severity: Severity,
     /// The file this problem is shown against, with its text.
-    pub source: Option<NamedSource<String>>,
+    pub source: Option<NamedSource<Arc<str>>>,
     /// The first label is the primary one.
     pub labels: Vec<(Span, String)>,
 }
@@ -62,7 +70,7 @@ impl Problem {
     }
 
     /// Shows the problem against a source that is not a rule file (a facts file).
-    pub fn in_source(mut self, source: NamedSource<String>) -> Self {
+    pub fn in_source(mut self, source: NamedSource<Arc<str>>) -> Self {
         self.source = Some(source);
         self
     }

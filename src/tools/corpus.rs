@@ -114,7 +114,10 @@ pub fn read_case(name: &str, path: &Path) -> Result<CaseFile, Problem> {
             ),
         )
         .with_help("fix the JSON syntax at the marked place")
-        .in_source(NamedSource::new(path.display().to_string(), text.clone()))
+        .in_source(NamedSource::new(
+            path.display().to_string(),
+            std::sync::Arc::from(text.as_str()),
+        ))
         .at_offset(offset, 1, "here")
     })?;
     let Some(map) = doc.as_object().filter(|m| m.contains_key("facts")) else {
