@@ -679,7 +679,11 @@ mod tests {
                     .at_offset(start, len, "here")
                     .at_offset(start / 2, 2, "and here");
                 let out = render(&p);
-                assert!(out.len() < 4_000, "{start} {len}: {} bytes\n{out}", out.len());
+                assert!(
+                    out.len() < 4_000,
+                    "{start} {len}: {} bytes\n{out}",
+                    out.len()
+                );
             }
         }
     }
@@ -689,7 +693,10 @@ mod tests {
         let text = format!("{{\n\"a\": \"{}\", \"b\": 1\n}}", "x".repeat(10_000));
         let at = text.find("\"b\"").unwrap();
         let p = Problem::error("lawcode::facts::unknown_key", "unknown fact `b`")
-            .in_source(NamedSource::new("t.json", std::sync::Arc::from(text.as_str())))
+            .in_source(NamedSource::new(
+                "t.json",
+                std::sync::Arc::from(text.as_str()),
+            ))
             .at_offset(at, 3, "here");
         let out = render(&p);
         let column = at - 2 + 1;

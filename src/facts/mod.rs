@@ -230,25 +230,38 @@ fn test_file(schema: &Schema, name: &str, json: &str, doc: &serde_json::Value) -
 }
 
 /// Reads a facts file, `-` for standard input: its text, and the name diagnostics call it.
-/// A file that is not UTF-8 text is refused with the offset of the first bad byte.
+/// A file that is not UTF-8 text is refused with the offset of the first bad byte; no more
+/// than [`MAX_FACTS_BYTES`] (and one byte) is read, so that `/dev/zero` is refused too.
 pub fn read_file(path: &Path) -> Result<(String, String), FactsError> {
-    let (name, bytes) = if path == Path::new("-") {
-        let mut bytes = Vec::new();
-        let read = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes);
-        ("<stdin>".to_string(), read.map(|_| bytes))
+    use std::io::Read as _;
+    let limit = MAX_FACTS_BYTES as u64 + 1;
+    let mut bytes = Vec::new();
+    let (name, read) = if path == Path::new("-") {
+        let read = std::io::stdin().lock().take(limit).read_to_end(&mut bytes);
+        ("<stdin>".to_string(), read)
     } else {
-        (path.display().to_string(), std::fs::read(path))
+        let read = std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes));
+        (path.display().to_string(), read)
     };
     let fail = |p: Problem| Problems {
         summary: format!("the facts in {name} cannot be used"),
         problems: vec![p],
     };
-    let bytes = bytes.map_err(|e| {
+    read.map_err(|e| {
         fail(
             Problem::error(codes::UNREADABLE, format!("cannot read `{name}`: {e}"))
                 .with_help("check the path to the facts file (`-` reads standard input)"),
         )
     })?;
+    if bytes.len() > MAX_FACTS_BYTES {
+        return Err(fail(
+            Problem::error(
+                codes::TOO_LARGE,
+                format!("the facts file is over {MAX_FACTS_BYTES} bytes, the limit"),
+            )
+            .with_help("split the case, or use `--batch` with one case per line"),
+        ));
+    }
     match String::from_utf8(bytes) {
         Ok(text) => Ok((name, text)),
         Err(e) => Err(fail(not_utf8(&name, e.as_bytes(), e.utf8_error()))),

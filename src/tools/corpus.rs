@@ -101,6 +101,11 @@ pub fn read_case(name: &str, path: &Path) -> Result<CaseFile, Problem> {
             format!("cannot read `{}`: {e}", path.display()),
         )
     })?;
+    // A byte order mark is not part of the JSON (RFC 8259 § 8.1).
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         let offset = crate::diagnostic::line_col_offset(&text, e.line(), e.column());
         let message = e.to_string();

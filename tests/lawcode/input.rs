@@ -89,6 +89,22 @@ fn a_byte_order_mark_is_ignored() {
     let out: Vec<&str> = out.lines().collect();
     assert_eq!(out.len(), 2);
     assert_eq!(out[0], out[1]);
+    // And so may a test file of `lawcode test`.
+    let case = "tests/cases/usc-18-2259/current-2252-no-subsection-trafficking.json";
+    let text = std::fs::read_to_string(repo().join(case)).unwrap();
+    std::fs::write(dir.path().join("case.json"), format!("\u{feff}{text}")).unwrap();
+    let o = lawcode_in(dir.path(), &["test", &rules(), "."]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout_of(&o));
+}
+
+/// `--facts /dev/zero` is refused after 16 MiB, not read until memory runs out.
+#[cfg(unix)]
+#[test]
+fn an_endless_facts_file_is_refused() {
+    let o = eval_facts(repo(), "/dev/zero");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr_of(&o);
+    assert!(err.contains("lawcode::facts::too_large"), "{err}");
 }
 
 #[test]
