@@ -164,8 +164,15 @@ impl Diagnostic for Problems {
     }
 }
 
+/// Longest text [`nearest`] looks for a name like.
+pub const MAX_NAME_BYTES: usize = 256;
+
 /// The existing name closest to `wanted`, if any is close enough to be a likely typo.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Text this long is no typo of a name, and comparing it would take time on every candidate.
+    if wanted.len() > MAX_NAME_BYTES {
+        return None;
+    }
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(wanted, c), c))

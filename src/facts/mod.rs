@@ -257,7 +257,10 @@ pub fn read_file(path: &Path) -> Result<(String, String), FactsError> {
         return Err(fail(
             Problem::error(
                 codes::TOO_LARGE,
-                format!("the facts file is over {MAX_FACTS_BYTES} bytes, the limit"),
+                format!(
+                    "the facts file is larger than the limit of {} bytes (16 MiB)",
+                    crate::diagnostic::thousands(MAX_FACTS_BYTES)
+                ),
             )
             .with_help("split the case, or use `--batch` with one case per line"),
         ));
