@@ -3,6 +3,11 @@
 //! The checker, the facts validator and the evaluator each report
 //! [`Problem`]s under their own stable codes (`lawcode::check::…`,
 //! `lawcode::facts::…`, `lawcode::eval::…`); the parser has its own enum.
+//!
+//! A problem keeps everything it found; how much is *shown* is bounded when it is rendered:
+//! wrap any diagnostic in [`Bounded`] (the command line installs [`BoundedHandler`], which does
+//! so for every report) and long lines become a window around the mark, and a flood of
+//! problems the first [`MAX_SHOWN`] and a count of the rest.
 
 mod bounded;
 

@@ -60,7 +60,7 @@ impl<'a> Bounded<'a> {
         inner: &'a dyn Diagnostic,
         parent_text: Option<Text<'a>>,
         depth: usize,
-        texts: &mut Vec<Text<'a>>,
+        texts: &mut Vec<(Option<String>, Text<'a>)>,
     ) -> Self {
         let source = inner.source_code().map(|s| {
             let mut spans = Vec::new();
@@ -397,7 +397,7 @@ impl<'a> Window<'a> {
     fn new(
         inner: &'a dyn SourceCode,
         spans: impl Iterator<Item = SourceSpan>,
-        texts: &mut Vec<Text<'a>>,
+        texts: &mut Vec<(Option<String>, Text<'a>)>,
     ) -> Self {
         // The first byte is cheap to read, and says which text this is.
         let first = inner.read_span(&SourceSpan::from((0, 0)), 0, 0).ok();
@@ -407,10 +407,13 @@ impl<'a> Window<'a> {
         };
         let known = first.as_ref().and_then(|c| {
             let at = c.data().as_ptr();
+            // The same name and the same first byte in memory: the same text, shared.
             texts
                 .iter()
-                .find(|t| !t.bytes.is_empty() && std::ptr::eq(t.bytes.as_ptr(), at))
-                .cloned()
+                .find(|(n, t)| {
+                    *n == name && !t.bytes.is_empty() && std::ptr::eq(t.bytes.as_ptr(), at)
+                })
+                .map(|(_, t)| t.clone())
         });
         let text = known.or_else(|| {
             // Read from the start with unbounded context after, a source is its whole text.
@@ -419,7 +422,7 @@ impl<'a> Window<'a> {
                 .ok()
                 .filter(|c| c.span().offset() == 0)?;
             let text = Text::new(whole.data());
-            texts.push(text.clone());
+            texts.push((name.clone(), text.clone()));
             Some(text)
         });
         let mut windows: Vec<(usize, usize, Vec<u8>)> = Vec::new();
