@@ -226,14 +226,20 @@ pub struct Reported {
 }
 
 impl Reported {
+    /// As it is shown (`diagnostic::Bounded`): texts cut, and of many related problems the
+    /// first 50 and a count of the rest.
     pub fn from_diagnostic(d: &dyn miette::Diagnostic) -> Reported {
+        Self::collect(&crate::diagnostic::Bounded::new(d))
+    }
+
+    fn collect(d: &dyn miette::Diagnostic) -> Reported {
         Reported {
             code: d.code().map(|c| c.to_string()),
             message: d.to_string(),
             help: d.help().map(|h| h.to_string()),
             related: d
                 .related()
-                .map(|r| r.map(Reported::from_diagnostic).collect())
+                .map(|r| r.map(Reported::collect).collect())
                 .unwrap_or_default(),
         }
     }

@@ -240,4 +240,15 @@ fn a_flood_of_problems_is_counted_not_shown() {
     let out = stdout_of(&o);
     assert!(out.len() < STDERR_LIMIT, "{} bytes", out.len());
     assert!(out.contains("and 99,951 more problems"), "{out}");
+
+    // And so does the report of `lawcode test` on a test file with those facts.
+    let cases = dir.path().join("cases");
+    std::fs::create_dir(&cases).unwrap();
+    let test_file = format!(r#"{{"facts": {json}, "expect": {{"outcomes": {{}}}}}}"#);
+    std::fs::write(cases.join("flood.json"), test_file).unwrap();
+    let o = lawcode_in(dir.path(), &["test", &rules(), "cases"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout_of(&o);
+    assert!(out.len() < STDERR_LIMIT, "{} bytes", out.len());
+    assert!(out.contains("and 99,951 more problems not shown"), "{out}");
 }
