@@ -3,10 +3,23 @@
 //! The checker, the facts validator and the evaluator each report
 //! [`Problem`]s under their own stable codes (`lawcode::check::…`,
 //! `lawcode::facts::…`, `lawcode::eval::…`); the parser has its own enum.
+//!
+//! A problem keeps everything it found; how much is *shown* is bounded when it is rendered:
+//! wrap any diagnostic in [`Bounded`] (the command line installs [`BoundedHandler`], which does
+//! so for every report) and long lines become a window around the mark, and a flood of
+//! problems the first [`MAX_SHOWN`] and a count of the rest.
+
+mod bounded;
+
+pub use bounded::{
+    Bounded, BoundedHandler, CONTEXT_CHARS, MAX_REPORT_BYTES, MAX_SHOWN, MAX_TEXT_CHARS, cut,
+    cut_report, thousands,
+};
 
 use crate::source::{SourceMap, Span};
 use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use std::fmt;
+use std::sync::Arc;
 
 /// A single diagnostic: a code, a message, how to fix it, and where.
 #[derive(Debug, Clone)]
@@ -16,7 +29,7 @@ pub struct Problem {
     pub help: Option<String>,
     pub severity: Severity,
     /// The file this problem is shown against, with its text.
-    pub source: Option<NamedSource<String>>,
+    pub source: Option<NamedSource<Arc<str>>>,
     /// The first label is the primary one.
     pub labels: Vec<(Span, String)>,
 }
@@ -62,7 +75,7 @@ impl Problem {
     }
 
     /// Shows the problem against a source that is not a rule file (a facts file).
-    pub fn in_source(mut self, source: NamedSource<String>) -> Self {
+    pub fn in_source(mut self, source: NamedSource<Arc<str>>) -> Self {
         self.source = Some(source);
         self
     }
@@ -156,8 +169,15 @@ impl Diagnostic for Problems {
     }
 }
 
+/// Longest text [`nearest`] looks for a name like.
+pub const MAX_NAME_BYTES: usize = 256;
+
 /// The existing name closest to `wanted`, if any is close enough to be a likely typo.
 pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // Text this long is no typo of a name, and comparing it would take time on every candidate.
+    if wanted.len() > MAX_NAME_BYTES {
+        return None;
+    }
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(wanted, c), c))

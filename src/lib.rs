@@ -59,5 +59,5 @@ pub use tools::{batch, corpus, coverage, diff, rule_source, runner};
 
 pub use check::CheckReport;
 pub use eval::{EvalOptions, Evaluation, Program};
-pub use facts::Facts;
+pub use facts::{Facts, read_file as read_facts_file};
 pub use pipeline::{Error, compile, load_program, load_program_with};

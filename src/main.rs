@@ -39,7 +39,7 @@ enum Command {
     Eval {
         /// The entry rule file, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
         file: String,
-        /// The facts of the case, as JSON.
+        /// The facts of the case, as JSON (`-` for standard input).
         #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
         facts: Option<PathBuf>,
         /// Many cases, one JSON facts object per line (`-` for standard input); writes one
@@ -100,6 +100,11 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // Every report is shown within bounds: long lines windowed, floods of problems counted.
+    let _ = miette::set_hook(Box::new(|_| {
+        let inner = Box::new(miette::MietteHandlerOpts::new().build());
+        Box::new(lawcode::diagnostic::BoundedHandler::new(inner))
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check { file } => check(&file),
@@ -217,16 +222,9 @@ fn eval(
 ) -> Result<ExitCode, Report> {
     let (loaded, options) = load_for_evaluation(file, as_of, !no_trace)?;
     let view = render::View::new(&loaded.program, outcomes, with_text)?;
-    let json = std::fs::read_to_string(facts).map_err(|e| {
-        miette::miette!(
-            code = "lawcode::facts::unreadable",
-            help = "check the path to the facts file",
-            "cannot read `{}`: {e}",
-            facts.display()
-        )
-    })?;
+    let (name, json) = lawcode::read_facts_file(facts)?;
     let program = &loaded.program;
-    let facts = program.read_facts(&facts.display().to_string(), &json)?;
+    let facts = program.read_facts(&name, &json)?;
     let result = program.evaluate(&facts, options)?;
     let out = match format {
         Format::Json => json_text(&render::evaluation_json_with(&result, &view)),

@@ -78,10 +78,10 @@ impl SourceMap {
     }
 
     /// The named source a diagnostic shows for `span`.
-    pub fn named_source(&self, span: Span) -> NamedSource<String> {
+    pub fn named_source(&self, span: Span) -> NamedSource<Arc<str>> {
         match self.get(span.file) {
-            Some(f) => NamedSource::new(f.name.clone(), f.text.to_string()),
-            None => NamedSource::new("<unknown>", String::new()),
+            Some(f) => NamedSource::new(f.name.clone(), Arc::clone(&f.text)),
+            None => NamedSource::new("<unknown>", Arc::from("")),
         }
     }
 

@@ -15,6 +15,8 @@ use crate::diagnostic::{Problem, Problems};
 use crate::program::Schema;
 use crate::value::Value;
 use miette::NamedSource;
+use std::path::Path;
+use std::sync::Arc;
 use validate::{Place, validate_places};
 
 /// Stable codes of facts diagnostics.
@@ -33,6 +35,10 @@ pub mod codes {
     pub const EMPTY_LIST: &str = "lawcode::facts::empty_list";
     pub const TOO_LARGE: &str = "lawcode::facts::too_large";
     pub const DUPLICATE_KEY: &str = "lawcode::facts::duplicate_key";
+    pub const EMPTY: &str = "lawcode::facts::empty";
+    pub const NOT_UTF8: &str = "lawcode::facts::not_utf8";
+    pub const TEST_FILE: &str = "lawcode::facts::test_file";
+    pub const UNREADABLE: &str = "lawcode::facts::unreadable";
 }
 
 /// Most items a list fact may hold.
@@ -49,8 +55,20 @@ pub struct Facts {
     pub values: Vec<Value>,
 }
 
+/// Problems located in the text, at most: each is found by walking the document from its
+/// start, so a flood of problems is located only as far as anyone will read. The problems
+/// after these still name their fact by its path, without a span.
+pub const MAX_LOCATED: usize = 1_000;
+
+/// The keys of a test file (`lawcode test`), which `eval --facts` is sometimes given by mistake.
+const TEST_FILE_KEYS: [&str; 3] = ["description", "facts", "expect"];
+
 /// Parses and validates a facts document. `name` is what diagnostics call the file.
+///
+/// A UTF-8 byte order mark before the document is ignored (RFC 8259 § 8.1); spans, lines and
+/// columns are then counted from the text after it, as an editor shows it.
 pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, FactsError> {
+    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
     let fail = |p: Problem| Problems {
         summary: format!("the facts in {name} cannot be used"),
         problems: vec![p],
@@ -67,11 +85,16 @@ pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, Fact
             .with_help("split the case, or use `--batch` with one case per line"),
         ));
     }
+    if json.trim().is_empty() {
+        return Err(fail(empty(schema, name, json)));
+    }
     // Valid facts, the common case, are read in one pass; anything else is read again below,
     // which finds and reports every problem.
     if let Some(facts) = direct::read(schema, json) {
         return Ok(facts);
     }
+    // One copy of the text, shared by every problem shown against it.
+    let source = NamedSource::new(name, Arc::<str>::from(json));
     let doc: serde_json::Value = match serde_json::from_str(json) {
         Ok(v) => v,
         Err(e) => {
@@ -85,11 +108,14 @@ pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, Fact
             return Err(fail(
                 Problem::error(codes::JSON_SYNTAX, format!("the facts are not valid JSON: {message} (line {}, column {})", e.line(), e.column()))
                     .with_help("fix the JSON syntax at the marked place; money may be written as `\"3000.00\"` or `3000`")
-                    .in_source(NamedSource::new(name, json.to_string()))
+                    .in_source(source)
                     .at_offset(offset, 1, "here"),
             ));
         }
     };
+    if let Some(p) = test_file(schema, name, json, &doc) {
+        return Err(fail(p.in_source(source)));
+    }
     // serde_json keeps the last of two equal keys; a fact given twice must not be silently dropped.
     let duplicates = locate::duplicate_keys(json);
     let validated = match (validate_places(schema, &doc), duplicates.is_empty()) {
@@ -101,7 +127,7 @@ pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, Fact
         let dups = duplicates.into_iter().map(|(path, start, len)| {
             let p = Problem::error(codes::DUPLICATE_KEY, format!("`{path}` is given twice"))
                 .with_help("give each fact once; a JSON object keeps only one value per key")
-                .in_source(NamedSource::new(name, json.to_string()))
+                .in_source(source.clone())
                 .at_offset(start, len, "given again here");
             (p, None)
         });
@@ -111,10 +137,12 @@ pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, Fact
             .collect();
         let problems = dups.chain(located);
         // The document parsed, so the locator can find every place the validator names.
-        let source = NamedSource::new(name, json.to_string());
         let problems = problems
-            .map(|(p, place)| {
-                let Some(place) = place else { return p };
+            .enumerate()
+            .map(|(i, (p, place))| {
+                let Some(place) = place.filter(|_| i < MAX_LOCATED) else {
+                    return p;
+                };
                 let p = p.in_source(source.clone());
                 match locate::span(json, &place) {
                     // A missing fact is shown at the opening brace of the object it belongs in.
@@ -136,6 +164,128 @@ pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, Fact
     })
 }
 
+/// The problem of a facts file that holds nothing but white space.
+fn empty(schema: &Schema, name: &str, json: &str) -> Problem {
+    let what = if json.is_empty() {
+        "empty"
+    } else {
+        "empty (only white space)"
+    };
+    let names: Vec<String> = schema
+        .facts
+        .iter()
+        .take(4)
+        .map(|f| format!("`{}`", f.name))
+        .collect();
+    let mut help =
+        "write the case's facts as one JSON object, `{ \"fact\": value, … }`".to_string();
+    if !names.is_empty() {
+        let more = if schema.facts.len() > names.len() {
+            ", …"
+        } else {
+            ""
+        };
+        help.push_str(&format!(
+            "; this rule set's facts are {}{more}",
+            names.join(", ")
+        ));
+    }
+    Problem::error(codes::EMPTY, format!("the facts file {name} is {what}")).with_help(help)
+}
+
+/// A test file given as facts: an object whose keys are only those of a test file, with
+/// `facts` an object, when the rule set has no facts of those names.
+fn test_file(schema: &Schema, name: &str, json: &str, doc: &serde_json::Value) -> Option<Problem> {
+    let map = doc.as_object()?;
+    let is_test_file = map.get("facts").is_some_and(serde_json::Value::is_object)
+        && map.keys().all(|k| TEST_FILE_KEYS.contains(&k.as_str()))
+        && !schema
+            .facts
+            .iter()
+            .any(|f| TEST_FILE_KEYS.contains(&f.name.as_str()));
+    if !is_test_file {
+        return None;
+    }
+    let key = if map.contains_key("expect") {
+        "expect"
+    } else {
+        "facts"
+    };
+    let place = Place::Key {
+        parent: String::new(),
+        key: key.to_string(),
+    };
+    let p = Problem::error(
+        codes::TEST_FILE,
+        format!("{name} is a test file (facts and what to expect of them), not a facts file"),
+    )
+    .with_help(
+        "run test files with `lawcode test RULES DIR` (DIR holding this file); \
+         `lawcode eval --facts` takes only the object under `facts`",
+    );
+    Some(match locate::span(json, &place) {
+        Some((start, len)) => p.at_offset(start, len, "a test file's key"),
+        None => p,
+    })
+}
+
+/// Reads a facts file, `-` for standard input: its text, and the name diagnostics call it.
+/// A file that is not UTF-8 text is refused with the offset of the first bad byte; no more
+/// than [`MAX_FACTS_BYTES`] (and one byte) is read, so that `/dev/zero` is refused too.
+pub fn read_file(path: &Path) -> Result<(String, String), FactsError> {
+    use std::io::Read as _;
+    let limit = MAX_FACTS_BYTES as u64 + 1;
+    let mut bytes = Vec::new();
+    let (name, read) = if path == Path::new("-") {
+        let read = std::io::stdin().lock().take(limit).read_to_end(&mut bytes);
+        ("<stdin>".to_string(), read)
+    } else {
+        let read = std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes));
+        (path.display().to_string(), read)
+    };
+    let fail = |p: Problem| Problems {
+        summary: format!("the facts in {name} cannot be used"),
+        problems: vec![p],
+    };
+    read.map_err(|e| {
+        fail(
+            Problem::error(codes::UNREADABLE, format!("cannot read `{name}`: {e}"))
+                .with_help("check the path to the facts file (`-` reads standard input)"),
+        )
+    })?;
+    if bytes.len() > MAX_FACTS_BYTES {
+        return Err(fail(
+            Problem::error(
+                codes::TOO_LARGE,
+                format!(
+                    "the facts file is larger than the limit of {} bytes (16 MiB)",
+                    crate::diagnostic::thousands(MAX_FACTS_BYTES)
+                ),
+            )
+            .with_help("split the case, or use `--batch` with one case per line"),
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((name, text)),
+        Err(e) => Err(fail(not_utf8(&name, e.as_bytes(), e.utf8_error()))),
+    }
+}
+
+/// The problem of facts that are not UTF-8 text: where, and which byte.
+pub fn not_utf8(name: &str, bytes: &[u8], e: std::str::Utf8Error) -> Problem {
+    let at = e.valid_up_to();
+    let byte = bytes.get(at).copied().unwrap_or_default();
+    let hint = match bytes {
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => "; it looks like UTF-16",
+        _ => "",
+    };
+    Problem::error(
+        codes::NOT_UTF8,
+        format!("{name} is not UTF-8 text (invalid byte 0x{byte:02x} at offset {at}{hint})"),
+    )
+    .with_help("save the facts as UTF-8 (JSON text is UTF-8); check that this is the facts file")
+}
+
 /// Validates an already parsed JSON value (batch input parses lines itself). The
 /// problems name each fact by its path but carry no source location.
 pub fn validate(schema: &Schema, name: &str, doc: &serde_json::Value) -> Result<Facts, FactsError> {
@@ -147,7 +297,8 @@ fn summarize(name: &str, problems: Vec<Problem>) -> Problems {
     let n = problems.len();
     Problems {
         summary: format!(
-            "the facts in {name} have {n} problem{}",
+            "the facts in {name} have {} problem{}",
+            crate::diagnostic::thousands(n),
             if n == 1 { "" } else { "s" }
         ),
         problems,

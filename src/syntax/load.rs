@@ -46,8 +46,18 @@ pub struct Disk;
 
 impl FileReader for Disk {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        String::from_utf8(std::fs::read(path)?).map_err(|e| not_utf8(e.as_bytes(), e.utf8_error()))
     }
+}
+
+/// The error of a file that is not UTF-8 text, naming the first bad byte and where it is.
+pub fn not_utf8(bytes: &[u8], e: std::str::Utf8Error) -> std::io::Error {
+    let at = e.valid_up_to();
+    let byte = bytes.get(at).copied().unwrap_or_default();
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("it is not UTF-8 text (invalid byte 0x{byte:02x} at offset {at})"),
+    )
 }
 
 /// Parses `entry` and, transitively, what it imports. The entry file comes first.
@@ -76,8 +86,13 @@ pub fn load(
         }
         let name = reader.display_name(&path);
         let text = reader.read(&path).map_err(|e| {
+            let help = if e.kind() == std::io::ErrorKind::InvalidData {
+                "save the rule file as UTF-8 text; check that this is a `.law` file"
+            } else {
+                "check the path; imports are relative to the file that imports them"
+            };
             let mut p = Problem::error(codes::UNREADABLE, format!("cannot read `{name}`: {e}"))
-                .with_help("check the path; imports are relative to the file that imports them");
+                .with_help(help);
             if let Some((span, _)) = &imported_at {
                 p = p.label(&sources, *span, "imported here");
             }

@@ -16,6 +16,7 @@
 //! [`stream`] is the engine, for any per-line function; [`run`] is the engine applied to a
 //! [`Program`].
 
+use crate::diagnostic::{MAX_SHOWN, MAX_TEXT_CHARS, cut, thousands};
 use crate::eval::EvalOptions;
 use crate::eval::Program;
 use crate::facts::{MAX_FACTS_BYTES, codes};
@@ -114,18 +115,13 @@ pub fn evaluate_line(
         Line::Text(bytes) => match std::str::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                return error_line(
-                    out,
-                    number,
-                    codes::JSON_SYNTAX,
-                    &format!(
-                        "the facts are not valid UTF-8 (byte {})",
-                        e.valid_up_to() + 1
-                    ),
-                );
+                let p = crate::facts::not_utf8("the line", bytes, e);
+                return error_line(out, number, p.code, &p.message);
             }
         },
     };
+    // A byte order mark (at the start of a file, so of its first line) is not part of the facts.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return error_line(
             out,
@@ -142,13 +138,7 @@ pub fn evaluate_line(
                 .first()
                 .map(|p| p.code)
                 .unwrap_or(codes::JSON_SYNTAX);
-            let message = e
-                .problems
-                .iter()
-                .map(|p| p.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ");
-            return error_line(out, number, code, &message);
+            return error_line(out, number, code, &messages(&e.problems));
         }
     };
     match crate::eval::evaluate(program, &facts, options) {
@@ -159,6 +149,25 @@ pub fn evaluate_line(
         }
         Err(e) => error_line(out, number, e.code, &e.message),
     }
+}
+
+/// The messages of a line's problems, joined with `; `: the first [`MAX_SHOWN`], each cut at
+/// [`MAX_TEXT_CHARS`], then how many more there are, so that an error line stays short.
+fn messages(problems: &[crate::diagnostic::Problem]) -> String {
+    let mut shown: Vec<String> = problems
+        .iter()
+        .take(MAX_SHOWN)
+        .map(|p| cut(&p.message, MAX_TEXT_CHARS).into_owned())
+        .collect();
+    if problems.len() > MAX_SHOWN {
+        let rest = problems.len() - MAX_SHOWN;
+        shown.push(format!(
+            "and {} more problem{}",
+            thousands(rest),
+            if rest == 1 { "" } else { "s" }
+        ));
+    }
+    shown.join("; ")
 }
 
 /// Appends `{"line": N, "error": {"code": …, "message": …}}` and a newline; always `false`.

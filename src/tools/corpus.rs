@@ -101,6 +101,11 @@ pub fn read_case(name: &str, path: &Path) -> Result<CaseFile, Problem> {
             format!("cannot read `{}`: {e}", path.display()),
         )
     })?;
+    // A byte order mark is not part of the JSON (RFC 8259 § 8.1).
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         let offset = crate::diagnostic::line_col_offset(&text, e.line(), e.column());
         let message = e.to_string();
@@ -114,7 +119,10 @@ pub fn read_case(name: &str, path: &Path) -> Result<CaseFile, Problem> {
             ),
         )
         .with_help("fix the JSON syntax at the marked place")
-        .in_source(NamedSource::new(path.display().to_string(), text.clone()))
+        .in_source(NamedSource::new(
+            path.display().to_string(),
+            std::sync::Arc::from(text.as_str()),
+        ))
         .at_offset(offset, 1, "here")
     })?;
     let Some(map) = doc.as_object().filter(|m| m.contains_key("facts")) else {
@@ -218,14 +226,20 @@ pub struct Reported {
 }
 
 impl Reported {
+    /// As it is shown (`diagnostic::Bounded`): texts cut, and of many related problems the
+    /// first 50 and a count of the rest.
     pub fn from_diagnostic(d: &dyn miette::Diagnostic) -> Reported {
+        Self::collect(&crate::diagnostic::Bounded::new(d))
+    }
+
+    fn collect(d: &dyn miette::Diagnostic) -> Reported {
         Reported {
             code: d.code().map(|c| c.to_string()),
             message: d.to_string(),
             help: d.help().map(|h| h.to_string()),
             related: d
                 .related()
-                .map(|r| r.map(Reported::from_diagnostic).collect())
+                .map(|r| r.map(Reported::collect).collect())
                 .unwrap_or_default(),
         }
     }

@@ -204,6 +204,29 @@ fn built_cases(seen: &mut Vec<Seen>) {
         add(seen, &e, "a revision git does not know");
     }
 
+    // Sixty losses of an unknown category: a report shows fifty and counts the rest.
+    let losses = vec!["{\"category\": \"medicl\", \"amount\": \"12.00\"}"; 60].join(",");
+    let flood = format!(
+        "{{\"offense_date\": \"2019-05-01\", \"convictions\": [{{\"section\": \"2252\"}}], \"victim\": {{\"losses\": [{losses}]}}}}"
+    );
+    let err = program.read_facts("flood.json", &flood).unwrap_err();
+    add(
+        seen,
+        &lawcode::diagnostic::Bounded::new(&err),
+        "sixty losses of a category that does not exist",
+    );
+
+    // A path relative to the package root, so that the message the page quotes is the same on
+    // every machine (`target/` is ignored by git).
+    std::fs::create_dir_all("target").unwrap();
+    let latin1 = Path::new("target/latin1.json");
+    std::fs::write(latin1, b"{ \"victim\": \"caf\xe9\" }").unwrap();
+    let read = lawcode::read_facts_file(latin1);
+    let _ = std::fs::remove_file(latin1);
+    if let Err(e) = read {
+        add(seen, &e, "a facts file written in Latin-1");
+    }
+
     let terms = vec!["1"; lawcode::syntax::MAX_CHAIN_LEN + 1].join(" + ");
     let chain = format!(
         "statute \"Act § 1\"\noutcomes {{ n: integer \"n\" }}\n(a) {{ rule n = {terms} }}\n"

@@ -24,6 +24,7 @@ mod examples;
 mod facts;
 #[path = "../support/generate.rs"]
 mod generate;
+mod input;
 #[path = "../support/native_2259.rs"]
 mod native_2259;
 mod properties;

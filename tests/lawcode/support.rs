@@ -21,12 +21,13 @@ pub fn program_2259() -> &'static Program {
     })
 }
 
-/// Renders any diagnostic as plain text, without colour, at a fixed width.
+/// Renders any diagnostic as plain text, without colour, at a fixed width, within the bounds
+/// the command line keeps (`lawcode::diagnostic::Bounded`: long lines windowed, floods counted).
 pub fn render(diagnostic: &dyn miette::Diagnostic) -> String {
     let mut out = String::new();
     miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
         .with_width(100)
-        .render_report(&mut out, diagnostic)
+        .render_report(&mut out, &lawcode::diagnostic::Bounded::new(diagnostic))
         .unwrap();
     out
 }
