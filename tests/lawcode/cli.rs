@@ -177,3 +177,64 @@ fn an_unreadable_facts_file_exits_one() {
         stderr(&o)
     );
 }
+
+#[test]
+fn completions_for_each_shell_mention_the_subcommands() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = lawcode(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        assert!(!script.trim().is_empty(), "{shell}");
+        for sub in ["check", "eval", "test", "diff", "completions"] {
+            assert!(
+                script.contains(sub),
+                "{shell} script does not mention {sub}"
+            );
+        }
+        assert!(script.contains("facts"), "{shell}");
+    }
+    let o = lawcode(&["completions", "powershell-ish"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).contains("possible values: bash, zsh, fish"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn help_shows_examples_and_that_eval_needs_facts_or_batch() {
+    let o = lawcode(&["--help"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("help", stdout(&o));
+
+    let o = lawcode(&["eval", "--help"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let help = stdout(&o);
+    assert!(
+        help.contains("<--facts <FACTS.json>|--batch <CASES.jsonl>>"),
+        "{help}"
+    );
+    insta::assert_snapshot!("eval_help", help);
+
+    for sub in ["check", "test", "diff", "completions"] {
+        let o = lawcode(&[sub, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{sub}: {}", stderr(&o));
+        let help = stdout(&o);
+        assert!(help.contains("Examples:\n"), "{sub}: {help}");
+        assert!(
+            help.contains(&format!("\n  lawcode {sub} ")),
+            "{sub}: {help}"
+        );
+    }
+
+    // Neither --facts nor --batch: a usage error that names both.
+    let o = lawcode(&["eval", "rules/usc/18/2259.law"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("<--facts <FACTS.json>|--batch <CASES.jsonl>>"),
+        "{}",
+        stderr(&o)
+    );
+}
