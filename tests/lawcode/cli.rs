@@ -238,3 +238,33 @@ fn help_shows_examples_and_that_eval_needs_facts_or_batch() {
         stderr(&o)
     );
 }
+
+/// `lawcode test --format json` writes its keys identifying first, then counts, then lists.
+#[test]
+fn test_json_keys_come_identifying_first_then_values_then_lists() {
+    let o = lawcode(&[
+        "test",
+        "rules/usc/18/2259.law",
+        "tests/cases/usc-18-2259",
+        "--format",
+        "json",
+        "--coverage",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let at = |key: &str| {
+        text.find(&format!("\n  \"{key}\":"))
+            .unwrap_or_else(|| panic!("no top-level {key}"))
+    };
+    let order = ["rules", "dir", "passed", "failed", "cases", "coverage"];
+    for w in order.windows(2) {
+        assert!(at(w[0]) < at(w[1]), "{} before {}", w[0], w[1]);
+    }
+    let case = &text[at("cases")..];
+    let (c, s, v) = (
+        case.find("\"case\":").unwrap(),
+        case.find("\"status\":").unwrap(),
+        case.find("\"version\":").unwrap(),
+    );
+    assert!(c < s && s < v, "{}", &case[..200.min(case.len())]);
+}
