@@ -58,7 +58,7 @@ fn the_2018_text_against_the_1996_text_on_the_same_cases() {
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    for p in ["(b)(2)(B)"] {
+    for p in ["(b)(1)", "(b)(2)(B)"] {
         assert!(
             provisions.contains(&format!("18 U.S.C. § 2259{p}").as_str()),
             "{p} not in {provisions:?}"
