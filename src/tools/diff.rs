@@ -623,7 +623,7 @@ impl DiffReport {
             counts.join(", ")
         );
         if !self.changed.is_empty() {
-            let _ = writeln!(out, "\nchanged values (provisions of {statute})");
+            let _ = writeln!(out, "\nchanged cases (provisions of {statute})");
             let mut rows = vec![vec![
                 "case".to_string(),
                 "outcome".to_string(),
@@ -667,7 +667,7 @@ impl DiffReport {
                     provisions.join(", ")
                 );
             }
-            out.push_str("\nsummary of the changed values\n");
+            out.push_str("\nsummary\n");
             let mut rows = vec![vec!["outcome".to_string(), "cases".to_string()]];
             rows.extend(
                 s.by_outcome
