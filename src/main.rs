@@ -3,7 +3,8 @@
 //! Exit codes: 0 a result (partial results too; for `test`, every case
 //! passed), 1 bad rules or bad facts (or an evaluation error; with `--batch`,
 //! any line that failed; for `test`, a failing or malformed case; for `diff`, a
-//! case that could not be evaluated), 2 a usage error.
+//! case that could not be evaluated, or an `--outcome` neither source declares),
+//! 2 a usage error.
 
 use clap::{ArgGroup, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -463,5 +464,14 @@ fn progress_bar(size: Option<u64>) -> ProgressBar {
             );
             bar
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks of the definition (groups, conflicts, names).
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }
