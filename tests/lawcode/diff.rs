@@ -391,3 +391,36 @@ fn the_cause_is_the_deepest_node_that_differs_not_its_ancestors() {
     assert_eq!(old.len(), new.len());
     assert!(changed_provisions(&old, &new, &["award"]).is_empty());
 }
+
+#[test]
+fn reversed_sources_swap_only_new_and_only_old() {
+    let old = format!("{RULES_2259}@2018-12-06");
+    let new = format!("{RULES_2259}@2018-12-07");
+    let forward = diff_json(repo(), &[&old, &new, "--cases", CORPUS]);
+    let back = diff_json(repo(), &[&new, &old, "--cases", CORPUS]);
+    assert_eq!(back["only_old"], forward["only_new"]);
+    assert_eq!(back["only_new"], serde_json::json!([]));
+    let s = (&forward["summary"], &back["summary"]);
+    assert_eq!(s.1["only_old"], s.0["only_new"]);
+    assert_eq!(s.1["only_old_by_outcome"], s.0["only_new_by_outcome"]);
+    assert_eq!(s.1["changed"], s.0["changed"]);
+    let c = back["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "current-trafficking-floor-3000-applies.json")
+        .unwrap();
+    assert_eq!(
+        c["outcomes"]["restitution_amount"],
+        serde_json::json!({ "old": "3000.00", "new": "1200.00" })
+    );
+    assert_eq!(c["only_old"]["trafficking"], true);
+
+    let o = lawcode_in(repo(), &["diff", &new, &old, "--cases", CORPUS]);
+    let text = stdout_of(&o);
+    assert!(
+        text.contains("38 differ only in outcomes defined only in the old text"),
+        "{text}"
+    );
+    assert!(text.contains("\ndefined only in the old text"), "{text}");
+}
