@@ -3,9 +3,10 @@
 //! Exit codes: 0 a result (partial results too; for `test`, every case
 //! passed), 1 bad rules or bad facts (or an evaluation error; with `--batch`,
 //! any line that failed; for `test`, a failing or malformed case; for `diff`, a
-//! case that could not be evaluated), 2 a usage error.
+//! case that could not be evaluated, or an `--outcome` neither source declares),
+//! 2 a usage error.
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use lawcode::rule_source::{LoadedRules, RuleSource, parse_date};
 use lawcode::{EvalOptions, batch, diff, render, runner};
@@ -21,7 +22,12 @@ use std::process::ExitCode;
     about = "Evaluate statutes written as .law rule files, with a trace that cites every provision",
     after_help = "A RULES argument is `[REV:]PATH[@DATE]`: `rules/usc/18/2259.law`, \
                   `HEAD~1:rules/usc/18/2259.law` (as committed in a git revision), \
-                  `rules/usc/18/2259.law@2018-12-06` (the version in force on that date)."
+                  `rules/usc/18/2259.law@2018-12-06` (the version in force on that date).\n\n\
+                  Examples:\n  \
+                  lawcode eval rules/usc/18/2259.law --facts examples/trafficking-floor.json\n  \
+                  lawcode test rules/usc/18/2259.law tests/cases/usc-18-2259\n  \
+                  lawcode diff HEAD:rules/usc/18/2259.law rules/usc/18/2259.law --cases tests/cases/usc-18-2259\n\n\
+                  `lawcode help COMMAND` shows more examples for each command."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,16 +37,21 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check a rule file (and what it imports) without evaluating anything.
+    #[command(after_help = CHECK_EXAMPLES)]
     Check {
         /// The entry rule file, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
         file: String,
     },
-    /// Evaluate a rule file against the facts of one case.
+    /// Evaluate a rule file against the facts of one case (or of many, with --batch).
+    #[command(
+        group(ArgGroup::new("input").required(true).args(["facts", "batch"])),
+        after_help = EVAL_EXAMPLES
+    )]
     Eval {
         /// The entry rule file, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
         file: String,
-        /// The facts of the case, as JSON (`-` for standard input).
-        #[arg(long, required_unless_present = "batch", conflicts_with = "batch")]
+        /// The facts of the case, as JSON, `-` for standard input (required unless --batch is given).
+        #[arg(long, value_name = "FACTS.json")]
         facts: Option<PathBuf>,
         /// Many cases, one JSON facts object per line (`-` for standard input); writes one
         /// JSON result per line, in input order.
@@ -63,6 +74,7 @@ enum Command {
         with_text: bool,
     },
     /// Run every *.json test file under DIR and compare the outcomes with what each expects.
+    #[command(after_help = TEST_EXAMPLES)]
     Test {
         /// The entry rule file, `[REV:]PATH[@DATE]`.
         rules: String,
@@ -79,6 +91,7 @@ enum Command {
         coverage: bool,
     },
     /// Evaluate every case under two rule sources and report the cases whose outcomes differ.
+    #[command(after_help = DIFF_EXAMPLES)]
     Diff {
         /// The old rule source, `[REV:]PATH[@DATE]`, e.g. HEAD:rules/usc/18/2259.law
         old: String,
@@ -87,11 +100,60 @@ enum Command {
         /// The directory of cases: test files or bare facts files (searched recursively).
         #[arg(long)]
         cases: PathBuf,
+        /// Compare only this outcome (repeat for more); by default every outcome.
+        #[arg(long = "outcome", value_name = "NAME")]
+        outcomes: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print a shell completion script (bash, zsh or fish) to standard output.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell to complete for.
+        shell: Shell,
+    },
 }
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+const CHECK_EXAMPLES: &str = "Examples:
+  lawcode check rules/usc/18/2259.law
+  lawcode check HEAD~1:rules/usc/18/2259.law   # the rules as committed one revision ago";
+
+const EVAL_EXAMPLES: &str = "Examples:
+  lawcode eval rules/usc/18/2259.law --facts examples/trafficking-floor.json
+  lawcode eval rules/usc/18/2259.law --facts examples/trafficking-floor.json --format json
+  lawcode eval rules/usc/18/2259.law --facts examples/trafficking-floor.json --as-of 2018-12-06
+  lawcode eval rules/usc/18/2259.law --facts examples/trafficking-floor.json --outcome restitution_amount --with-text
+  cat examples/trafficking-floor.json | lawcode eval rules/usc/18/2259.law --facts -
+  lawcode eval rules/usc/18/2259.law --batch cases.jsonl > results.jsonl
+  cat cases.jsonl | lawcode eval rules/usc/18/2259.law --batch - --no-trace";
+
+const TEST_EXAMPLES: &str = "Examples:
+  lawcode test rules/usc/18/2259.law tests/cases/usc-18-2259
+  lawcode test rules/usc/18/2259.law tests/cases/usc-18-2259 --coverage
+  lawcode test rules/usc/18/2259.law tests/cases/usc-18-2259 --format json";
+
+const DIFF_EXAMPLES: &str = "Examples:
+  # what the 2018 amendment changed: the 1996 text against the current one
+  lawcode diff rules/usc/18/2259.law@2018-12-06 rules/usc/18/2259.law@2018-12-07 \\
+      --cases tests/cases/usc-18-2259
+  # ... only the amount ordered
+  lawcode diff rules/usc/18/2259.law@2018-12-06 rules/usc/18/2259.law@2018-12-07 \\
+      --cases tests/cases/usc-18-2259 --outcome restitution_amount
+  # what an uncommitted edit of the rules changes
+  lawcode diff HEAD:rules/usc/18/2259.law rules/usc/18/2259.law --cases tests/cases/usc-18-2259";
+
+const COMPLETIONS_EXAMPLES: &str = "Examples:
+  lawcode completions bash > ~/.local/share/bash-completion/completions/lawcode
+  lawcode completions zsh > ~/.zfunc/_lawcode    # with fpath+=~/.zfunc before compinit
+  lawcode completions fish > ~/.config/fish/completions/lawcode.fish";
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
@@ -125,7 +187,7 @@ fn main() -> ExitCode {
                     )
                     .exit();
             }
-            debug_assert!(facts.is_none());
+            debug_assert!(facts.is_none(), "clap's group allows one of them");
             run_batch(&file, &batch, as_of.as_deref(), !no_trace)
         }
         Command::Eval {
@@ -139,6 +201,7 @@ fn main() -> ExitCode {
             with_text,
         } => {
             let Some(facts) = facts else {
+                // Unreachable: the `input` group requires --facts or --batch.
                 Cli::command()
                     .error(
                         clap::error::ErrorKind::MissingRequiredArgument,
@@ -166,8 +229,13 @@ fn main() -> ExitCode {
             old,
             new,
             cases,
+            outcomes,
             format,
-        } => diff_command(&old, &new, &cases, format),
+        } => diff_command(&old, &new, &cases, outcomes, format),
+        Command::Completions { shell } => {
+            completions(shell);
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,
@@ -266,11 +334,12 @@ fn diff_command(
     old: &str,
     new: &str,
     cases: &std::path::Path,
+    outcomes: Vec<String>,
     format: Format,
 ) -> Result<ExitCode, Report> {
     let old = load(old)?;
     let new = load(new)?;
-    let report = diff::diff_cases(&old, &new, cases)?;
+    let report = diff::diff_cases(&old, &new, cases, &diff::DiffOptions { outcomes })?;
     print(&match format {
         Format::Json => json_text(&report),
         Format::Text => report.text(&new.program.statute.citation),
@@ -280,6 +349,18 @@ fn diff_command(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `lawcode completions SHELL`: the script clap_complete generates from the CLI's definition.
+fn completions(shell: Shell) {
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "lawcode", &mut out);
+    print(&String::from_utf8_lossy(&out));
 }
 
 fn json_text(value: &impl serde::Serialize) -> String {
@@ -395,5 +476,14 @@ fn progress_bar(size: Option<u64>) -> ProgressBar {
             );
             bar
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks of the definition (groups, conflicts, names).
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

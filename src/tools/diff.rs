@@ -1,8 +1,17 @@
 //! Amendment diffs: two rule sources and a directory of cases in, every case
 //! whose outcomes differ out, with the provisions where the difference arose.
 //!
+//! An outcome differs in one of two ways. Its value **changed**: both sources
+//! define it and the values differ (a value that became undecided, `null` for an
+//! absent fact, is a change too). Or it is **defined by one side only**: the
+//! other source's applied text does not define it at all (the 1996 text of
+//! § 2259 has no `trafficking`), so it is `null` there. A case with a changed
+//! value goes in `changed`, its one-sided outcomes beside; a case whose only
+//! differences are one-sided goes in `only_new` or `only_old`, so that what an
+//! amendment changed is not buried under what it added.
+//!
 //! Each case (a test file or a bare facts file) is evaluated under both
-//! sources with tracing on. For an outcome that differs, the two traces of that
+//! sources with tracing on. For an outcome whose value changed, the two traces of that
 //! outcome are walked side by side: nodes are matched by what they are
 //! (a definition by its name, a rule by its provision and kind, a fact by its
 //! path), and the walk goes down only through nodes whose value or status
@@ -11,8 +20,9 @@
 //! while none of its children does is a cause. `provisions` lists the causes'
 //! citations, not the ancestors whose difference they explain.
 
-use crate::diagnostic::Problem;
+use crate::diagnostic::{Problem, nearest};
 use crate::eval::trace::{NodeKind, Status, TraceNode};
+use crate::eval::{Evaluation, Program};
 use crate::render::plain_value;
 use crate::tools::corpus::{self, Reported};
 use crate::tools::coverage::columns;
@@ -23,15 +33,43 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// Stable codes of diff diagnostics.
+pub mod codes {
+    pub const UNKNOWN_OUTCOME: &str = "lawcode::diff::unknown_outcome";
+}
+
+/// What to compare.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// Compare only these outcomes (`--outcome`); empty: every outcome either source declares.
+    pub outcomes: Vec<String>,
+}
+
 /// The cases whose outcomes differ between two rule sources.
+///
+/// JSON keys come in this order: what was compared (`old`, `new`, `outcomes`), the counts
+/// (`compared`, `summary`), then the lists of cases (`changed`, `only_new`, `only_old`,
+/// `errors`). Maps keyed by outcome list the outcomes in the order the rules declare them;
+/// maps keyed by citation are sorted by citation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiffReport {
     pub old: String,
     pub new: String,
+    /// The outcomes compared, when `--outcome` named some; absent: all of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outcomes: Vec<String>,
     /// Cases evaluated under both sources.
     pub compared: usize,
-    pub changed: Vec<ChangedCase>,
     pub summary: Summary,
+    /// Cases in which some outcome has a value under both sources, or a value under one and
+    /// is undecided (`null`, an absent fact) under the other, and the two differ.
+    pub changed: Vec<ChangedCase>,
+    /// Cases whose only differences are outcomes the old source does not define (and the new
+    /// one gives a value).
+    pub only_new: Vec<OneSidedCase>,
+    /// Cases whose only differences are outcomes the new source does not define (and the old
+    /// one gives a value).
+    pub only_old: Vec<OneSidedCase>,
     /// Cases that could not be evaluated under one source or both.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<CaseError>,
@@ -40,9 +78,24 @@ pub struct DiffReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangedCase {
     pub case: String,
-    pub outcomes: BTreeMap<String, Change>,
-    /// Citations of the trace nodes where the differences arose, sorted.
+    /// The outcomes whose value changed.
+    pub outcomes: Outcomes<Change>,
+    /// Outcomes of this case the old source does not define, with their new value.
+    #[serde(skip_serializing_if = "Outcomes::is_empty")]
+    pub only_new: Outcomes<serde_json::Value>,
+    /// Outcomes of this case the new source does not define, with their old value.
+    #[serde(skip_serializing_if = "Outcomes::is_empty")]
+    pub only_old: Outcomes<serde_json::Value>,
+    /// Citations of the trace nodes where the changed values arose, sorted.
     pub provisions: Vec<String>,
+}
+
+/// A case whose outcomes differ only in what one source defines.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OneSidedCase {
+    pub case: String,
+    /// Each outcome defined by one source only, with its value there.
+    pub outcomes: Outcomes<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,12 +104,64 @@ pub struct Change {
     pub new: serde_json::Value,
 }
 
+/// A map keyed by outcome name, in the order the rules declare the outcomes (the new source's
+/// order, then any outcome only the old source declares). Written as a JSON object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcomes<V>(pub Vec<(String, V)>);
+
+impl<V> Default for Outcomes<V> {
+    fn default() -> Self {
+        Outcomes(Vec::new())
+    }
+}
+
+impl<V> Outcomes<V> {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn get(&self, name: &str) -> Option<&V> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+impl<V: Serialize> Serialize for Outcomes<V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(n, v)| (n, v)))
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
-    /// For each outcome, the number of cases in which it changed.
-    pub by_outcome: BTreeMap<String, usize>,
+    /// Cases with a changed value (the length of `changed`).
+    pub changed: usize,
+    /// Cases that differ only in outcomes the old source does not define.
+    pub only_new: usize,
+    /// Cases that differ only in outcomes the new source does not define.
+    pub only_old: usize,
+    /// Cases with no difference in the outcomes compared.
+    pub unchanged: usize,
+    /// For each outcome, the number of cases in which its value changed.
+    pub by_outcome: Outcomes<usize>,
     /// For each provision, the number of changed cases that list it.
     pub by_provision: BTreeMap<String, usize>,
+    /// For each outcome, the number of cases (changed or not) in which only the new source
+    /// defines it.
+    pub only_new_by_outcome: Outcomes<usize>,
+    /// For each outcome, the number of cases in which only the old source defines it.
+    pub only_old_by_outcome: Outcomes<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -73,15 +178,96 @@ impl DiffReport {
     }
 }
 
+/// Every outcome either program declares: the new one's in its order, then the old one's.
+fn declared_outcomes<'p>(old: &'p Program, new: &'p Program) -> Vec<&'p str> {
+    let mut names: Vec<&str> = new.outcomes.iter().map(|o| o.name.as_str()).collect();
+    for o in &old.outcomes {
+        if !names.contains(&o.name.as_str()) {
+            names.push(&o.name);
+        }
+    }
+    names
+}
+
+/// The outcomes to compare: every declared one, or those `wanted` names (in declared order);
+/// an error for a name neither program declares.
+fn outcomes_to_compare<'p>(
+    declared: Vec<&'p str>,
+    wanted: &[String],
+) -> Result<Vec<&'p str>, Problem> {
+    if wanted.is_empty() {
+        return Ok(declared);
+    }
+    for w in wanted {
+        if !declared.contains(&w.as_str()) {
+            let help = match nearest(w, declared.iter().copied()) {
+                Some(n) => format!("did you mean `{n}`?"),
+                None => format!("the outcomes are {}", declared.join(", ")),
+            };
+            return Err(Problem::error(
+                codes::UNKNOWN_OUTCOME,
+                format!("`--outcome {w}`: neither rule source has an outcome `{w}`"),
+            )
+            .with_help(help));
+        }
+    }
+    Ok(declared
+        .into_iter()
+        .filter(|d| wanted.iter().any(|w| w == d))
+        .collect())
+}
+
+/// An outcome's value, and whether the applied text defines it at all (an undecided outcome is
+/// `null` too, but defined).
+fn outcome_of(e: &Evaluation, name: &str) -> (serde_json::Value, bool) {
+    let Some(v) = e.outcome(name) else {
+        return (serde_json::Value::Null, false);
+    };
+    let undefined = v.is_null()
+        && e.trace()
+            .and_then(|t| outcome_node(t, name))
+            .is_some_and(|n| n.kind == NodeKind::Undefined);
+    (v.clone(), !undefined)
+}
+
+fn count(map: &mut Outcomes<usize>, name: &str) {
+    match map.0.iter_mut().find(|(n, _)| n == name) {
+        Some((_, c)) => *c += 1,
+        None => map.0.push((name.to_string(), 1)),
+    }
+}
+
+/// Sorts `map` into the order of `order`.
+fn in_order<V>(map: &mut Outcomes<V>, order: &[&str]) {
+    map.0
+        .sort_by_key(|(n, _)| order.iter().position(|o| o == n).unwrap_or(usize::MAX));
+}
+
 /// Evaluates every case under `dir` with `old` and `new` and reports the differences.
-pub fn diff_cases(old: &LoadedRules, new: &LoadedRules, dir: &Path) -> Result<DiffReport, Problem> {
+pub fn diff_cases(
+    old: &LoadedRules,
+    new: &LoadedRules,
+    dir: &Path,
+    options: &DiffOptions,
+) -> Result<DiffReport, Problem> {
+    let names = outcomes_to_compare(
+        declared_outcomes(&old.program, &new.program),
+        &options.outcomes,
+    )?;
     let paths = corpus::case_paths(dir)?;
     let mut report = DiffReport {
         old: old.source.to_string(),
         new: new.source.to_string(),
+        outcomes: if options.outcomes.is_empty() {
+            Vec::new()
+        } else {
+            names.iter().map(|n| n.to_string()).collect()
+        },
         compared: 0,
-        changed: Vec::new(),
         summary: Summary::default(),
+        changed: Vec::new(),
+        only_new: Vec::new(),
+        only_old: Vec::new(),
         errors: Vec::new(),
     };
     for (name, path) in &paths {
@@ -114,41 +300,76 @@ pub fn diff_cases(old: &LoadedRules, new: &LoadedRules, dir: &Path) -> Result<Di
             }
         };
         report.compared += 1;
-        let mut names: Vec<&str> = b.outcomes().map(|(n, _)| n).collect();
-        for (n, _) in a.outcomes() {
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
-        let mut outcomes = BTreeMap::new();
+        let mut changed = Outcomes::default();
+        let mut only_new = Outcomes::default();
+        let mut only_old = Outcomes::default();
         for n in &names {
-            let ov = a.outcome(n).cloned().unwrap_or_default();
-            let nv = b.outcome(n).cloned().unwrap_or_default();
-            if ov != nv {
-                outcomes.insert(n.to_string(), Change { old: ov, new: nv });
+            let (ov, old_defines) = outcome_of(&a, n);
+            let (nv, new_defines) = outcome_of(&b, n);
+            if ov == nv {
+                continue;
+            }
+            let n = n.to_string();
+            match (old_defines, new_defines) {
+                (false, _) => only_new.0.push((n, nv)),
+                (_, false) => only_old.0.push((n, ov)),
+                (true, true) => changed.0.push((n, Change { old: ov, new: nv })),
             }
         }
-        if outcomes.is_empty() {
+        for (o, _) in &only_new.0 {
+            count(&mut report.summary.only_new_by_outcome, o);
+        }
+        for (o, _) in &only_old.0 {
+            count(&mut report.summary.only_old_by_outcome, o);
+        }
+        if changed.is_empty() {
+            if only_new.is_empty() && only_old.is_empty() {
+                report.summary.unchanged += 1;
+            }
+            for (list, outcomes) in [
+                (&mut report.only_new, only_new),
+                (&mut report.only_old, only_old),
+            ] {
+                if !outcomes.is_empty() {
+                    list.push(OneSidedCase {
+                        case: name.clone(),
+                        outcomes,
+                    });
+                }
+            }
             continue;
         }
-        let changed: Vec<&str> = outcomes.keys().map(String::as_str).collect();
+        let changed_names: Vec<&str> = changed.names().collect();
         let provisions = changed_provisions(
             a.trace().unwrap_or_default(),
             b.trace().unwrap_or_default(),
-            &changed,
+            &changed_names,
         );
-        for o in outcomes.keys() {
-            *report.summary.by_outcome.entry(o.clone()).or_default() += 1;
+        for o in changed.names() {
+            count(&mut report.summary.by_outcome, o);
         }
         for p in &provisions {
             *report.summary.by_provision.entry(p.clone()).or_default() += 1;
         }
         report.changed.push(ChangedCase {
             case: name.clone(),
-            outcomes,
+            outcomes: changed,
+            only_new,
+            only_old,
             provisions,
         });
     }
+    let s = &mut report.summary;
+    for map in [
+        &mut s.by_outcome,
+        &mut s.only_new_by_outcome,
+        &mut s.only_old_by_outcome,
+    ] {
+        in_order(map, &names);
+    }
+    s.changed = report.changed.len();
+    s.only_new = report.only_new.len();
+    s.only_old = report.only_old.len();
     Ok(report)
 }
 
@@ -361,8 +582,9 @@ fn pair_children<'t>(a: View<'t>, b: View<'t>) -> Vec<Pair<'t>> {
 }
 
 impl DiffReport {
-    /// A per-case table of what changed, then the summary. `statute` is shortened
-    /// out of citations (`18 U.S.C. § 2259(b)(2)(B)` reads `(b)(2)(B)`).
+    /// A per-case table of the changed values, their summary, then the outcomes only one side
+    /// defines, counted. `statute` is shortened out of citations (`18 U.S.C. § 2259(b)(2)(B)`
+    /// reads `(b)(2)(B)`).
     pub fn text(&self, statute: &str) -> String {
         let short = |c: &str| -> String {
             match c.strip_prefix(statute) {
@@ -373,17 +595,32 @@ impl DiffReport {
         let mut out = String::new();
         let _ = writeln!(out, "old  {}", self.old);
         let _ = writeln!(out, "new  {}", self.new);
+        if !self.outcomes.is_empty() {
+            let _ = writeln!(out, "outcomes compared: {}", self.outcomes.join(", "));
+        }
+        let s = &self.summary;
+        let mut counts = vec![format!("{} changed", s.changed)];
+        if s.only_new > 0 {
+            counts.push(format!(
+                "{} differ only in outcomes defined only in the new text",
+                s.only_new
+            ));
+        }
+        if s.only_old > 0 {
+            counts.push(format!(
+                "{} differ only in outcomes defined only in the old text",
+                s.only_old
+            ));
+        }
+        counts.push(format!("{} unchanged", s.unchanged));
+        if !self.errors.is_empty() {
+            counts.push(format!("{} could not be evaluated", self.errors.len()));
+        }
         let _ = writeln!(
             out,
-            "{} cases compared: {} changed, {} unchanged{}",
+            "{} cases compared: {}",
             self.compared,
-            self.changed.len(),
-            self.compared - self.changed.len(),
-            if self.errors.is_empty() {
-                String::new()
-            } else {
-                format!("; {} could not be evaluated", self.errors.len())
-            }
+            counts.join(", ")
         );
         if !self.changed.is_empty() {
             let _ = writeln!(out, "\nchanged cases (provisions of {statute})");
@@ -401,9 +638,9 @@ impl DiffReport {
                         } else {
                             String::new()
                         },
-                        o.clone(),
-                        plain_value(&change.old),
-                        plain_value(&change.new),
+                        o.to_string(),
+                        changed_value(&change.old),
+                        changed_value(&change.new),
                     ]);
                 }
             }
@@ -433,21 +670,42 @@ impl DiffReport {
             out.push_str("\nsummary\n");
             let mut rows = vec![vec!["outcome".to_string(), "cases".to_string()]];
             rows.extend(
-                self.summary
-                    .by_outcome
+                s.by_outcome
                     .iter()
-                    .map(|(o, n)| vec![o.clone(), n.to_string()]),
+                    .map(|(o, n)| vec![o.to_string(), n.to_string()]),
             );
             out.push_str(&columns(&rows, "  ", &[false, true]));
             out.push('\n');
             let mut rows = vec![vec!["provision".to_string(), "cases".to_string()]];
             rows.extend(
-                self.summary
-                    .by_provision
+                s.by_provision
                     .iter()
                     .map(|(p, n)| vec![short(p), n.to_string()]),
             );
             out.push_str(&columns(&rows, "  ", &[false, true]));
+        }
+        for (side, other, by_outcome, alone) in [
+            ("new", "old", &s.only_new_by_outcome, s.only_new),
+            ("old", "new", &s.only_old_by_outcome, s.only_old),
+        ] {
+            if by_outcome.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "\ndefined only in the {side} text (`null` under the {other}, which does not define them)"
+            );
+            let mut rows = vec![vec!["outcome".to_string(), "cases".to_string()]];
+            rows.extend(
+                by_outcome
+                    .iter()
+                    .map(|(o, n)| vec![o.to_string(), n.to_string()]),
+            );
+            out.push_str(&columns(&rows, "  ", &[false, true]));
+            let _ = writeln!(
+                out,
+                "  {alone} of these cases differ in nothing else (`only_{side}` in --format json)"
+            );
         }
         if !self.errors.is_empty() {
             out.push_str("\ncould not be evaluated\n");
@@ -459,5 +717,14 @@ impl DiffReport {
             }
         }
         out
+    }
+}
+
+/// A changed value as a table cell: `null` there is an outcome left undecided (an absent fact).
+fn changed_value(v: &serde_json::Value) -> String {
+    if v.is_null() {
+        "undecided".to_string()
+    } else {
+        plain_value(v)
     }
 }

@@ -239,6 +239,15 @@ fn built_cases(seen: &mut Vec<Seen>) {
         add(seen, &e, "`--outcome restitution_amont`");
     }
 
+    let rules = RuleSource::parse(RULES_2259).unwrap().load().unwrap();
+    let options = lawcode::diff::DiffOptions {
+        outcomes: vec!["restitution".into()],
+    };
+    let cases = Path::new("tests/cases/usc-18-2259");
+    if let Err(e) = lawcode::diff::diff_cases(&rules, &rules, cases, &options) {
+        add(seen, &e, "`lawcode diff --outcome restitution`");
+    }
+
     if let Err(e) = lawcode::corpus::case_paths(Path::new("tests/fixtures/syntax")) {
         add(seen, &e, "a directory that holds no case file");
     }

@@ -246,3 +246,94 @@ fn eval_shows_the_outcomes_asked_for_with_the_statutes_words() {
     let err = stderr(&o);
     assert!(err.contains("lawcode::render::unknown_outcome"), "{err}");
 }
+
+#[test]
+fn completions_for_each_shell_mention_the_subcommands() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = lawcode(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        assert!(!script.trim().is_empty(), "{shell}");
+        for sub in ["check", "eval", "test", "diff", "completions"] {
+            assert!(
+                script.contains(sub),
+                "{shell} script does not mention {sub}"
+            );
+        }
+        assert!(script.contains("facts"), "{shell}");
+    }
+    let o = lawcode(&["completions", "powershell-ish"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).contains("possible values: bash, zsh, fish"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn help_shows_examples_and_that_eval_needs_facts_or_batch() {
+    let o = lawcode(&["--help"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    insta::assert_snapshot!("help", stdout(&o));
+
+    let o = lawcode(&["eval", "--help"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let help = stdout(&o);
+    assert!(
+        help.contains("<--facts <FACTS.json>|--batch <CASES.jsonl>>"),
+        "{help}"
+    );
+    insta::assert_snapshot!("eval_help", help);
+
+    for sub in ["check", "test", "diff", "completions"] {
+        let o = lawcode(&[sub, "--help"]);
+        assert_eq!(o.status.code(), Some(0), "{sub}: {}", stderr(&o));
+        let help = stdout(&o);
+        assert!(help.contains("Examples:\n"), "{sub}: {help}");
+        assert!(
+            help.contains(&format!("\n  lawcode {sub} ")),
+            "{sub}: {help}"
+        );
+    }
+
+    // Neither --facts nor --batch: a usage error that names both.
+    let o = lawcode(&["eval", "rules/usc/18/2259.law"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("<--facts <FACTS.json>|--batch <CASES.jsonl>>"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `lawcode test --format json` writes its keys identifying first, then counts, then lists.
+#[test]
+fn test_json_keys_come_identifying_first_then_values_then_lists() {
+    let o = lawcode(&[
+        "test",
+        "rules/usc/18/2259.law",
+        "tests/cases/usc-18-2259",
+        "--format",
+        "json",
+        "--coverage",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let at = |key: &str| {
+        text.find(&format!("\n  \"{key}\":"))
+            .unwrap_or_else(|| panic!("no top-level {key}"))
+    };
+    let order = ["rules", "dir", "passed", "failed", "cases", "coverage"];
+    for w in order.windows(2) {
+        assert!(at(w[0]) < at(w[1]), "{} before {}", w[0], w[1]);
+    }
+    let case = &text[at("cases")..];
+    let (c, s, v) = (
+        case.find("\"case\":").unwrap(),
+        case.find("\"status\":").unwrap(),
+        case.find("\"version\":").unwrap(),
+    );
+    assert!(c < s && s < v, "{}", &case[..200.min(case.len())]);
+}

@@ -9,13 +9,18 @@ use lawcode::{EvalOptions, compile};
 
 const CORPUS: &str = "tests/cases/usc-18-2259";
 
-fn diff_json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+/// `lawcode diff ARGS --format json` as printed (keys in the order written).
+fn diff_json_text(dir: &std::path::Path, args: &[&str]) -> String {
     let mut all = vec!["diff"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--format", "json"]);
     let o = lawcode_in(dir, &all);
     assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
-    serde_json::from_str(&stdout_of(&o)).unwrap()
+    stdout_of(&o)
+}
+
+fn diff_json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&diff_json_text(dir, args)).unwrap()
 }
 
 fn changed<'v>(v: &'v serde_json::Value, case: &str) -> &'v serde_json::Value {
@@ -31,7 +36,8 @@ fn changed<'v>(v: &'v serde_json::Value, case: &str) -> &'v serde_json::Value {
 fn the_2018_text_against_the_1996_text_on_the_same_cases() {
     let old = format!("{RULES_2259}@2018-12-06");
     let new = format!("{RULES_2259}@2018-12-07");
-    let v = diff_json(repo(), &[&old, &new, "--cases", CORPUS]);
+    let json = diff_json_text(repo(), &[&old, &new, "--cases", CORPUS]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["compared"], files(CORPUS, "json").len());
     assert_eq!(v["old"], old);
     assert_eq!(v["new"], new);
@@ -43,30 +49,60 @@ fn the_2018_text_against_the_1996_text_on_the_same_cases() {
         c["outcomes"]["restitution_amount"],
         serde_json::json!({ "old": "1200.00", "new": "3000.00" })
     );
-    assert_eq!(
-        c["outcomes"]["trafficking"],
-        serde_json::json!({ "old": null, "new": true })
-    );
+    // `trafficking` is not a changed value: the 1996 text does not define it.
+    assert_eq!(c["outcomes"].get("trafficking"), None, "{c}");
+    assert_eq!(c["only_new"]["trafficking"], true);
     let provisions: Vec<&str> = c["provisions"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    for p in ["(b)(2)(B)", "(c)(3)"] {
+    for p in ["(b)(1)", "(b)(2)(B)"] {
         assert!(
             provisions.contains(&format!("18 U.S.C. § 2259{p}").as_str()),
             "{p} not in {provisions:?}"
         );
     }
-    // Only causes are listed, never the definition that merely passes a value up.
-    assert!(
-        !provisions.contains(&"18 U.S.C. § 2259(a)"),
-        "{provisions:?}"
+    // Only causes are listed, never the definition that merely passes a value up; and only
+    // the causes of changed values, not the definition of an outcome new in 2018 ((c)(3)).
+    for p in ["(a)", "(c)(3)"] {
+        assert!(
+            !provisions.contains(&format!("18 U.S.C. § 2259{p}").as_str()),
+            "{p} in {provisions:?}"
+        );
+    }
+
+    // An amount the 1996 text gave and the current one leaves undecided (it needs the
+    // relative-role amount for a trafficking offense) is a changed value, not a one-sided one.
+    let c = changed(&v, "current-trafficking-missing-relative-role.json");
+    assert_eq!(
+        c["outcomes"]["restitution_amount"],
+        serde_json::json!({ "old": "10000.00", "new": null })
     );
 
+    // A case whose only differences are outcomes the old text does not define is listed
+    // under `only_new`, with the new values, and not under `changed`.
+    let only_new = v["only_new"].as_array().unwrap();
+    assert!(!only_new.is_empty());
+    for c in only_new {
+        assert!(
+            !v["changed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["case"] == c["case"]),
+            "{c}"
+        );
+        for (o, value) in c["outcomes"].as_object().unwrap() {
+            assert!(!value.is_null(), "{o}: {c}");
+        }
+    }
+    assert_eq!(v["only_old"], serde_json::json!([]));
+
     // The summary counts what the cases list.
-    let by_outcome = v["summary"]["by_outcome"].as_object().unwrap();
+    let s = &v["summary"];
+    let by_outcome = s["by_outcome"].as_object().unwrap();
     let listed: usize = v["changed"]
         .as_array()
         .unwrap()
@@ -75,17 +111,125 @@ fn the_2018_text_against_the_1996_text_on_the_same_cases() {
         .sum();
     let counted: u64 = by_outcome.values().map(|n| n.as_u64().unwrap()).sum();
     assert_eq!(counted as usize, listed);
+    assert_eq!(s["changed"], v["changed"].as_array().unwrap().len());
+    assert_eq!(s["only_new"], only_new.len());
+    assert_eq!(s["only_old"], 0);
     assert_eq!(
-        by_outcome["trafficking"].as_u64().unwrap() as usize,
-        v["changed"].as_array().unwrap().len(),
-        "trafficking is undefined under the 1996 text: every case changes"
+        s["changed"].as_u64().unwrap()
+            + s["only_new"].as_u64().unwrap()
+            + s["unchanged"].as_u64().unwrap(),
+        v["compared"].as_u64().unwrap()
     );
-    let by_provision = v["summary"]["by_provision"].as_object().unwrap();
+    assert_eq!(
+        s["only_new_by_outcome"]["trafficking"], v["compared"],
+        "trafficking is undefined under the 1996 text: every case has it only in the new"
+    );
+    assert_eq!(by_outcome.get("trafficking"), None);
+    let by_provision = s["by_provision"].as_object().unwrap();
     assert!(by_provision["18 U.S.C. § 2259(b)(2)(B)"].as_u64().unwrap() > 0);
 
+    insta::assert_snapshot!("json_1996_to_2018", json);
     let o = lawcode_in(repo(), &["diff", &old, &new, "--cases", CORPUS]);
     assert_eq!(o.status.code(), Some(0));
     insta::assert_snapshot!("text_1996_to_2018", stdout_of(&o));
+}
+
+#[test]
+fn only_the_outcomes_asked_for() {
+    let old = format!("{RULES_2259}@2018-12-06");
+    let new = format!("{RULES_2259}@2018-12-07");
+    let args = [
+        old.as_str(),
+        &new,
+        "--cases",
+        CORPUS,
+        "--outcome",
+        "restitution_amount",
+    ];
+    let json = diff_json_text(repo(), &args);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["outcomes"], serde_json::json!(["restitution_amount"]));
+    assert_eq!(v["only_new"], serde_json::json!([]));
+    for c in v["changed"].as_array().unwrap() {
+        let outcomes: Vec<&String> = c["outcomes"].as_object().unwrap().keys().collect();
+        assert_eq!(outcomes, ["restitution_amount"], "{c}");
+        assert_eq!(c.get("only_new"), None, "{c}");
+    }
+    let s = &v["summary"];
+    assert_eq!(
+        s["changed"].as_u64().unwrap() + s["unchanged"].as_u64().unwrap(),
+        v["compared"].as_u64().unwrap()
+    );
+    insta::assert_snapshot!("json_1996_to_2018_restitution_amount", json);
+
+    let mut all = vec!["diff"];
+    all.extend_from_slice(&args);
+    let o = lawcode_in(repo(), &all);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
+    insta::assert_snapshot!("text_1996_to_2018_restitution_amount", stdout_of(&o));
+
+    // Repeatable; the outcomes come in declared order whatever the order asked.
+    let v = diff_json(
+        repo(),
+        &[
+            &old,
+            &new,
+            "--cases",
+            CORPUS,
+            "--outcome",
+            "restitution_amount",
+            "--outcome",
+            "trafficking",
+        ],
+    );
+    assert_eq!(
+        v["outcomes"],
+        serde_json::json!(["trafficking", "restitution_amount"])
+    );
+}
+
+#[test]
+fn an_unknown_outcome_is_an_error_naming_the_nearest() {
+    let old = format!("{RULES_2259}@2018-12-06");
+    let o = lawcode_in(
+        repo(),
+        &[
+            "diff",
+            &old,
+            RULES_2259,
+            "--cases",
+            CORPUS,
+            "--outcome",
+            "restitution",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout_of(&o), "");
+    let err = stderr_of(&o);
+    assert!(err.contains("lawcode::diff::unknown_outcome"), "{err}");
+    assert!(err.contains("did you mean `restitution_amount`?"), "{err}");
+}
+
+#[test]
+fn json_keys_come_identifying_first_then_values_then_lists() {
+    let old = format!("{RULES_2259}@2018-12-06");
+    let o = lawcode_in(
+        repo(),
+        &[
+            "diff", &old, RULES_2259, "--cases", CORPUS, "--format", "json",
+        ],
+    );
+    let text = stdout_of(&o);
+    let at = |key: &str| {
+        text.find(&format!("\n  \"{key}\":"))
+            .unwrap_or_else(|| panic!("no top-level {key}"))
+    };
+    let order = [
+        "old", "new", "compared", "summary", "changed", "only_new", "only_old",
+    ];
+    for w in order.windows(2) {
+        assert!(at(w[0]) < at(w[1]), "{} before {}", w[0], w[1]);
+    }
 }
 
 #[test]
@@ -246,4 +390,37 @@ fn the_cause_is_the_deepest_node_that_differs_not_its_ancestors() {
     let (old, new) = traces(before, &after, r#"{ "losses": "100.00", "waived": false }"#);
     assert_eq!(old.len(), new.len());
     assert!(changed_provisions(&old, &new, &["award"]).is_empty());
+}
+
+#[test]
+fn reversed_sources_swap_only_new_and_only_old() {
+    let old = format!("{RULES_2259}@2018-12-06");
+    let new = format!("{RULES_2259}@2018-12-07");
+    let forward = diff_json(repo(), &[&old, &new, "--cases", CORPUS]);
+    let back = diff_json(repo(), &[&new, &old, "--cases", CORPUS]);
+    assert_eq!(back["only_old"], forward["only_new"]);
+    assert_eq!(back["only_new"], serde_json::json!([]));
+    let s = (&forward["summary"], &back["summary"]);
+    assert_eq!(s.1["only_old"], s.0["only_new"]);
+    assert_eq!(s.1["only_old_by_outcome"], s.0["only_new_by_outcome"]);
+    assert_eq!(s.1["changed"], s.0["changed"]);
+    let c = back["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"] == "current-trafficking-floor-3000-applies.json")
+        .unwrap();
+    assert_eq!(
+        c["outcomes"]["restitution_amount"],
+        serde_json::json!({ "old": "3000.00", "new": "1200.00" })
+    );
+    assert_eq!(c["only_old"]["trafficking"], true);
+
+    let o = lawcode_in(repo(), &["diff", &new, &old, "--cases", CORPUS]);
+    let text = stdout_of(&o);
+    assert!(
+        text.contains("38 differ only in outcomes defined only in the old text"),
+        "{text}"
+    );
+    assert!(text.contains("\ndefined only in the old text"), "{text}");
 }
