@@ -12,7 +12,7 @@
 mod bounded;
 
 pub use bounded::{
-    Bounded, BoundedHandler, CONTEXT_CHARS, MAX_REPORT_BYTES, MAX_SHOWN, MAX_TEXT_CHARS, cut,
+    Bounded, BoundedHandler, CONTEXT_CHARS, MAX_REPORT_BYTES, MAX_SHOWN, MAX_TEXT_CHARS, More, cut,
     cut_report, thousands,
 };
 

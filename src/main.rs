@@ -8,6 +8,7 @@
 
 use clap::{ArgGroup, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use lawcode::diagnostic::{MAX_SHOWN, More};
 use lawcode::rule_source::{LoadedRules, RuleSource, parse_date};
 use lawcode::{EvalOptions, batch, diff, render, runner};
 use miette::Report;
@@ -265,8 +266,18 @@ fn load_for_evaluation(
 
 fn check(file: &str) -> Result<ExitCode, Report> {
     let loaded = load(file)?;
-    for w in loaded.report.warnings {
-        eprintln!("{:?}", Report::new(w));
+    // Each warning is its own report; many are shown as the first few and a count, as the
+    // problems of one report are, so that stderr stays bounded.
+    let warnings = &loaded.report.warnings;
+    for w in warnings.iter().take(MAX_SHOWN) {
+        eprintln!("{:?}", Report::new(w.clone()));
+    }
+    let rest = warnings
+        .iter()
+        .skip(MAX_SHOWN)
+        .map(|w| w as &dyn miette::Diagnostic);
+    if let Some(more) = More::counting(rest) {
+        eprintln!("{:?}", Report::new(more));
     }
     let program = &loaded.program;
     let defs: usize = program.versions.iter().map(|v| v.defs.len()).sum();

@@ -73,24 +73,11 @@ impl<'a> Bounded<'a> {
         };
         let mut related = Vec::new();
         let mut more = None;
-        if let Some(iter) = inner.related().filter(|_| depth < 4) {
-            let mut rest: BTreeMap<String, usize> = BTreeMap::new();
-            let mut count = 0usize;
-            let mut all_warnings = true;
-            for d in iter {
-                if related.len() < MAX_SHOWN {
-                    related.push(Bounded::nested(d, text.clone(), depth + 1, texts));
-                } else {
-                    count += 1;
-                    all_warnings &= d.severity() == Some(Severity::Warning);
-                    let code = d.code().map(|c| c.to_string()).unwrap_or_default();
-                    *rest.entry(code).or_default() += 1;
-                }
+        if let Some(mut iter) = inner.related().filter(|_| depth < 4) {
+            for d in iter.by_ref().take(MAX_SHOWN) {
+                related.push(Bounded::nested(d, text.clone(), depth + 1, texts));
             }
-            if count > 0 {
-                let kind = if all_warnings { "warning" } else { "problem" };
-                more = Some(More::new(count, kind, rest));
-            }
+            more = More::counting(iter);
         }
         Bounded {
             inner,
@@ -182,11 +169,26 @@ fn spans_shown(d: &dyn Diagnostic, out: &mut Vec<SourceSpan>, depth: usize) {
 
 /// The line that stands for the related problems not shown.
 #[derive(Debug)]
-struct More {
+pub struct More {
     message: String,
 }
 
 impl More {
+    /// The line that counts `rest`, the problems not shown, by code; `None` when there are none.
+    pub fn counting<'d>(rest: impl IntoIterator<Item = &'d dyn Diagnostic>) -> Option<More> {
+        let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+        let mut count = 0usize;
+        let mut all_warnings = true;
+        for d in rest {
+            count += 1;
+            all_warnings &= d.severity() == Some(Severity::Warning);
+            let code = d.code().map(|c| c.to_string()).unwrap_or_default();
+            *by_code.entry(code).or_default() += 1;
+        }
+        let kind = if all_warnings { "warning" } else { "problem" };
+        (count > 0).then(|| More::new(count, kind, by_code))
+    }
+
     fn new(count: usize, kind: &str, by_code: BTreeMap<String, usize>) -> Self {
         let mut kinds: Vec<(usize, String)> = by_code.into_iter().map(|(c, n)| (n, c)).collect();
         kinds.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));

@@ -337,3 +337,31 @@ fn test_json_keys_come_identifying_first_then_values_then_lists() {
     );
     assert!(c < s && s < v, "{}", &case[..200.min(case.len())]);
 }
+
+/// A rule file with a thousand warnings: `lawcode check` shows the first fifty and counts the
+/// rest, so that stderr stays bounded.
+#[test]
+fn check_counts_a_flood_of_warnings_instead_of_printing_it() {
+    let facts: String = (0..1000)
+        .map(|i| format!("    unused_{i}: money \"f\"\n"))
+        .collect();
+    let rules = format!(
+        "statute \"Act § 1\"\nfacts {{\n{facts}}}\noutcomes {{ n: integer \"n\" }}\n(a) {{ rule n = 1 }}\n"
+    );
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("a-thousand-warnings.law");
+    std::fs::write(&path, rules).unwrap();
+    let o = lawcode(&["check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(
+        err.matches("lawcode::check::unused_fact").count(),
+        51,
+        "{err}"
+    );
+    assert!(
+        err.contains("and 950 more warnings not shown: 950 `lawcode::check::unused_fact`"),
+        "{err}"
+    );
+    assert!(err.len() < 64 * 1024, "{} bytes", err.len());
+}
