@@ -2,33 +2,12 @@
 //! line is an error object on its own line and does not stop the others.
 
 use crate::generate::Generator;
-use crate::support::{files, program_2259, repo};
+use crate::support::{files, lawcode_with_stdin, program_2259};
 use lawcode::batch::{self, BatchOptions, Line};
 use lawcode::render::evaluation_json;
 use lawcode::{EvalOptions, batch::Summary};
 use serde_json::{Value, json};
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
-
-fn lawcode_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lawcode"))
-        .args(args)
-        .current_dir(repo())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let bytes = stdin.to_vec();
-    let feeder = std::thread::spawn(move || {
-        let _ = input.write_all(&bytes);
-    });
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    out
-}
+use std::process::Output;
 
 /// `lawcode eval rules/usc/18/2259.law --batch - <extra>` with `stdin` as the cases.
 fn batch_stdin(extra: &[&str], stdin: &[u8]) -> Output {

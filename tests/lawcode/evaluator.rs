@@ -1,6 +1,7 @@
 //! The evaluator's semantics on small rule sets: defaults and exceptions,
 //! undecided values, Kleene logic, versions, tables and provision sets.
 
+use crate::support::traced;
 use lawcode::{EvalOptions, compile};
 use serde_json::{Value, json};
 
@@ -8,22 +9,6 @@ fn eval(rules: &str, facts: &str) -> lawcode::Evaluation {
     let program =
         compile("t.law", rules).unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
     traced(&program, facts)
-}
-
-/// One case of `program`, evaluated with the trace.
-fn traced(program: &lawcode::Program, facts: &str) -> lawcode::Evaluation {
-    let facts = program
-        .read_facts("f.json", facts)
-        .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
-    program
-        .evaluate(
-            &facts,
-            EvalOptions {
-                trace: true,
-                ..Default::default()
-            },
-        )
-        .unwrap()
 }
 
 fn out(e: &lawcode::Evaluation, name: &str) -> Value {

@@ -2,10 +2,9 @@
 //! input: standard input, a byte order mark, an empty or non-UTF-8 file, a test file passed as
 //! facts, a minified file on one long line, and a flood of problems.
 
-use crate::support::{lawcode_in, repo, stderr_of, stdout_of};
-use std::io::Write as _;
+use crate::support::{lawcode_in, lawcode_with_stdin, repo, stderr_of, stdout_of};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// A run's whole standard error stays under this, whatever the input.
 const STDERR_LIMIT: usize = 64 * 1024;
@@ -19,34 +18,13 @@ fn eval_facts(dir: &Path, name: &str) -> Output {
     lawcode_in(dir, &["eval", &rules(), "--facts", name])
 }
 
-/// `lawcode ARGS` in the repository, with `stdin` as standard input.
-fn with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lawcode"))
-        .args(args)
-        .current_dir(repo())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let bytes = stdin.to_vec();
-    let feeder = std::thread::spawn(move || {
-        let _ = input.write_all(&bytes);
-    });
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    out
-}
-
 const VALID: &str = r#"{"offense_date": "2019-05-01", "convictions": [{"section": "2252"}]}"#;
 
 #[test]
 fn facts_dash_reads_standard_input() {
     let file =
         std::fs::read_to_string(repo().join("tests/cases/errors/empty-convictions.json")).unwrap();
-    let o = with_stdin(
+    let o = lawcode_with_stdin(
         &["eval", "rules/usc/18/2259.law", "--facts", "-"],
         VALID.as_bytes(),
     );
@@ -58,7 +36,7 @@ fn facts_dash_reads_standard_input() {
         stdout_of(&eval_facts(dir.path(), "case.json"))
     );
     // Bad facts on standard input are named so.
-    let o = with_stdin(
+    let o = lawcode_with_stdin(
         &["eval", "rules/usc/18/2259.law", "--facts", "-"],
         file.as_bytes(),
     );
@@ -74,7 +52,7 @@ fn a_byte_order_mark_is_ignored() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr_of(&o));
     // A batch's first line may start with one too (a file saved with a BOM).
     let lines = format!("\u{feff}{VALID}\n{VALID}\n");
-    let o = with_stdin(
+    let o = lawcode_with_stdin(
         &[
             "eval",
             "rules/usc/18/2259.law",
@@ -134,7 +112,7 @@ fn an_empty_or_non_utf8_facts_file_says_what_it_is() {
 #[test]
 fn a_non_utf8_batch_line_or_rule_file_says_what_it_is() {
     let input = [VALID.as_bytes(), b"\n{\"offense_date\": \"\xff\"}\n"].concat();
-    let o = with_stdin(
+    let o = lawcode_with_stdin(
         &[
             "eval",
             "rules/usc/18/2259.law",
@@ -227,7 +205,7 @@ fn a_flood_of_problems_is_counted_not_shown() {
     insta::assert_snapshot!(shown.join("\n"));
 
     // A batch line with as many problems stays one short line of output.
-    let o = with_stdin(
+    let o = lawcode_with_stdin(
         &[
             "eval",
             "rules/usc/18/2259.law",

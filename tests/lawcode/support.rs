@@ -85,6 +85,30 @@ pub fn lawcode_in(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Runs the `lawcode` binary in the repository, without colour, with `stdin` as its standard
+/// input (written from another thread, so that a large input cannot block on a full pipe).
+pub fn lawcode_with_stdin(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lawcode"))
+        .args(args)
+        .current_dir(repo())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let bytes = stdin.to_vec();
+    let feeder = std::thread::spawn(move || {
+        let _ = input.write_all(&bytes);
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    out
+}
+
 pub fn stdout_of(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string()
 }
@@ -192,4 +216,20 @@ pub fn codes_in_source() -> std::collections::BTreeSet<String> {
         }
     }
     codes
+}
+
+/// One case of `program`, evaluated with the trace.
+pub fn traced(program: &lawcode::Program, facts: &str) -> lawcode::Evaluation {
+    let facts = program
+        .read_facts("f.json", facts)
+        .unwrap_or_else(|e| panic!("{}", render(&e)));
+    program
+        .evaluate(
+            &facts,
+            lawcode::EvalOptions {
+                trace: true,
+                ..Default::default()
+            },
+        )
+        .unwrap()
 }

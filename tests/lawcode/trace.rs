@@ -2,7 +2,7 @@
 //! are true of the case, money and ratios as people write them, each definition explained once
 //! per result, the provisions' words, and the JSON in the contract's order.
 
-use lawcode::EvalOptions;
+use crate::support::traced;
 use lawcode::render::{View, evaluation_json, evaluation_json_with, evaluation_text_with};
 
 const FEES: &str = r#"
@@ -44,25 +44,12 @@ fn program() -> lawcode::Program {
     lawcode::compile("fees.law", FEES).unwrap_or_else(|e| panic!("{}", crate::support::render(&e)))
 }
 
-fn evaluate(program: &lawcode::Program, facts: &str) -> lawcode::Evaluation {
-    let facts = program.read_facts("case.json", facts).unwrap();
-    program
-        .evaluate(
-            &facts,
-            EvalOptions {
-                trace: true,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-}
-
 const FILED: &str = r#"{ "filed": true, "pages": "1234.50" }"#;
 
 #[test]
 fn the_text_trace_reads_like_an_explanation() {
     let program = program();
-    let e = evaluate(&program, FILED);
+    let e = traced(&program, FILED);
     let text = evaluation_text_with(&program, &e, &View::default());
     // The formula of the rule that applied, the note of the rule that applied, and not the
     // note of the rule whose condition was false ("nothing was filed" is untrue of this case).
@@ -85,7 +72,7 @@ fn the_text_trace_reads_like_an_explanation() {
 #[test]
 fn the_json_keeps_exact_values_in_the_contracts_order() {
     let program = program();
-    let e = evaluate(&program, FILED);
+    let e = traced(&program, FILED);
     let json = evaluation_json(&e);
     let keys: Vec<&str> = json
         .as_object()
@@ -152,7 +139,7 @@ fn the_json_keeps_exact_values_in_the_contracts_order() {
 #[test]
 fn a_view_limits_the_trace_to_the_outcomes_asked_for_and_quotes_the_text() {
     let program = program();
-    let e = evaluate(&program, r#"{ "filed": false, "pages": "10.00" }"#);
+    let e = traced(&program, r#"{ "filed": false, "pages": "10.00" }"#);
     let view = View::new(&program, vec!["capped".into()], true).unwrap();
     let text = evaluation_text_with(&program, &e, &view);
     let trace = text.split_once("\ntrace\n").unwrap().1;
@@ -199,7 +186,7 @@ fn a_long_formula_is_cut_short() {
     );
     let program = lawcode::compile("long.law", &source)
         .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
-    let e = evaluate(&program, r#"{ "x": 1 }"#);
+    let e = traced(&program, r#"{ "x": 1 }"#);
     let formula = e.trace().unwrap()[0].formula.clone().unwrap();
     assert!(formula.ends_with('…'), "{formula}");
     assert_eq!(formula.chars().count(), 501, "{formula}");
