@@ -186,6 +186,14 @@ pub fn nearest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
         .map(|(_, c)| c)
 }
 
+/// Help for a name that is not one of the rules' `outcomes`: the nearest one, or the list.
+pub fn outcome_help(wanted: &str, outcomes: &[&str]) -> String {
+    match nearest(wanted, outcomes.iter().copied()) {
+        Some(n) => format!("did you mean `{n}`?"),
+        None => format!("the outcomes are {}", outcomes.join(", ")),
+    }
+}
+
 /// `did you mean `x`?` or a fallback.
 pub fn suggestion(wanted: &str, candidates: &[&str], fallback: &str) -> String {
     match nearest(wanted, candidates.iter().copied()) {

@@ -1,7 +1,7 @@
 //! Rendering: values and evaluations in, the contract's JSON and a readable
 //! text tree out.
 
-use crate::diagnostic::{Problem, nearest};
+use crate::diagnostic::{Problem, outcome_help};
 use crate::eval::trace::{NodeKind, Shown, Status, TraceNode};
 use crate::eval::{Evaluation, Program};
 use crate::program::{ProgramData, ProvisionInfo, Schema};
@@ -34,10 +34,7 @@ impl View {
     pub fn new(program: &Program, outcomes: Vec<String>, with_text: bool) -> Result<View, Problem> {
         let names: Vec<&str> = program.outcomes.iter().map(|o| o.name.as_str()).collect();
         if let Some(unknown) = outcomes.iter().find(|o| !names.contains(&o.as_str())) {
-            let help = match nearest(unknown, names.iter().copied()) {
-                Some(n) => format!("did you mean `{n}`? The outcomes are {}", names.join(", ")),
-                None => format!("the outcomes are {}", names.join(", ")),
-            };
+            let help = outcome_help(unknown, &names);
             return Err(Problem::error(
                 codes::UNKNOWN_OUTCOME,
                 format!(

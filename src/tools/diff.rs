@@ -20,7 +20,7 @@
 //! while none of its children does is a cause. `provisions` lists the causes'
 //! citations, not the ancestors whose difference they explain.
 
-use crate::diagnostic::{Problem, nearest};
+use crate::diagnostic::{Problem, outcome_help};
 use crate::eval::trace::{NodeKind, Status, TraceNode};
 use crate::eval::{Evaluation, Program};
 use crate::render::plain_value;
@@ -200,10 +200,7 @@ fn outcomes_to_compare<'p>(
     }
     for w in wanted {
         if !declared.contains(&w.as_str()) {
-            let help = match nearest(w, declared.iter().copied()) {
-                Some(n) => format!("did you mean `{n}`?"),
-                None => format!("the outcomes are {}", declared.join(", ")),
-            };
+            let help = outcome_help(w, &declared);
             return Err(Problem::error(
                 codes::UNKNOWN_OUTCOME,
                 format!("`--outcome {w}`: neither rule source has an outcome `{w}`"),

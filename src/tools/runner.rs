@@ -8,7 +8,7 @@
 //! the rules refuse, an evaluation error) is reported as an error and counted
 //! as a failure; the other files still run. Files run in sorted order.
 
-use crate::diagnostic::{Problem, nearest};
+use crate::diagnostic::{Problem, outcome_help};
 use crate::eval::Program;
 use crate::eval::trace::{NodeKind, Status, TraceNode};
 use crate::eval::{EvalOptions, Evaluation};
@@ -208,10 +208,7 @@ fn check_outcome_names(program: &Program, name: &str, expect: &Expect) -> Result
     let names: Vec<&str> = program.outcomes.iter().map(|o| o.name.as_str()).collect();
     for (outcome, _) in &expect.outcomes {
         if !names.contains(&outcome.as_str()) {
-            let help = match nearest(outcome, names.iter().copied()) {
-                Some(n) => format!("did you mean `{n}`?"),
-                None => format!("the outcomes are {}", names.join(", ")),
-            };
+            let help = outcome_help(outcome, &names);
             return Err(Problem::error(
                 codes::UNKNOWN_OUTCOME,
                 format!("`{name}` expects an outcome `{outcome}` the rules do not have"),
