@@ -12,6 +12,8 @@
 //! [`IN_FLIGHT_PER_WORKER`] chunks per worker are read and not yet written at any time, so memory
 //! does not grow with the number of lines. A line longer than [`MAX_FACTS_BYTES`] is answered
 //! with a `lawcode::facts::too_large` error line without being held in memory.
+//! With one worker, or in a build without the `threads` feature (the browser has no threads),
+//! each line is read, evaluated and written in turn on the calling thread instead.
 //!
 //! [`stream`] is the engine, for any per-line function; [`run`] is the engine applied to a
 //! [`Program`].
@@ -22,10 +24,13 @@ use crate::eval::Program;
 use crate::facts::{MAX_FACTS_BYTES, codes};
 use crate::render;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+#[cfg(feature = "threads")]
+use std::{
+    collections::BTreeMap,
+    sync::Mutex,
+    sync::mpsc::{Receiver, SyncSender, sync_channel},
+};
 
 /// Lines per chunk: large enough that handing chunks between threads costs nothing per line,
 /// small enough that every worker gets work on a short input.
@@ -40,7 +45,8 @@ pub const IN_FLIGHT_PER_WORKER: usize = 4;
 pub struct BatchOptions {
     /// How each case is evaluated: the trace, and a pinned date (`--as-of`, `RULES@DATE`).
     pub eval: EvalOptions,
-    /// Worker threads; `0` means one per available core.
+    /// Worker threads; `0` means one per available core, `1` the calling thread alone (as a
+    /// build without the `threads` feature always runs).
     pub threads: usize,
 }
 
@@ -194,6 +200,7 @@ pub fn error_line(out: &mut Vec<u8>, line: u64, code: &str, message: &str) -> bo
     false
 }
 
+#[cfg(feature = "threads")]
 /// A run of consecutive lines, as the reader hands them to the workers.
 struct Chunk {
     index: u64,
@@ -204,12 +211,14 @@ struct Chunk {
     lines: Vec<Slot>,
 }
 
+#[cfg(feature = "threads")]
 #[derive(Clone, Copy)]
 enum Slot {
     Range(usize, usize),
     TooLong(u64),
 }
 
+#[cfg(feature = "threads")]
 /// A chunk's output, as the workers hand it to the writer.
 struct Done {
     index: u64,
@@ -224,6 +233,63 @@ struct Done {
 /// `output` in input order. `per_line` appends its output (a newline included) and returns
 /// `false` for a failed line.
 pub fn stream<R, W>(
+    input: R,
+    output: W,
+    threads: usize,
+    per_line: &(dyn Fn(u64, Line<'_>, &mut Vec<u8>) -> bool + Sync),
+    progress: Option<&(dyn Fn(Progress) + Sync)>,
+) -> io::Result<Summary>
+where
+    R: BufRead + Send,
+    W: Write,
+{
+    // One worker, or a build without threads (e.g. for the browser): the same lines, in
+    // order, on this thread, without handing chunks between threads.
+    #[cfg(feature = "threads")]
+    if threads != 1 {
+        return stream_on_workers(input, output, threads, per_line, progress);
+    }
+    let _ = threads;
+    stream_here(input, output, per_line, progress)
+}
+
+/// [`stream`] on the calling thread: each line is read, evaluated and written in turn.
+fn stream_here<R: BufRead, W: Write>(
+    mut input: R,
+    mut output: W,
+    per_line: &(dyn Fn(u64, Line<'_>, &mut Vec<u8>) -> bool + Sync),
+    progress: Option<&(dyn Fn(Progress) + Sync)>,
+) -> io::Result<Summary> {
+    let mut summary = Summary::default();
+    let (mut data, mut out, mut bytes) = (Vec::new(), Vec::new(), 0u64);
+    while let Some((consumed, too_long)) = read_line(&mut input, &mut data)? {
+        bytes += consumed;
+        summary.lines += 1;
+        let line = if too_long {
+            Line::TooLong(consumed)
+        } else {
+            Line::Text(&data)
+        };
+        if !per_line(summary.lines, line, &mut out) {
+            summary.failed += 1;
+        }
+        output.write_all(&out)?;
+        out.clear();
+        data.clear();
+        if let Some(report) = progress {
+            report(Progress {
+                lines: summary.lines,
+                bytes,
+            });
+        }
+    }
+    output.flush()?;
+    Ok(summary)
+}
+
+/// [`stream`] on a pool of worker threads, results reordered to input order.
+#[cfg(feature = "threads")]
+fn stream_on_workers<R, W>(
     input: R,
     mut output: W,
     threads: usize,
@@ -272,6 +338,7 @@ where
     })
 }
 
+#[cfg(feature = "threads")]
 fn read_chunks<R: BufRead>(
     mut input: R,
     credits: Receiver<()>,
@@ -371,6 +438,7 @@ fn read_line<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> io::Result<Option<
     Ok(Some((consumed, too_long)))
 }
 
+#[cfg(feature = "threads")]
 fn work(
     chunks: &Mutex<Receiver<Chunk>>,
     done: SyncSender<Done>,
@@ -409,6 +477,7 @@ fn work(
     }
 }
 
+#[cfg(feature = "threads")]
 fn write_in_order<W: Write>(
     output: &mut W,
     done: Receiver<Done>,

@@ -28,7 +28,6 @@ use crate::syntax::load::FileReader;
 use jiff::civil::Date;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
-use std::process::Command;
 
 /// Stable codes of rule-source diagnostics.
 pub mod codes {
@@ -373,9 +372,19 @@ fn bad_revision(revision: &str, why: &str) -> Problem {
     .with_help("name a commit: `HEAD`, `HEAD~1`, a branch, a tag or a hash (`git log --oneline` lists them)")
 }
 
+/// Without the `git` feature (e.g. in the browser, where no process can be started) a
+/// revision cannot be read: every `REV:PATH` is refused, saying why.
+#[cfg(not(feature = "git"))]
+fn git(_dir: &Path, _args: &[&str]) -> std::io::Result<String> {
+    Err(std::io::Error::other(
+        "this build of lawcode reads no git revisions (it was built without the `git` feature)",
+    ))
+}
+
 /// Runs git in `dir`; its stdout as text, or its first line of stderr as the error.
+#[cfg(feature = "git")]
 fn git(dir: &Path, args: &[&str]) -> std::io::Result<String> {
-    let out = Command::new("git")
+    let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)

@@ -276,23 +276,30 @@ fn an_overlong_line_is_an_error_line() {
     ));
     input.push(b'\n');
     input.extend_from_slice(good.as_bytes());
-    let mut out = Vec::new();
-    let summary = batch::run(program, &input[..], &mut out, BatchOptions::default(), None).unwrap();
-    assert_eq!(
-        summary,
-        Summary {
-            lines: 3,
-            failed: 1
-        }
-    );
-    let lines: Vec<Value> = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(lines[1]["line"], 2);
-    assert_eq!(lines[1]["error"]["code"], "lawcode::facts::too_large");
-    assert_eq!(lines[0], lines[2]);
+    // On the calling thread (as a build without threads runs) and on the workers.
+    for threads in [1, 0] {
+        let mut out = Vec::new();
+        let options = BatchOptions {
+            threads,
+            ..BatchOptions::default()
+        };
+        let summary = batch::run(program, &input[..], &mut out, options, None).unwrap();
+        assert_eq!(
+            summary,
+            Summary {
+                lines: 3,
+                failed: 1
+            }
+        );
+        let lines: Vec<Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[1]["line"], 2);
+        assert_eq!(lines[1]["error"]["code"], "lawcode::facts::too_large");
+        assert_eq!(lines[0], lines[2]);
+    }
 }
 
 /// Progress is reported in order, up to every line and byte.
@@ -301,21 +308,27 @@ fn progress_reaches_the_end() {
     let program = program_2259();
     let mut g = Generator::new(3);
     let input: String = (0..600).map(|_| g.line() + "\n").collect();
-    let seen = std::sync::Mutex::new(Vec::new());
-    let report = |p: batch::Progress| seen.lock().unwrap().push(p);
-    batch::run(
-        program,
-        input.as_bytes(),
-        std::io::sink(),
-        BatchOptions::default(),
-        Some(&report),
-    )
-    .unwrap();
-    let seen = seen.into_inner().unwrap();
-    assert!(seen.windows(2).all(|w| w[0].lines < w[1].lines));
-    let last = seen.last().unwrap();
-    assert_eq!(last.lines, 600);
-    assert_eq!(last.bytes, input.len() as u64);
+    for threads in [1, 0] {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let report = |p: batch::Progress| seen.lock().unwrap().push(p);
+        let options = BatchOptions {
+            threads,
+            ..BatchOptions::default()
+        };
+        batch::run(
+            program,
+            input.as_bytes(),
+            std::io::sink(),
+            options,
+            Some(&report),
+        )
+        .unwrap();
+        let seen = seen.into_inner().unwrap();
+        assert!(seen.windows(2).all(|w| w[0].lines < w[1].lines));
+        let last = seen.last().unwrap();
+        assert_eq!(last.lines, 600, "threads = {threads}");
+        assert_eq!(last.bytes, input.len() as u64, "threads = {threads}");
+    }
 }
 
 /// The batch writer prints each result without building a `serde_json::Value`; byte for byte it
