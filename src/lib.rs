@@ -45,6 +45,7 @@ pub mod citation;
 pub mod diagnostic;
 pub mod eval;
 pub mod facts;
+pub mod format;
 mod pipeline;
 pub mod program;
 pub mod render;

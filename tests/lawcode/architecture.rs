@@ -12,6 +12,7 @@ const LAYERS: &[&str] = &[
     "value",
     "diagnostic",
     "syntax",
+    "format",
     "program",
     "check",
     "facts",
