@@ -45,6 +45,8 @@ pub mod citation;
 pub mod diagnostic;
 pub mod eval;
 pub mod facts;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 mod pipeline;
 pub mod program;
 pub mod render;
