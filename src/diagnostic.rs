@@ -10,6 +10,7 @@
 //! problems the first [`MAX_SHOWN`] and a count of the rest.
 
 mod bounded;
+pub mod json;
 
 pub use bounded::{
     Bounded, BoundedHandler, CONTEXT_CHARS, MAX_REPORT_BYTES, MAX_SHOWN, MAX_TEXT_CHARS, More, cut,

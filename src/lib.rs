@@ -46,6 +46,8 @@ pub mod diagnostic;
 pub mod eval;
 pub mod facts;
 pub mod format;
+#[cfg(feature = "lsp")]
+pub mod lsp;
 mod pipeline;
 pub mod program;
 pub mod render;

@@ -42,7 +42,14 @@ enum Command {
     Check {
         /// The entry rule file, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
         file: String,
+        /// `text` (miette reports on stderr) or `json` (one array of diagnostics on stdout:
+        /// code, severity, message, help, file, labels, citation).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
+    /// Run the language server over standard input and output (for editors).
+    #[cfg(feature = "lsp")]
+    Lsp,
     /// Evaluate a rule file against the facts of one case (or of many, with --batch).
     #[command(
         group(ArgGroup::new("input").required(true).args(["facts", "batch"])),
@@ -125,7 +132,8 @@ enum Shell {
 
 const CHECK_EXAMPLES: &str = "Examples:
   lawcode check rules/usc/18/2259.law
-  lawcode check HEAD~1:rules/usc/18/2259.law   # the rules as committed one revision ago";
+  lawcode check HEAD~1:rules/usc/18/2259.law   # the rules as committed one revision ago
+  lawcode check rules/usc/18/2259.law --format json   # the diagnostics as one JSON array";
 
 const EVAL_EXAMPLES: &str = "Examples:
   lawcode eval rules/usc/18/2259.law --facts examples/trafficking-floor.json
@@ -170,7 +178,19 @@ fn main() -> ExitCode {
     }));
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check { file } => check(&file),
+        Command::Check {
+            file,
+            format: Format::Text,
+        } => check(&file),
+        Command::Check {
+            file,
+            format: Format::Json,
+        } => Ok(check_json(&file)),
+        #[cfg(feature = "lsp")]
+        Command::Lsp => match lawcode::lsp::run_stdio() {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) => Err(miette::miette!("the language server stopped: {e}")),
+        },
         Command::Eval {
             file,
             facts,
@@ -289,6 +309,17 @@ fn check(file: &str) -> Result<ExitCode, Report> {
         if program.versions.len() == 1 { "" } else { "s" }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `check --format json`: every diagnostic as one JSON array on stdout; exit 1 on an error.
+fn check_json(file: &str) -> ExitCode {
+    let (diagnostics, errors) = lawcode::tools::analysis::check_source(file);
+    print(&json_text(&diagnostics));
+    if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn eval(

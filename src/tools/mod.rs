@@ -2,6 +2,7 @@
 //! stages and add what a command needs (rule sources, case corpora, the test runner,
 //! coverage, amendment diffs, batch evaluation). Nothing in the pipeline imports them.
 
+pub mod analysis;
 pub mod batch;
 pub mod corpus;
 pub mod coverage;
