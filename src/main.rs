@@ -9,6 +9,8 @@
 use clap::{ArgGroup, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use lawcode::diagnostic::{MAX_SHOWN, More};
+#[cfg(feature = "lsp")]
+use lawcode::lsp;
 use lawcode::rule_source::{LoadedRules, RuleSource, parse_date};
 use lawcode::{EvalOptions, batch, diff, render, runner};
 use miette::Report;
@@ -115,6 +117,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Lay rule files out the one canonical way (comments and `text` strings kept as written).
+    #[command(after_help = FMT_EXAMPLES)]
+    Fmt {
+        /// Only report: list the files that would change, and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// Rule files, or directories searched for `*.law` files (hidden directories, `target`
+        /// and `node_modules` skipped); `-` formats standard input to standard output.
+        #[arg(value_name = "FILE|DIR", default_value = ".")]
+        paths: Vec<PathBuf>,
+    },
     /// Print a shell completion script (bash, zsh or fish) to standard output.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -159,6 +172,11 @@ const DIFF_EXAMPLES: &str = "Examples:
   # what an uncommitted edit of the rules changes
   lawcode diff HEAD:rules/usc/18/2259.law rules/usc/18/2259.law --cases tests/cases/usc-18-2259";
 
+const FMT_EXAMPLES: &str = "Examples:
+  lawcode fmt rules/                  # rewrite every rule file under rules/ in place
+  lawcode fmt --check rules/          # in CI: list the files that are not formatted, exit 1
+  lawcode fmt - < rules/usc/18/2259.law   # standard input to standard output (for editors)";
+
 const COMPLETIONS_EXAMPLES: &str = "Examples:
   lawcode completions bash > ~/.local/share/bash-completion/completions/lawcode
   lawcode completions zsh > ~/.zfunc/_lawcode    # with fpath+=~/.zfunc before compinit
@@ -187,9 +205,12 @@ fn main() -> ExitCode {
             format: Format::Json,
         } => Ok(check_json(&file)),
         #[cfg(feature = "lsp")]
-        Command::Lsp => match lawcode::lsp::run_stdio() {
+        Command::Lsp => match lsp::run_stdio() {
             Ok(()) => Ok(ExitCode::SUCCESS),
-            Err(e) => Err(miette::miette!("the language server stopped: {e}")),
+            Err(e) => Err(miette::miette!(
+                code = "lawcode::lsp::io",
+                "the language server stopped: {e}"
+            )),
         },
         Command::Eval {
             file,
@@ -253,6 +274,7 @@ fn main() -> ExitCode {
             outcomes,
             format,
         } => diff_command(&old, &new, &cases, outcomes, format),
+        Command::Fmt { check, paths } => Ok(fmt(&paths, check)),
         Command::Completions { shell } => {
             completions(shell);
             Ok(ExitCode::SUCCESS)
@@ -309,6 +331,126 @@ fn check(file: &str) -> Result<ExitCode, Report> {
         if program.versions.len() == 1 { "" } else { "s" }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `lawcode fmt`: each file formatted in place, or with `--check` only named when it would
+/// change. A file that does not parse (or cannot be read) is reported and left as it is.
+fn fmt(paths: &[PathBuf], check: bool) -> ExitCode {
+    use lawcode::format::{self, files};
+    let mut failed = false;
+    let mut report = |e: Report| {
+        eprintln!("{e:?}");
+        failed = true;
+    };
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        if paths.len() > 1 {
+            report(miette::miette!(
+                code = "lawcode::fmt::stdin_alone",
+                help = "format standard input on its own: `lawcode fmt - < FILE`",
+                "`-` (standard input) cannot be mixed with files"
+            ));
+            return ExitCode::from(1);
+        }
+        let mut text = String::new();
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+            report(miette::miette!("cannot read standard input: {e}"));
+            return ExitCode::from(1);
+        }
+        return match format::format_source("<stdin>", &text) {
+            Ok(out) if check => {
+                if out != text {
+                    println!("<stdin>");
+                    return ExitCode::from(1);
+                }
+                ExitCode::SUCCESS
+            }
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                report(e.into());
+                ExitCode::from(1)
+            }
+        };
+    }
+    let list = match files::law_files(paths) {
+        Ok(list) => list,
+        Err(e) => {
+            report(miette::miette!(
+                code = "lawcode::fmt::io",
+                "cannot list the rule files to format: {e}"
+            ));
+            return ExitCode::from(1);
+        }
+    };
+    let mut changed = 0usize;
+    for path in &list {
+        let name = path.display().to_string();
+        let text = match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(_) => {
+                    report(miette::miette!(
+                        code = "lawcode::fmt::not_utf8",
+                        help = "rule files are UTF-8 text; save it as UTF-8",
+                        "{name} is not UTF-8 text; it is left as it is"
+                    ));
+                    continue;
+                }
+            },
+            Err(e) => {
+                report(miette::miette!(
+                    code = "lawcode::fmt::io",
+                    "cannot read {name}: {e}"
+                ));
+                continue;
+            }
+        };
+        let out = match format::format_source(&name, &text) {
+            Ok(out) => out,
+            Err(e) => {
+                report(e.into());
+                continue;
+            }
+        };
+        if out == text {
+            continue;
+        }
+        changed += 1;
+        if check {
+            match files::first_changed_line(&text, &out) {
+                Some((line, _, _)) => println!("{name}:{line}"),
+                None => println!("{name}"),
+            }
+        } else if let Err(e) = files::write_atomically(path, &out) {
+            report(miette::miette!(
+                code = "lawcode::fmt::io",
+                "cannot rewrite {name}: {e}; it is left as it was"
+            ));
+            changed -= 1;
+        }
+    }
+    let files = |n: usize| if n == 1 { "file" } else { "files" };
+    if check && changed > 0 {
+        eprintln!(
+            "{changed} of {} rule {} would be reformatted; run `lawcode fmt` on {}",
+            list.len(),
+            files(list.len()),
+            if changed == 1 { "it" } else { "them" }
+        );
+    } else if !check {
+        eprintln!(
+            "formatted {changed} of {} rule {}",
+            list.len(),
+            files(list.len())
+        );
+    }
+    if failed || (check && changed > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// `check --format json`: every diagnostic as one JSON array on stdout; exit 1 on an error.

@@ -3,8 +3,9 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-/// Every `*.law` file `paths` name: a file as it is, a directory's `.law` files at any depth
-/// (symbolic links to directories are not followed). Sorted, each once.
+/// Every `*.law` file `paths` name: a file as it is, a directory's `.law` files at any depth.
+/// Symbolic links to directories are not followed; hidden directories (`.git`), `target` and
+/// `node_modules` are skipped, as they hold no one's rules. Sorted, each once.
 pub fn law_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in paths {
@@ -16,7 +17,11 @@ pub fn law_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
                     let p = entry.path();
                     let kind = entry.file_type()?;
                     if kind.is_dir() {
-                        dirs.push(p);
+                        let name = entry.file_name();
+                        let name = name.to_string_lossy();
+                        if !(name.starts_with('.') || name == "target" || name == "node_modules") {
+                            dirs.push(p);
+                        }
                     } else if p.extension().is_some_and(|e| e == "law") {
                         out.push(p);
                     }
@@ -31,43 +36,25 @@ pub fn law_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Replaces `path`'s contents with `text` at once: written to a new file beside it, given the
-/// old file's permissions, then renamed over it. A reader sees the old text or the new, never
-/// part of either; on an error the old file is untouched.
+/// Replaces `path`'s contents with `text` at once: written to a new file beside it (so the
+/// rename stays on one file system), given the old file's permissions, then renamed over it. A
+/// reader sees the old text or the new, never part of either; on an error the old file is
+/// untouched and the temporary file removed.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let permissions = std::fs::metadata(path)?.permissions();
-    let mut attempt = 0u32;
-    let (tmp, mut file) = loop {
-        let tmp = dir.join(format!(".{name}.fmt-{attempt}.tmp"));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 1000 => {
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    };
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::set_permissions(&tmp, permissions))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    let mut file = tempfile::Builder::new()
+        .prefix(".lawcode-fmt-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    file.write_all(text.as_bytes())?;
+    file.as_file().sync_all()?;
+    file.as_file().set_permissions(permissions)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// The first line (numbered from 1) where `a` and `b` differ, and that line in each.

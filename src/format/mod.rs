@@ -12,6 +12,7 @@
 //! file left as it is.
 
 pub mod comments;
+#[cfg(feature = "cli")]
 pub mod files;
 mod printer;
 

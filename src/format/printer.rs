@@ -83,18 +83,26 @@ impl<'s> Printer<'s> {
         let code = self.tokens.code.partition_point(|t| t.0 < self.pos);
         let string = self.tokens.strings.partition_point(|t| t.0 < self.pos);
         let a = self.tokens.code.get(code).map_or(self.src.len(), |t| t.0);
-        let b = self.tokens.strings.get(string).map_or(self.src.len(), |t| t.0);
+        let b = self
+            .tokens
+            .strings
+            .get(string)
+            .map_or(self.src.len(), |t| t.0);
         a.min(b)
     }
 
     /// The next `byte` after the cursor that is code (not in a string or a comment).
     fn find_code_byte(&self, byte: u8) -> Option<usize> {
         let first = self.tokens.code.partition_point(|t| t.1 <= self.pos);
-        self.tokens.code.get(first..)?.iter().find_map(|&(start, end)| {
-            let from = start.max(self.pos);
-            let run = self.src.as_bytes().get(from..end)?;
-            run.iter().position(|b| *b == byte).map(|i| from + i)
-        })
+        self.tokens
+            .code
+            .get(first..)?
+            .iter()
+            .find_map(|&(start, end)| {
+                let from = start.max(self.pos);
+                let run = self.src.as_bytes().get(from..end)?;
+                run.iter().position(|b| *b == byte).map(|i| from + i)
+            })
     }
 
     fn peek_comment(&self) -> Option<&Comment> {
@@ -133,11 +141,16 @@ impl<'s> Printer<'s> {
         (docs, blank_first, prev_end)
     }
 
-    /// A comment after the cursor on the same line, with only spaces and commas between.
+    /// A comment after the cursor on the same line, with only spaces, commas and closing
+    /// brackets between (the tree does not keep brackets, so a unit's end can be before the
+    /// `)` that closes it).
     fn trailing(&mut self) -> Option<String> {
         let c = self.peek_comment()?;
         let between = self.src.get(self.pos..c.start)?;
-        if between.chars().all(|ch| ch == ' ' || ch == '\t' || ch == ',') {
+        if between
+            .chars()
+            .all(|ch| matches!(ch, ' ' | '\t' | ',' | ')' | ']'))
+        {
             let text = c.text.clone();
             self.next_comment += 1;
             Some(text)
@@ -296,7 +309,13 @@ impl<'s> Printer<'s> {
 
     fn label(&mut self, label: &Spanned<Vec<String>>) -> Doc {
         self.seen(label.span.end);
-        text(label.node.iter().map(|p| format!("({p})")).collect::<String>())
+        text(
+            label
+                .node
+                .iter()
+                .map(|p| format!("({p})"))
+                .collect::<String>(),
+        )
     }
 
     fn ty(&mut self, ty: &Spanned<TypeExpr>) -> Doc {
@@ -528,7 +547,10 @@ impl<'s> Printer<'s> {
             .iter()
             .map(|n| {
                 let s = self.string(n);
-                RcDoc::hardline().append(text("note ")).append(s).nest(INDENT)
+                RcDoc::hardline()
+                    .append(text("note "))
+                    .append(s)
+                    .nest(INDENT)
             })
             .collect();
         concat(docs)
@@ -556,9 +578,9 @@ impl<'s> Printer<'s> {
                     ProvisionItem::Provision(child) => {
                         printer.unit(Some(child.span.start), None, true, |pr| pr.provision(child))
                     }
-                    ProvisionItem::Text(t) => printer.unit(None, None, false, |pr| {
-                        text("text ").append(pr.string(t))
-                    }),
+                    ProvisionItem::Text(t) => {
+                        printer.unit(None, None, false, |pr| text("text ").append(pr.string(t)))
+                    }
                     ProvisionItem::NotComputed(why) => printer.unit(None, None, false, |pr| {
                         text("not computed ").append(pr.string(&why.node))
                     }),
@@ -593,14 +615,28 @@ impl<'s> Printer<'s> {
             head = head.append(text(": ")).append(self.ty(ty));
         }
         let value = self.expr(&r.value);
-        // `=` then the value on the same line when it fits; else on the next line, indented
-        // twice, and broken inside only if it still does not fit.
-        let mut doc = head
-            .append(text(" ="))
-            .append(RcDoc::line().append(value).nest(2 * INDENT).group());
+        // An aggregate or a list starts after `= ` and breaks inside its brackets, as
+        // `rule x = any(` does: its lines are its terms. Any other value (a call too: its
+        // arguments read best on one line): on the same line when it fits; else on the next
+        // line, indented twice, and broken inside only if it still does not fit.
+        let hugs = matches!(
+            r.value.node,
+            ExprKind::Comprehension { .. } | ExprKind::List(_)
+        );
+        let mut doc = if hugs {
+            head.append(text(" = ")).append(value)
+        } else {
+            head.append(text(" ="))
+                .append(RcDoc::line().append(value).nest(2 * INDENT).group())
+        };
         if let Some(c) = &r.condition {
             let c = self.expr(c);
-            doc = doc.append(RcDoc::hardline().append(text("when ")).append(c).nest(INDENT));
+            doc = doc.append(
+                RcDoc::hardline()
+                    .append(text("when "))
+                    .append(c)
+                    .nest(INDENT),
+            );
         }
         doc.append(self.notes(&r.notes))
     }
@@ -704,10 +740,7 @@ impl<'s> Printer<'s> {
                     .append(source);
                 if let Some(f) = filter {
                     let f = self.expr(f);
-                    inner = inner
-                        .append(RcDoc::line())
-                        .append(text("if "))
-                        .append(f);
+                    inner = inner.append(RcDoc::line()).append(text("if ")).append(f);
                 }
                 aggregate
                     .append(text("("))
@@ -735,10 +768,16 @@ impl<'s> Printer<'s> {
             first = l;
         }
         rights.reverse();
-        let first = self.operand(first, precedence(&first.node) < level);
+        // An `and` inside an `or` keeps its brackets although precedence does not need them:
+        // `a or (b and c)` is how a reader of the statute checks which conditions go together.
+        let and_in_or = |x: &Expr| {
+            level == binary_precedence(BinaryOp::Or)
+                && precedence(&x.node) == binary_precedence(BinaryOp::And)
+        };
+        let first = self.operand(first, precedence(&first.node) < level || and_in_or(first));
         let mut rest = Vec::with_capacity(rights.len());
         for (op, r) in rights {
-            let r = self.operand(r, precedence(&r.node) <= level);
+            let r = self.operand(r, precedence(&r.node) <= level || and_in_or(r));
             rest.push(
                 RcDoc::line()
                     .append(text(op.symbol()))

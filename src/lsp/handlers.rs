@@ -159,6 +159,10 @@ fn rename(state: &State, p: lsp_types::RenameParams) -> Answer<Option<WorkspaceE
             ),
         ));
     };
+    #[allow(
+        clippy::mutable_key_type,
+        reason = "lsp-types' `WorkspaceEdit::changes` is keyed by `Uri`, whose cell only caches its parse"
+    )]
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     for s in spans {
         if let Some(loc) = location(a, s) {

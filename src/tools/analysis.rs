@@ -1,7 +1,7 @@
 //! What an editor asks of a rule set: its diagnostics, and what each name in it is.
 //!
 //! [`Analysis::run`] loads a rule file and what it imports through any
-//! [`FileReader`](crate::load::FileReader) (the language server's reads open documents before
+//! [`FileReader`](crate::syntax::load::FileReader) (the language server's reads open documents before
 //! the disk), checks it, and flattens every problem into the one JSON model
 //! ([`DiagnosticJson`]). When the files parse it also builds an [`Index`] from their syntax
 //! trees: the provision outline with citations, the declarations (facts, records, enumerations,
@@ -14,9 +14,9 @@
 
 use crate::citation::{Citation, CitationRange};
 use crate::diagnostic::json::{DiagnosticJson, diagnostics_json};
-use crate::load::{self, FileReader};
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, ExprKind, Item, ListItem, ProvisionItem, RangeEnd, TypeExpr};
+use crate::syntax::load::{self, FileReader};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -1452,7 +1452,7 @@ pub fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(is_name_char)
-        && !KEYWORDS.iter().any(|k| *k == s)
+        && !KEYWORDS.contains(&s)
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -1503,7 +1503,7 @@ impl FileReader for Overlay {
 /// `lawcode check --format json`: the diagnostics of a rule source `[REV:]PATH[@DATE]`,
 /// bounded as the text output is, and whether any is an error.
 pub fn check_source(spec: &str) -> (Vec<DiagnosticJson>, bool) {
-    use crate::rule_source::{GitRevision, RuleSource};
+    use crate::tools::rule_source::{GitRevision, RuleSource};
     let no_citation = |_: &str, _: usize| None;
     let source = match RuleSource::parse(spec) {
         Ok(s) => s,
@@ -1515,7 +1515,7 @@ pub fn check_source(spec: &str) -> (Vec<DiagnosticJson>, bool) {
             let reader = std::env::current_dir()
                 .map_err(|e| {
                     crate::diagnostic::Problem::error(
-                        crate::rule_source::codes::GIT_FAILED,
+                        crate::tools::rule_source::codes::GIT_FAILED,
                         format!("cannot tell the current directory: {e}"),
                     )
                     .into()

@@ -20,6 +20,7 @@ const LAYERS: &[&str] = &[
     "render",
     "pipeline",
     "tools",
+    "lsp",
 ];
 
 /// The modules a file's code names through `crate::`.

@@ -160,34 +160,21 @@ fn built_cases(seen: &mut Vec<Seen>) {
 
     // The CLI reads the facts file; its diagnostic is rendered on stderr. The path is short so
     // that the message fits on the rendered line, which is checked rather than assumed.
-    let out = lawcode_in(
-        repo(),
+    seen.push(from_cli(
         &["eval", RULES_2259, "--facts", "missing.json", "--no-trace"],
-    );
-    let stderr = stderr_of(&out);
-    let mut lines = stderr.lines().skip_while(|l| !l.contains("lawcode::"));
-    // The code is the word that starts `lawcode::` (miette may put `Error: ` before it).
-    let code_line = lines.next().unwrap_or_default();
-    let code = code_line[code_line.find("lawcode::").unwrap_or(0)..]
-        .split_whitespace()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let message = lines
-        .find_map(|l| l.trim_start().strip_prefix("× "))
-        .unwrap_or_default()
-        .to_string();
-    let continued = stderr.lines().any(|l| l.trim_start().starts_with("│ "));
-    assert!(
-        !continued && !message.is_empty(),
-        "the facts::unreadable message did not fit on one line:\n{stderr}"
-    );
-    seen.push(Seen {
-        code,
-        message,
-        source: format!("lawcode eval {RULES_2259} --facts missing.json"),
-        how: None,
-    });
+        &format!("lawcode eval {RULES_2259} --facts missing.json"),
+    ));
+    seen.push(from_cli(
+        &["fmt", "--check", "-", "rules"],
+        "lawcode fmt --check - rules",
+    ));
+    std::fs::create_dir_all("target").unwrap();
+    std::fs::write("target/latin1.law", b"statute \"caf\xe9\"\n").unwrap();
+    seen.push(from_cli(
+        &["fmt", "--check", "target/latin1.law"],
+        "lawcode fmt --check target/latin1.law (a rule file in Latin-1)",
+    ));
+    let _ = std::fs::remove_file("target/latin1.law");
 
     use lawcode::rule_source::{GitRevision, RuleSource, check_as_of, parse_date};
     if let Err(e) = RuleSource::parse("") {
@@ -254,6 +241,35 @@ fn built_cases(seen: &mut Vec<Seen>) {
     let missing = "tests/fixtures/runner/no-such-case.json";
     if let Err(e) = lawcode::corpus::read_case("no-such-case.json", Path::new(missing)) {
         add(seen, &e, "a test file that does not exist");
+    }
+}
+
+/// The first diagnostic `lawcode ARGS` renders on stderr (run in the repository).
+fn from_cli(args: &[&str], source: &str) -> Seen {
+    let out = lawcode_in(repo(), args);
+    let stderr = stderr_of(&out);
+    let mut lines = stderr.lines().skip_while(|l| !l.contains("lawcode::"));
+    // The code is the word that starts `lawcode::` (miette may put `Error: ` before it).
+    let code_line = lines.next().unwrap_or_default();
+    let code = code_line[code_line.find("lawcode::").unwrap_or(0)..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let message = lines
+        .find_map(|l| l.trim_start().strip_prefix("× "))
+        .unwrap_or_default()
+        .to_string();
+    let continued = stderr.lines().any(|l| l.trim_start().starts_with("│ "));
+    assert!(
+        !continued && !message.is_empty(),
+        "the message of `{source}` did not fit on one line:\n{stderr}"
+    );
+    Seen {
+        code,
+        message,
+        source: source.to_string(),
+        how: None,
     }
 }
 

@@ -239,6 +239,8 @@ fn law_blocks(markdown: &str) -> Vec<LawBlock> {
 ///   declared elsewhere).
 /// - ```` ```law provision ````: what a provision holds, parsed inside `(x) { … }`.
 /// - ```` ```law expr ````: an expression, parsed as the value of a rule.
+/// - ```` ```law formatted ````: a whole file in the canonical layout: `lawcode fmt` leaves it
+///   as it is.
 ///
 /// Any other `law …` fence is an error, so that a typo cannot exempt a block.
 #[test]
@@ -308,6 +310,13 @@ fn every_law_block_in_the_language_reference_is_checked() {
             ["law", "fragment"] => parse(&block.text),
             ["law", "provision"] => parse(&format!("(x) {{\n{}}}\n", block.text)),
             ["law", "expr"] => parse(&format!("(x) {{ rule x =\n{}}}\n", block.text)),
+            ["law", "formatted"] => {
+                match lawcode::format::format_source("block.law", &block.text) {
+                    Ok(out) if out == block.text => Ok(()),
+                    Ok(out) => Err(format!("`lawcode fmt` lays it out as:\n{out}")),
+                    Err(e) => Err(render(&e)),
+                }
+            }
             _ => Err(format!("unknown kind of block `{}`", block.info)),
         };
         if let Err(why) = result {

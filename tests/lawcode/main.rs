@@ -22,6 +22,7 @@ mod docs;
 mod evaluator;
 mod examples;
 mod facts;
+mod format;
 #[path = "../support/generate.rs"]
 mod generate;
 mod input;
