@@ -1,5 +1,5 @@
-//! The requests the server answers: one match arm each in [`dispatch`] (adding
-//! `textDocument/formatting` is one more arm and one capability).
+//! The requests the server answers: one match arm each in [`dispatch`], and its capability in
+//! [`capabilities`].
 
 use super::State;
 use super::convert::{Lines, path_uri};
@@ -7,8 +7,8 @@ use crate::source::{FileId, Span};
 use crate::tools::analysis::{self, Analysis, CompletionKind, Symbol, SymbolKind};
 use lsp_server::{ErrorCode, Request, Response};
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, PrepareRenameRequest,
-    References, Rename, Request as _, WorkspaceSymbolRequest,
+    Completion, DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest,
+    PrepareRenameRequest, References, Rename, Request as _, WorkspaceSymbolRequest,
 };
 use lsp_types::{
     CompletionItem, CompletionItemKind, DocumentSymbol, GotoDefinitionResponse, Hover,
@@ -41,6 +41,7 @@ pub fn capabilities() -> ServerCapabilities {
         }),
         document_symbol_provider: Some(OneOf::Left(true)),
         workspace_symbol_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
         ..Default::default()
     }
 }
@@ -57,6 +58,7 @@ pub fn dispatch(state: &State, req: Request) -> Response {
         Completion::METHOD => params(req).map(|p| json(completion(state, p))),
         DocumentSymbolRequest::METHOD => params(req).map(|p| json(document_symbols(state, p))),
         WorkspaceSymbolRequest::METHOD => params(req).map(|p| json(workspace_symbols(state, p))),
+        Formatting::METHOD => params(req).map(|p| json(formatting(state, p))),
         other => Err((
             ErrorCode::MethodNotFound,
             format!("lawcode lsp does not answer `{other}`"),
@@ -272,4 +274,18 @@ fn workspace_symbols(state: &State, p: lsp_types::WorkspaceSymbolParams) -> Vec<
         }
     }
     out
+}
+
+/// `lawcode fmt` on the text as the editor has it: one edit replacing the whole document, or
+/// none when it is formatted already or does not parse (its parse diagnostic is already shown).
+fn formatting(state: &State, p: lsp_types::DocumentFormattingParams) -> Option<Vec<TextEdit>> {
+    let uri = &p.text_document.uri;
+    let text = state.current_text(uri)?;
+    let name = super::convert::uri_path(uri).display().to_string();
+    let formatted = crate::format::format_source(&name, text).ok()?;
+    if formatted == text {
+        return Some(Vec::new());
+    }
+    let whole = Lines::new(text).range(text, 0, text.len());
+    Some(vec![TextEdit::new(whole, formatted)])
 }

@@ -1,9 +1,10 @@
 //! `lawcode lsp`: a language server over standard input and output.
 //!
 //! Synchronous and single-threaded (`lsp-server`, as rust-analyzer uses it): one loop reads a
-//! message, then every message already queued, applying document changes as they come; only
-//! when the queue is empty (or a request needs an answer) are the changed documents checked
-//! again and their diagnostics published. So a burst of keystrokes costs one check.
+//! message, then every message already queued and those that come within [`DEBOUNCE`] of the
+//! last, applying document changes as they come; only when the changes pause (or a request
+//! needs an answer, or [`MAX_DELAY`] has passed) are the changed documents checked again and
+//! their diagnostics published. So a burst of keystrokes costs one check.
 //!
 //! Each open document is checked as an entry file, with everything it imports, through an
 //! overlay that reads open documents before the disk ([`analysis::Overlay`]). The answers to
@@ -25,6 +26,7 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestI
 use lsp_types::{Uri, notification::Notification as _, request::Request as _};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 pub use transport::MAX_MESSAGE_BYTES;
 
@@ -60,6 +62,12 @@ pub(crate) struct State {
     shutdown: bool,
 }
 
+/// How long the server waits after a change for the next one before it checks: keystrokes
+/// closer than this cost one check.
+const DEBOUNCE: Duration = Duration::from_millis(40);
+/// The longest the diagnostics of a change wait while changes keep coming.
+const MAX_DELAY: Duration = Duration::from_millis(250);
+
 /// Serves `connection` until `exit` or the end of input.
 pub fn serve(connection: &Connection) {
     let mut state = State::default();
@@ -67,14 +75,12 @@ pub fn serve(connection: &Connection) {
         return;
     }
     while let Ok(first) = connection.receiver.recv() {
-        let mut queue = vec![first];
-        // Everything already queued, before any check.
-        while let Ok(m) = connection.receiver.try_recv() {
-            queue.push(m);
-        }
-        for msg in queue {
+        let started = Instant::now();
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
             match msg {
                 Message::Request(req) => {
+                    // A request is answered from the text as it is now.
                     state.recheck(connection);
                     let resp = state.request(req);
                     let _ = connection.sender.send(Message::Response(resp));
@@ -87,6 +93,19 @@ pub fn serve(connection: &Connection) {
                 }
                 Message::Response(_) => {}
             }
+            // Everything already queued, then, while a document waits to be checked, what
+            // comes within the debounce (but not past MAX_DELAY since the burst began).
+            next = connection.receiver.try_recv().ok().or_else(|| {
+                let waited = started.elapsed();
+                (state.any_dirty() && waited < MAX_DELAY)
+                    .then(|| {
+                        connection
+                            .receiver
+                            .recv_timeout(DEBOUNCE.min(MAX_DELAY - waited))
+                            .ok()
+                    })
+                    .flatten()
+            });
         }
         state.recheck(connection);
     }
@@ -219,6 +238,10 @@ impl State {
         for d in self.docs.values_mut() {
             d.dirty = true;
         }
+    }
+
+    fn any_dirty(&self) -> bool {
+        self.docs.values().any(|d| d.dirty)
     }
 
     /// Checks every changed document again and publishes its diagnostics.

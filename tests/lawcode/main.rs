@@ -26,9 +26,12 @@ mod format;
 #[path = "../support/generate.rs"]
 mod generate;
 mod input;
+mod lsp;
 #[path = "../support/native_2259.rs"]
 mod native_2259;
 mod properties;
+#[path = "../support/queries.rs"]
+mod queries;
 mod runner;
 mod sources;
 mod support;

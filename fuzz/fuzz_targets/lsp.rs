@@ -1,0 +1,90 @@
+//! Random edits of the § 2259 file, as a legal engineer types them, through the language
+//! server's analysis: after every edit the file is checked (with its import, read from memory)
+//! and asked what an editor asks (hover, definition, references, rename, completion, outline,
+//! workspace symbols, formatting) at offsets the input chooses. None may panic or hang; the
+//! formatter may refuse only a file that does not parse (its self-check never fails).
+//!
+//! The input is read as edits of four bytes and a tail: offset (two bytes, as a fraction of
+//! the text), length to delete (one byte), then one of a few snippets (one byte) to insert.
+#![no_main]
+use lawcode::tools::analysis::{Analysis, Overlay, normalize};
+use libfuzzer_sys::fuzz_target;
+#[path = "../../tests/support/queries.rs"]
+mod queries;
+use std::path::Path;
+
+const RULES: &str = include_str!("../../rules/usc/18/2259.law");
+const CPI_U: &str = include_str!("../../rules/data/cpi-u.law");
+const SNIPPETS: &[&str] = &[
+    "",
+    "(",
+    ")",
+    "{",
+    "}",
+    "\"",
+    ".",
+    "victim.",
+    "court.",
+    "§",
+    "§2252A(g)",
+    " and ",
+    " or ",
+    "not ",
+    "rule x = ",
+    "exception to (b)(1): ",
+    "when ",
+    "$3,000",
+    "2018-12-07",
+    "é",
+    "// c\n",
+    "\n",
+    "[",
+    "]",
+    "recovery_remaining",
+    "import \"nowhere.law\"\n",
+    "(b)(2)(C)",
+    "1e400",
+];
+
+fuzz_target!(|data: &[u8]| {
+    let entry = normalize(Path::new("rules/usc/18/2259.law"));
+    let mut overlay = Overlay::default();
+    overlay.open.insert(
+        normalize(Path::new("rules/data/cpi-u.law")),
+        CPI_U.to_string(),
+    );
+    let mut text = RULES.to_string();
+    for edit in data.chunks(4).take(16) {
+        let [a, b, del, what] = <[u8; 4]>::try_from(edit).unwrap_or([edit[0], 0, 0, 0]);
+        let fraction = u16::from_le_bytes([a, b]) as usize;
+        let mut at = fraction * text.len() / usize::from(u16::MAX);
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let mut end = (at + usize::from(del % 24)).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        text.replace_range(at..end, SNIPPETS[usize::from(what) % SNIPPETS.len()]);
+
+        overlay.open.insert(entry.clone(), text.clone());
+        let analysis = Analysis::run(&overlay, &entry);
+        queries::ask_everything(
+            &analysis,
+            &entry.display().to_string(),
+            &text,
+            &[at, end, at / 2],
+        );
+        match lawcode::format::format_source("2259.law", &text) {
+            Ok(out) => assert_eq!(
+                lawcode::format::format_source("2259.law", &out)
+                    .ok()
+                    .as_deref(),
+                Some(out.as_str()),
+                "formatting is not idempotent"
+            ),
+            Err(lawcode::format::FormatError::Parse(_)) => {}
+            Err(e) => panic!("the formatter's self-check failed: {e}"),
+        }
+    }
+});
