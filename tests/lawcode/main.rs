@@ -9,6 +9,7 @@
     reason = "tests may panic"
 )]
 
+mod analysis;
 mod architecture;
 mod batch;
 mod cases;
