@@ -21,9 +21,9 @@ pub type VersionId = usize;
 /// What the checker produces: names resolved to slots, types checked.
 #[derive(Debug)]
 pub struct ProgramData {
-    pub statute: StatuteInfo,
+    pub statute: Statute,
     /// In order of effective date, earliest first.
-    pub versions: Vec<VersionInfo>,
+    pub versions: Vec<Version>,
     /// The top-level fact whose date selects the version in force.
     pub version_selector: Option<VersionSelector>,
     /// Shared with every evaluation, which renders its typed outcomes through it.
@@ -32,7 +32,7 @@ pub struct ProgramData {
     /// The statute and outcomes as evaluations carry them: one reference count per evaluation
     /// instead of an owned name per outcome.
     pub shape: Arc<OutcomeShape>,
-    pub provisions: Vec<ProvisionInfo>,
+    pub provisions: Vec<Provision>,
     pub tables: Vec<Table>,
     pub sources: SourceMap,
 }
@@ -81,13 +81,13 @@ impl OutcomeShape {
 }
 
 #[derive(Debug, Clone)]
-pub struct StatuteInfo {
+pub struct Statute {
     pub citation: String,
     pub title: Option<String>,
 }
 
 #[derive(Debug)]
-pub struct VersionInfo {
+pub struct Version {
     pub name: String,
     pub effective: jiff::civil::Date,
     pub enacted_by: Option<String>,
@@ -205,7 +205,7 @@ pub struct OutcomeDecl {
 
 /// A provision as the statute numbers it, with its text and marks.
 #[derive(Debug, Clone)]
-pub struct ProvisionInfo {
+pub struct Provision {
     /// `18 U.S.C. § 2259(b)(2)(B)`
     pub citation: String,
     /// `(b)(2)(B)`

@@ -4,8 +4,8 @@
 use super::{Checker, Reporter, UnknownName, codes};
 use crate::citation::Citation;
 use crate::program::{
-    EnumDecl, FieldDecl, OutcomeDecl, RecordDecl, Schema, StatuteInfo, Table, TableId, TableKey,
-    VersionId, VersionInfo, VersionSelector,
+    EnumDecl, FieldDecl, OutcomeDecl, RecordDecl, Schema, Statute, Table, TableId, TableKey,
+    Version, VersionId, VersionSelector,
 };
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, ListItem, UnaryOp};
@@ -34,7 +34,7 @@ pub(super) struct Headers<'f> {
     /// The statute each file with a `statute` header belongs to.
     pub(super) statute_of_file: HashMap<FileId, String>,
     /// The statute named by the first `statute` header, or an empty one.
-    pub(super) statute: StatuteInfo,
+    pub(super) statute: Statute,
     /// The `version` declarations, earliest first.
     pub(super) versions: Vec<&'f ast::Version>,
     pub(super) selector: Option<&'f ast::VersionSelector>,
@@ -68,7 +68,7 @@ impl Checker<'_> {
                             self.report(p);
                         }
                         if statute.is_none() {
-                            statute = Some(StatuteInfo {
+                            statute = Some(Statute {
                                 citation: s.citation.node.clone(),
                                 title: s.title.clone(),
                             });
@@ -96,7 +96,7 @@ impl Checker<'_> {
         if statute.is_none() {
             self.no_statute(files);
         }
-        let statute = statute.unwrap_or(StatuteInfo {
+        let statute = statute.unwrap_or(Statute {
             citation: String::new(),
             title: None,
         });
@@ -156,13 +156,13 @@ impl Checker<'_> {
         self.report(p);
     }
 
-    /// One [`VersionInfo`] per declared version, earliest first (one for every date when none
+    /// One [`Version`] per declared version, earliest first (one for every date when none
     /// is declared), and their ids by name.
     pub(super) fn versions(
         &mut self,
         version_decls: &[&ast::Version],
-    ) -> (Vec<VersionInfo>, HashMap<String, VersionId>) {
-        let mut versions: Vec<VersionInfo> = Vec::new();
+    ) -> (Vec<Version>, HashMap<String, VersionId>) {
+        let mut versions: Vec<Version> = Vec::new();
         let mut version_ids: HashMap<String, VersionId> = HashMap::new();
         for v in version_decls {
             if version_ids.contains_key(&v.name.node) {
@@ -198,7 +198,7 @@ impl Checker<'_> {
                 self.report(p);
             }
             version_ids.insert(v.name.node.clone(), versions.len());
-            versions.push(VersionInfo {
+            versions.push(Version {
                 name: v.name.node.clone(),
                 effective: v.effective.node,
                 enacted_by: v.enacted_by.clone(),
@@ -209,7 +209,7 @@ impl Checker<'_> {
         }
         if versions.is_empty() {
             // A statute without versions has one text, in force for every date.
-            versions.push(VersionInfo {
+            versions.push(Version {
                 name: String::new(),
                 effective: jiff::civil::Date::MIN,
                 enacted_by: None,

@@ -8,7 +8,7 @@ use super::provisions::RawRule;
 use super::{Checker, MAX_DEFINITION_DEPTH, Reporter, codes};
 use crate::diagnostic::Problem;
 use crate::program::{
-    DefId, Definition, OutcomeDecl, ProvisionInfo, RuleDef, Schema, VersionInfo, VersionSelector,
+    DefId, Definition, OutcomeDecl, Provision, RuleDef, Schema, Version, VersionSelector,
 };
 use crate::source::Span;
 use std::collections::HashSet;
@@ -18,8 +18,8 @@ impl Checker<'_> {
     /// outcome needs: judged per version, reported once per place in the source.
     pub(super) fn analyse_rules(
         &mut self,
-        versions: &[VersionInfo],
-        provisions: &[ProvisionInfo],
+        versions: &[Version],
+        provisions: &[Provision],
         outcomes: &[OutcomeDecl],
     ) {
         let mut used_rules: HashSet<Span> = HashSet::new();
@@ -43,7 +43,7 @@ impl Checker<'_> {
         schema: &Schema,
         fact_reads: &HashSet<Vec<usize>>,
         version_selector: Option<&VersionSelector>,
-        provisions: &[ProvisionInfo],
+        provisions: &[Provision],
     ) {
         let disregarded_paths: HashSet<&Vec<usize>> = provisions
             .iter()
@@ -63,11 +63,11 @@ impl Checker<'_> {
     }
 
     /// Provisions that compute nothing and do not say why.
-    pub(super) fn empty_provisions(&mut self, provisions: &[ProvisionInfo], raw_rules: &[RawRule]) {
+    pub(super) fn empty_provisions(&mut self, provisions: &[Provision], raw_rules: &[RawRule]) {
         // A provision is accounted for when it, or a provision inside it, computes something,
         // is marked `not computed`, or disregards a fact.
-        let accounted = |p: &ProvisionInfo| {
-            let inside = |q: &ProvisionInfo| {
+        let accounted = |p: &Provision| {
+            let inside = |q: &Provision| {
                 (q.citation == p.citation || q.citation.starts_with(&format!("{}(", p.citation)))
                     && (p.version.is_none() || q.version.is_none() || q.version == p.version)
             };
@@ -130,8 +130,8 @@ impl Checker<'_> {
     /// which of them its outcomes need.
     fn analyse_version(
         &mut self,
-        v: &VersionInfo,
-        provisions: &[ProvisionInfo],
+        v: &Version,
+        provisions: &[Provision],
         used_rules: &mut HashSet<Span>,
         all_rules: &mut Vec<(Span, String, String)>,
     ) {

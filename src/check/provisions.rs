@@ -1,9 +1,9 @@
-//! Provisions: the statute's text gathered into [`ProvisionInfo`]s, each with its rules,
+//! Provisions: the statute's text gathered into [`Provision`]s, each with its rules,
 //! `not computed` marks and `disregard`ed facts.
 
 use super::declarations::Declarations;
 use super::{Checker, Reporter, UnknownName, codes};
-use crate::program::{Disregard, ProvisionId, ProvisionInfo, VersionId};
+use crate::program::{Disregard, Provision, ProvisionId, VersionId};
 use crate::source::FileId;
 use crate::syntax::ast::{self, ProvisionItem};
 use crate::value::Type;
@@ -33,7 +33,7 @@ impl Checker<'_> {
         statute_of_file: &HashMap<FileId, String>,
         version_ids: &HashMap<String, VersionId>,
         decls: &Declarations,
-    ) -> (Vec<ProvisionInfo>, Vec<RawRule<'f>>) {
+    ) -> (Vec<Provision>, Vec<RawRule<'f>>) {
         let mut provisions = Vec::new();
         let mut raw_rules = Vec::new();
         for f in files {
@@ -88,7 +88,7 @@ impl Checker<'_> {
     /// and an exception to the provision could not tell them apart.
     fn without_repeated_rules<'f>(
         &mut self,
-        provisions: &[ProvisionInfo],
+        provisions: &[Provision],
         raw_rules: Vec<RawRule<'f>>,
     ) -> Vec<RawRule<'f>> {
         let sources = self.sources;
@@ -131,7 +131,7 @@ impl Checker<'_> {
     /// Reports each provision that says a fact must not affect the result when a rule reads it.
     pub(super) fn disregarded_facts_read(
         &mut self,
-        provisions: &[ProvisionInfo],
+        provisions: &[Provision],
         fact_reads: &HashSet<Vec<usize>>,
     ) {
         for p in provisions {
@@ -161,7 +161,7 @@ impl Checker<'_> {
         scope: &ProvisionScope,
         parent_label: &str,
         parent_version: Option<VersionId>,
-        provisions: &mut Vec<ProvisionInfo>,
+        provisions: &mut Vec<Provision>,
         raw_rules: &mut Vec<RawRule<'a>>,
         depth: usize,
     ) {
@@ -218,7 +218,7 @@ impl Checker<'_> {
             },
         };
         let id = provisions.len();
-        provisions.push(ProvisionInfo {
+        provisions.push(Provision {
             citation: format!("{}{label}", scope.statute),
             label: label.clone(),
             heading: p.heading.clone(),

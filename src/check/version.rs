@@ -6,7 +6,7 @@ use super::expr::{a_or_an, fits};
 use super::provisions::RawRule;
 use super::{Checker, MAX_DEFINITION_DEPTH, Reporter, codes};
 use crate::diagnostic::{Problem, nearest};
-use crate::program::{DefId, Definition, Expr, ProvisionInfo, RuleDef, VersionInfo};
+use crate::program::{DefId, Definition, Expr, Provision, RuleDef, Version};
 use crate::source::{SourceMap, Span};
 use crate::syntax::ast;
 use crate::value::Type;
@@ -17,11 +17,11 @@ impl Checker<'_> {
     /// every fact path a rule of any version reads.
     pub(super) fn definitions(
         &mut self,
-        versions: Vec<VersionInfo>,
+        versions: Vec<Version>,
         decls: &Declarations,
-        provisions: &[ProvisionInfo],
+        provisions: &[Provision],
         raw_rules: &[RawRule],
-    ) -> (Vec<VersionInfo>, HashSet<Vec<usize>>) {
+    ) -> (Vec<Version>, HashSet<Vec<usize>>) {
         let mut program_versions = Vec::new();
         let mut fact_reads: HashSet<Vec<usize>> = HashSet::new();
         for (vid, mut v) in versions.into_iter().enumerate() {
@@ -48,11 +48,7 @@ impl Checker<'_> {
     }
 
     /// Outcomes every version leaves undefined are almost surely typos.
-    pub(super) fn outcomes_never_defined(
-        &mut self,
-        versions: &[VersionInfo],
-        decls: &Declarations,
-    ) {
+    pub(super) fn outcomes_never_defined(&mut self, versions: &[Version], decls: &Declarations) {
         for (i, o) in decls.outcomes.iter().enumerate() {
             if versions
                 .iter()
@@ -81,7 +77,7 @@ impl Checker<'_> {
 pub(super) struct VersionChecker<'c, 's, 'a> {
     pub(super) checker: &'c mut Checker<'s>,
     pub(super) decls: &'c Declarations,
-    provisions: &'c [ProvisionInfo],
+    provisions: &'c [Provision],
     pub(super) version_name: String,
     /// Rule ASTs grouped by definition name, in source order.
     groups: Vec<(String, Vec<&'c RawRule<'a>>)>,
@@ -124,7 +120,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
     fn new(
         checker: &'c mut Checker<'s>,
         decls: &'c Declarations,
-        provisions: &'c [ProvisionInfo],
+        provisions: &'c [Provision],
         version_name: &str,
         rules: Vec<&'c RawRule<'a>>,
     ) -> Self {

@@ -8,24 +8,25 @@
 //! no fact are computed once ([`CompiledVersion::constants`]). When tracing, each closure
 //! records what it read (facts, table rows, definitions, list items) as the trace shows it.
 
-use super::record::{ChildRecord, Record, Recorder, SharedText, Step};
+use super::record::{ChildRecord, Element, Record, Recorder, SharedText};
 use super::{
-    ABSENT, Accumulator, At, Evaluator, Local, Memo, R, Stop, codes, compare, missing_union, pick,
+    ABSENT, Accumulator, BoundElement, Evaluated, Evaluator, Memo, RuleSite, Stop, codes, compare,
+    missing_union, pick,
 };
 use crate::program::{
-    Aggregate, Compare, DefId, Expr, ExprKind, ProgramData, Rounding, Schema, TableId, VersionInfo,
+    Aggregate, Compare, DefId, Expr, ExprKind, ProgramData, Rounding, Schema, TableId, Version,
 };
 use crate::source::Span;
 use crate::value::{Type, Value};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// A compiled expression giving a `T`.
-pub(super) type Code<T> = Box<dyn Fn(&mut Evaluator<'_>) -> R<T> + Send + Sync>;
+pub(super) type Code<T> = Box<dyn Fn(&mut Evaluator<'_>) -> Evaluated<T> + Send + Sync>;
 
 /// Gives a closure the higher-ranked signature of [`Code`].
 fn code<T, F>(f: F) -> Code<T>
 where
-    F: Fn(&mut Evaluator<'_>) -> R<T> + Send + Sync + 'static,
+    F: Fn(&mut Evaluator<'_>) -> Evaluated<T> + Send + Sync + 'static,
 {
     Box::new(f)
 }
@@ -73,7 +74,7 @@ struct ExprInfo {
 enum PathNode {
     Fact(String),
     /// A bound list element at this depth: its list and index come from the [`Scope`].
-    Local(usize),
+    BoundElement(usize),
     Field(u32, String),
     /// Not a fact path: the expression's source text, this range of its file's text (shared,
     /// so that the nested parts of a long expression do not each copy theirs).
@@ -88,7 +89,7 @@ pub(super) trait Scope: Copy {
     fn bound(self, depth: usize) -> Option<(u32, usize, Self)>;
 }
 
-impl Scope for &[Local] {
+impl Scope for &[BoundElement] {
     fn bound(self, depth: usize) -> Option<(u32, usize, Self)> {
         self.get(depth).map(|l| (l.source, l.index, self))
     }
@@ -105,7 +106,7 @@ struct Path {
 #[derive(Clone, Copy)]
 enum Root {
     Fact(usize),
-    Local(usize),
+    BoundElement(usize),
 }
 
 fn as_path(e: &Expr) -> Option<Path> {
@@ -123,7 +124,7 @@ fn as_path(e: &Expr) -> Option<Path> {
             ExprKind::Local(d) => {
                 steps.reverse();
                 return Some(Path {
-                    root: Root::Local(*d),
+                    root: Root::BoundElement(*d),
                     steps: steps.into(),
                 });
             }
@@ -139,10 +140,10 @@ fn as_path(e: &Expr) -> Option<Path> {
 impl Path {
     /// The value at the path, by reference; `Absent` when an optional fact or field is not
     /// given, undecided when a record on the way is not.
-    fn read<'a>(&self, ev: &'a Evaluator<'_>, at: At) -> Result<&'a Value, Stop> {
+    fn read<'a>(&self, ev: &'a Evaluator<'_>, at: RuleSite) -> Result<&'a Value, Stop> {
         let mut v = match self.root {
             Root::Fact(i) => ev.facts.get(i).unwrap_or(&ABSENT),
-            Root::Local(d) => ev.locals.get(d).map_or(&ABSENT, Local::value),
+            Root::BoundElement(d) => ev.locals.get(d).map_or(&ABSENT, BoundElement::value),
         };
         for &(field, record) in self.steps.iter() {
             v = match v {
@@ -155,12 +156,12 @@ impl Path {
     }
 
     fn is_local(&self) -> bool {
-        matches!(self.root, Root::Local(_)) && self.steps.is_empty()
+        matches!(self.root, Root::BoundElement(_)) && self.steps.is_empty()
     }
 }
 
 impl CompiledVersion {
-    pub(super) fn new(program: &ProgramData, version: &VersionInfo) -> CompiledVersion {
+    pub(super) fn new(program: &ProgramData, version: &Version) -> CompiledVersion {
         let mut exprs = Vec::new();
         let rules = version
             .defs
@@ -174,7 +175,7 @@ impl CompiledVersion {
                         if let Some(c) = &r.condition {
                             describe(program, c, &mut exprs);
                         }
-                        let at = At {
+                        let at = RuleSite {
                             def,
                             provision: program.provisions.get(r.provision).map(|_| r.provision),
                         };
@@ -228,7 +229,7 @@ impl CompiledVersion {
             .map(|i| &i.path)
         {
             Some(PathNode::Fact(name)) => out.push_str(name),
-            Some(PathNode::Local(d)) => {
+            Some(PathNode::BoundElement(d)) => {
                 if let Some((source, index, outer)) = scope.bound(*d) {
                     self.write_path(source, outer, out);
                     // Writing to a String cannot fail.
@@ -278,7 +279,7 @@ fn describe(program: &ProgramData, e: &Expr, exprs: &mut Vec<Option<ExprInfo>>) 
                     .map(|f| f.name.clone())
                     .unwrap_or_default(),
             ),
-            ExprKind::Local(d) => PathNode::Local(*d),
+            ExprKind::Local(d) => PathNode::BoundElement(*d),
             ExprKind::Field(inner, i) => {
                 PathNode::Field(inner.id, field_name(&program.schema, inner, *i).to_string())
             }
@@ -322,7 +323,7 @@ fn field_name<'s>(schema: &'s Schema, inner: &Expr, i: usize) -> &'s str {
 /// from this record.
 fn constants(
     program: &ProgramData,
-    version: &VersionInfo,
+    version: &Version,
     compiled: &CompiledVersion,
 ) -> (Vec<Option<Value>>, Record) {
     let n = version.defs.len();
@@ -359,7 +360,7 @@ fn constants(
 }
 
 /// Whether definition `id` reads a fact, directly or through the definitions it reads.
-fn def_reads_facts(version: &VersionInfo, id: DefId, known: &mut [Option<bool>]) -> bool {
+fn def_reads_facts(version: &Version, id: DefId, known: &mut [Option<bool>]) -> bool {
     match known.get(id) {
         Some(Some(k)) => return *k,
         Some(None) => {}
@@ -386,7 +387,7 @@ fn def_reads_facts(version: &VersionInfo, id: DefId, known: &mut [Option<bool>])
 // ------------------------------------------------------------ typed entry points
 
 /// A condition: an expression the checker typed `bool`.
-fn truth(e: &Expr, at: At) -> Code<bool> {
+fn truth(e: &Expr, at: RuleSite) -> Code<bool> {
     let id = e.id;
     match &e.kind {
         ExprKind::Literal(Value::Bool(b)) => {
@@ -413,7 +414,7 @@ fn truth(e: &Expr, at: At) -> Code<bool> {
 }
 
 /// An amount or count: an expression the checker typed integer, decimal or money.
-fn number(e: &Expr, at: At) -> Code<Decimal> {
+fn number(e: &Expr, at: RuleSite) -> Code<Decimal> {
     let id = e.id;
     match &e.kind {
         ExprKind::Literal(Value::Number(d)) => {
@@ -463,7 +464,7 @@ fn number(e: &Expr, at: At) -> Code<Decimal> {
 /// one loop over its operands, so that a long schedule of line items neither compiles nor runs
 /// one call deeper per term. Each step is what `both` and `arith` make of one operator: the
 /// left part first, an error there stops, the missing facts of both sides are united.
-fn arith_chain(e: &Expr, at: At) -> Code<Decimal> {
+fn arith_chain(e: &Expr, at: RuleSite) -> Code<Decimal> {
     let mut steps: Vec<(crate::program::Arith, Code<Decimal>, Span)> = Vec::new();
     let mut first = e;
     while let ExprKind::Arith(op, a, b) = &first.kind {
@@ -529,7 +530,7 @@ impl Typed for Decimal {
 }
 
 /// A definition read as a condition or amount: from the memo or the constants when known.
-fn typed_def<T: Typed>(d: DefId, id: u32, at: At) -> Code<T> {
+fn typed_def<T: Typed>(d: DefId, id: u32, at: RuleSite) -> Code<T> {
     code(move |ev| {
         if let Some(x) = ev.known(d).and_then(T::take) {
             ev.record(|_| ChildRecord::Def(d));
@@ -542,7 +543,7 @@ fn typed_def<T: Typed>(d: DefId, id: u32, at: At) -> Code<T> {
 
 /// A fact or field read as a condition or amount: in place when it is given, else through
 /// [`value_of`], which says why it is not (absent, or a record on the way absent).
-fn typed_read<T: Typed>(e: &Expr, at: At) -> Code<T> {
+fn typed_read<T: Typed>(e: &Expr, at: RuleSite) -> Code<T> {
     let (id, path, general) = (e.id, as_path(e), value_of(e, at));
     code(move |ev| {
         if let Some(p) = &path {
@@ -559,7 +560,7 @@ fn typed_read<T: Typed>(e: &Expr, at: At) -> Code<T> {
 }
 
 /// Any expression, as a [`Value`]: conditions and amounts through their typed code.
-fn value(e: &Expr, at: At) -> Code<Value> {
+fn value(e: &Expr, at: RuleSite) -> Code<Value> {
     let typed_bool = matches!(
         e.kind,
         ExprKind::Not(_) | ExprKind::And(..) | ExprKind::Or(..) | ExprKind::Within(..)
@@ -584,7 +585,7 @@ fn value(e: &Expr, at: At) -> Code<Value> {
 
 /// Every kind of expression as a [`Value`] (conditions and amounts included, for the typed
 /// code's fallbacks).
-fn value_of(e: &Expr, at: At) -> Code<Value> {
+fn value_of(e: &Expr, at: RuleSite) -> Code<Value> {
     let id = e.id;
     match &e.kind {
         ExprKind::Literal(v) => {
@@ -731,7 +732,7 @@ fn value_of(e: &Expr, at: At) -> Code<Value> {
 
 /// The raw value of a fact, field or bound element (`Absent` is kept, not turned into
 /// undecided): read in place along a path, or from the record another expression gives.
-fn place(e: &Expr, at: At) -> Code<Value> {
+fn place(e: &Expr, at: RuleSite) -> Code<Value> {
     if let Some(path) = as_path(e) {
         return code(move |ev| path.read(ev, at).cloned());
     }
@@ -748,7 +749,7 @@ fn place(e: &Expr, at: At) -> Code<Value> {
     }
 }
 
-fn table(e: &Expr, tid: TableId, key: &Expr, at: At) -> Code<Value> {
+fn table(e: &Expr, tid: TableId, key: &Expr, at: RuleSite) -> Code<Value> {
     let (span, key_id, key_ty) = (e.span, key.id, key.ty.clone());
     let key = value(key, at);
     code(move |ev| {
@@ -794,7 +795,7 @@ enum SetAt {
 /// `c.section within trafficking_provisions`, the statute's commonest test: when the citation
 /// is a fact path and the set a literal or an already computed definition, both are read
 /// where they lie; otherwise both sides are evaluated.
-fn within(a: &Expr, b: &Expr, at: At) -> Code<bool> {
+fn within(a: &Expr, b: &Expr, at: RuleSite) -> Code<bool> {
     let (a_id, path) = (a.id, as_path(a));
     let set_at = match &b.kind {
         ExprKind::Def(d) => SetAt::Def(*d),
@@ -831,7 +832,7 @@ fn within_in_place(
     ev: &Evaluator<'_>,
     path: &Path,
     set_at: &SetAt,
-    at: At,
+    at: RuleSite,
 ) -> Option<(bool, Option<Value>)> {
     let Ok(cited @ Value::Citation(c)) = path.read(ev, at) else {
         return None;
@@ -853,7 +854,7 @@ fn within_in_place(
 /// A chain of `and` (stop_on = false) or of `or` (stop_on = true) with undecided operands
 /// (`false and undecided` is false, `true or undecided` is true), as one loop over its
 /// operands, so that a long chain neither compiles nor runs one call deeper per term.
-fn kleene_chain(e: &Expr, at: At, stop_on: bool) -> Code<bool> {
+fn kleene_chain(e: &Expr, at: RuleSite, stop_on: bool) -> Code<bool> {
     let mut rest: Vec<Code<bool>> = Vec::new();
     let mut first = e;
     while let (ExprKind::And(a, b), false) | (ExprKind::Or(a, b), true) = (&first.kind, stop_on) {
@@ -895,7 +896,7 @@ fn best_of<T>(
     ev: &mut Evaluator<'_>,
     args: &[Code<T>],
     better: impl Fn(T, T) -> T,
-) -> R<Option<T>> {
+) -> Evaluated<Option<T>> {
     let mut best: Option<T> = None;
     let mut stop: Option<Stop> = None;
     for a in args {
@@ -922,7 +923,7 @@ fn best_of<T>(
 }
 
 /// Both operands, with the missing facts of both when both are undecided.
-fn both<T>(ev: &mut Evaluator<'_>, a: &Code<T>, b: &Code<T>) -> R<(T, T)> {
+fn both<T>(ev: &mut Evaluator<'_>, a: &Code<T>, b: &Code<T>) -> Evaluated<(T, T)> {
     let x = a(ev);
     if let Err(s @ Stop::Error(_)) = x {
         return Err(s);
@@ -949,7 +950,7 @@ fn comprehension(
     local: usize,
     source: &Expr,
     filter: Option<&Expr>,
-    at: At,
+    at: RuleSite,
 ) -> Code<Value> {
     let (span, source_id, element_id) = (e.span, source.id, element.id);
     // A list of facts is shown item by item below, not also whole.
@@ -984,12 +985,12 @@ fn comprehension(
         // INVARIANT: the checker numbered locals by nesting depth, so this one sits at `local`.
         // Bound once; each item only moves the index.
         ev.locals.truncate(local);
-        ev.locals.push(Local {
+        ev.locals.push(BoundElement {
             list: items,
             index: 0,
             source: source_id,
         });
-        let mut each_item = || -> R<()> {
+        let mut each_item = || -> Evaluated<()> {
             for index in 0..len {
                 // Lists nested in the element bound deeper; let them go.
                 ev.locals.truncate(local + 1);
@@ -1028,9 +1029,9 @@ fn comprehension(
                     element: element_id,
                     filtered: filter.is_some(),
                     step: match &step {
-                        None => Step::Excluded,
-                        Some(Ok(v)) => Step::Included(v.clone()),
-                        Some(Err(_)) => Step::Undecided,
+                        None => Element::Excluded,
+                        Some(Ok(v)) => Element::Included(v.clone()),
+                        Some(Err(_)) => Element::Undecided,
                     },
                     reads,
                 });

@@ -6,11 +6,11 @@
 use super::Program;
 use super::compile::{CompiledVersion, Scope};
 use super::record::{
-    Binding, ChildRecord, Linked, List, Outcome, Record, SharedText, Step, key_text,
+    Binding, ChildRecord, Element, Linked, List, Outcome, Record, SharedText, key_text,
 };
 use super::{Applies, join_facts, label_of_rule};
 use crate::eval::trace::{NodeKind, Shown, Status, TraceNode};
-use crate::program::{DefId, ProgramData, ProvisionId, RuleId, VersionInfo};
+use crate::program::{DefId, ProgramData, ProvisionId, RuleId, Version};
 use crate::value::{Type, Value};
 use std::sync::Arc;
 
@@ -60,7 +60,7 @@ impl Scope for Bound<'_> {
 
 struct Expander<'a> {
     program: &'a ProgramData,
-    version: &'a VersionInfo,
+    version: &'a Version,
     record: &'a Record,
     code: &'a CompiledVersion,
     text: &'a SharedText,
@@ -547,15 +547,15 @@ impl<'a> Expander<'a> {
             } => {
                 let name = self.path(*source, *binding, Some(*index));
                 let (status, value, shown_as) = match step {
-                    Step::Excluded => (Status::Excluded, serde_json::Value::Null, Shown::Json),
-                    Step::Included(v) => (
+                    Element::Excluded => (Status::Excluded, serde_json::Value::Null, Shown::Json),
+                    Element::Included(v) => (
                         Status::Included,
                         self.json_of(*element, v),
                         self.code
                             .type_of(*element)
                             .map_or(Shown::Json, |ty| shown(ty, v)),
                     ),
-                    Step::Undecided => (Status::Undecided, serde_json::Value::Null, Shown::Json),
+                    Element::Undecided => (Status::Undecided, serde_json::Value::Null, Shown::Json),
                 };
                 let mut node = TraceNode::new(self.citation(*here), NodeKind::Item, name, value);
                 node.shown = shown_as;
@@ -579,7 +579,7 @@ fn shown(ty: &Type, v: &Value) -> Shown {
 }
 
 /// The provision that holds rule `rule` of definition `def`.
-fn rule_provision(version: &VersionInfo, def: DefId, rule: RuleId) -> Option<ProvisionId> {
+fn rule_provision(version: &Version, def: DefId, rule: RuleId) -> Option<ProvisionId> {
     version
         .defs
         .get(def)

@@ -29,7 +29,10 @@ pub use compile::CompiledVersion;
 use crate::diagnostic::Problem;
 use crate::eval::trace::TraceNode;
 use crate::facts::Facts;
-use crate::program::*;
+use crate::program::{
+    Aggregate, Arith, Compare, DefId, Definition, OutcomeShape, ProgramData, ProvisionId, RuleId,
+    Version, VersionId,
+};
 use crate::value::{Type, Value};
 use record::{ChildRecord, Outcome, Record, Recorder, RuleRecord};
 use rust_decimal::Decimal;
@@ -102,7 +105,7 @@ impl Program {
     }
 
     /// A version, and its rules as the evaluator runs them, compiled on first use.
-    fn version(&self, vid: VersionId) -> Option<(&VersionInfo, &CompiledVersion)> {
+    fn version(&self, vid: VersionId) -> Option<(&Version, &CompiledVersion)> {
         let version = self.checked.versions.get(vid)?;
         let cell = self.compiled.get(vid)?;
         Some((
@@ -261,7 +264,9 @@ enum Stop {
     Error(Box<EvalError>),
 }
 
-type R<T = Value> = Result<T, Stop>;
+/// What evaluating a part of a rule gives: its value, or why it has none (a missing fact or an
+/// error), which stops the evaluation of what reads it.
+type Evaluated<T = Value> = Result<T, Stop>;
 
 fn missing_union(a: Stop, b: Stop) -> Stop {
     match (a, b) {
@@ -386,7 +391,7 @@ struct Scratch {
     /// All `Todo` between cases.
     memo: Vec<Memo>,
     computed: Vec<DefId>,
-    locals: Vec<Local>,
+    locals: Vec<BoundElement>,
     applies: Vec<Applies>,
     /// Kept between traced cases, so that its working vectors are too.
     recorder: Option<Box<Recorder>>,
@@ -444,7 +449,7 @@ enum Memo {
 /// The rule an expression belongs to, fixed when it is compiled: errors name it, and the trace
 /// cites its provision for what the expression reads.
 #[derive(Debug, Clone, Copy)]
-struct At {
+struct RuleSite {
     def: DefId,
     /// `None` when the provision is unknown (the statute is cited instead).
     provision: Option<ProvisionId>,
@@ -452,7 +457,7 @@ struct At {
 
 /// A bound list element, where it lies: its list (shared with the case's values, so that
 /// binding each element copies nothing) and index, and the list expression it came from.
-struct Local {
+struct BoundElement {
     list: Arc<[Value]>,
     index: usize,
     /// The list expression, by [`Expr::id`].
@@ -462,7 +467,7 @@ struct Local {
 /// The value of an optional fact that is not given, to be read by reference.
 static ABSENT: Value = Value::Absent;
 
-impl Local {
+impl BoundElement {
     fn value(&self) -> &Value {
         self.list.get(self.index).unwrap_or(&ABSENT)
     }
@@ -470,13 +475,13 @@ impl Local {
 
 struct Evaluator<'p> {
     program: &'p ProgramData,
-    version: &'p VersionInfo,
+    version: &'p Version,
     code: &'p CompiledVersion,
     facts: &'p [Value],
     memo: Vec<Memo>,
     /// The definitions with a value or missing facts in `memo`, to be forgotten after the case.
     computed: Vec<DefId>,
-    locals: Vec<Local>,
+    locals: Vec<BoundElement>,
     /// Whether each rule of the definitions being computed applies, innermost last.
     applies: Vec<Applies>,
     /// Present when tracing.
@@ -497,7 +502,7 @@ impl<'p> Evaluator<'p> {
     #[inline(never)]
     fn error(
         &self,
-        at: At,
+        at: RuleSite,
         code: &'static str,
         span: crate::source::Span,
         message: String,
@@ -523,7 +528,7 @@ impl<'p> Evaluator<'p> {
 
     /// A value of the wrong type where the checker guarantees the type: a bug in lawcode,
     /// reported as an error rather than a panic or a guess.
-    fn ill_typed(&self, at: At, id: u32, got: &Value) -> Stop {
+    fn ill_typed(&self, at: RuleSite, id: u32, got: &Value) -> Stop {
         let (span, ty) = self.code.span_and_type(id);
         let ty = ty.map(ToString::to_string).unwrap_or_default();
         self.error(
@@ -575,7 +580,7 @@ impl<'p> Evaluator<'p> {
         }
     }
 
-    fn def(&mut self, id: DefId) -> R {
+    fn def(&mut self, id: DefId) -> Evaluated {
         self.record(|_| ChildRecord::Def(id));
         if let Some(v) = self.known(id) {
             return Ok(v.clone());
@@ -598,7 +603,7 @@ impl<'p> Evaluator<'p> {
         result
     }
 
-    fn compute_and_remember(&mut self, id: DefId) -> R {
+    fn compute_and_remember(&mut self, id: DefId) -> Evaluated {
         // A definition sees none of the list elements bound where it happens to be read first:
         // its own list expressions number their variables from depth 0. When none is bound,
         // the vectors stay in place (taking them would drop their room, and a traced case
@@ -628,7 +633,7 @@ impl<'p> Evaluator<'p> {
         result
     }
 
-    fn compute_def(&mut self, id: DefId) -> R {
+    fn compute_def(&mut self, id: DefId) -> Evaluated {
         let version = self.version;
         let Some(def) = version.defs.get(id) else {
             return Err(Stop::Missing(Arc::default()));
@@ -706,7 +711,7 @@ impl<'p> Evaluator<'p> {
         stack.truncate(base);
         self.applies = stack;
 
-        let outcome: R = match (unknown.filter(|m| !m.is_empty()), candidates) {
+        let outcome: Evaluated = match (unknown.filter(|m| !m.is_empty()), candidates) {
             (Some(m), _) => Err(Stop::Missing(Arc::new(m))),
             (None, (None, _)) => Err(self.no_rule_applies(id, def)),
             (None, (Some(one), None)) => match code.get(one) {
@@ -735,7 +740,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// A definition with one rule, unconditional and without exceptions: most of them.
-    fn compute_single(&mut self, id: DefId) -> R {
+    fn compute_single(&mut self, id: DefId) -> Evaluated {
         let (Some(def), Some(rule)) = (
             self.version.defs.get(id),
             self.code.rules.get(id).and_then(|r| r.first()),
@@ -797,7 +802,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Money definitions are amounts in cents; anything finer must be rounded in the rules.
-    fn check_money(&self, def: &Definition, rule: RuleId, v: Value) -> R {
+    fn check_money(&self, def: &Definition, rule: RuleId, v: Value) -> Evaluated {
         match &v {
             // Normalising only lowers the scale, so a scale of 2 or less needs no look.
             Value::Number(d) if matches!(def.ty, Type::Money) && d.scale() > 2 => {
@@ -817,18 +822,18 @@ impl<'p> Evaluator<'p> {
             .get(rule)
             .map(|r| r.value.span)
             .unwrap_or_default();
-        let mut ev_ctx = String::new();
+        let mut context = String::new();
         if let Some(p) = def
             .rules
             .get(rule)
             .and_then(|r| self.program.provisions.get(r.provision))
         {
-            ev_ctx = format!("{}, rule for `{}`: ", p.citation, def.name);
+            context = format!("{}, rule for `{}`: ", p.citation, def.name);
         }
         Stop::Error(Box::new(
             Problem::error(
                 codes::UNROUNDED_MONEY,
-                format!("{ev_ctx}the amount {d} is not a whole number of cents"),
+                format!("{context}the amount {d} is not a whole number of cents"),
             )
             .with_help(
                 "round it where the law says how: `round(amount, cents, half_away_from_zero)`",
@@ -839,12 +844,12 @@ impl<'p> Evaluator<'p> {
 
     fn arith(
         &self,
-        at: At,
+        at: RuleSite,
         op: Arith,
         x: Decimal,
         y: Decimal,
         span: crate::source::Span,
-    ) -> R<Decimal> {
+    ) -> Evaluated<Decimal> {
         let sym = match op {
             Arith::Add => "+",
             Arith::Sub => "-",
@@ -893,7 +898,7 @@ impl<'p> Evaluator<'p> {
 }
 
 /// `(b)(2)(B)`: the label of the provision a rule sits in.
-fn label_of_rule(program: &ProgramData, version: &VersionInfo, def: DefId, rule: RuleId) -> String {
+fn label_of_rule(program: &ProgramData, version: &Version, def: DefId, rule: RuleId) -> String {
     version
         .defs
         .get(def)
@@ -966,7 +971,7 @@ fn join_facts(m: &Missing) -> String {
 struct Accumulator {
     agg: Aggregate,
     span: crate::source::Span,
-    at: At,
+    at: RuleSite,
     sum: Decimal,
     count: u64,
     best: Option<Value>,
@@ -976,7 +981,7 @@ struct Accumulator {
 }
 
 impl Accumulator {
-    fn new(agg: Aggregate, span: crate::source::Span, at: At) -> Self {
+    fn new(agg: Aggregate, span: crate::source::Span, at: RuleSite) -> Self {
         Accumulator {
             agg,
             span,
@@ -990,7 +995,7 @@ impl Accumulator {
         }
     }
 
-    fn add(&mut self, ev: &Evaluator, item: R) -> Result<(), Stop> {
+    fn add(&mut self, ev: &Evaluator, item: Evaluated) -> Result<(), Stop> {
         let v = match item {
             Ok(v) => v,
             Err(s @ Stop::Error(_)) => return Err(s),
@@ -1038,7 +1043,7 @@ impl Accumulator {
         Ok(())
     }
 
-    fn finish(self, ev: &Evaluator) -> R {
+    fn finish(self, ev: &Evaluator) -> Evaluated {
         // `any` with one true item, or `all` with one false item, is decided whatever is missing.
         if let Some(d) = self.decided {
             return Ok(Value::Bool(d));

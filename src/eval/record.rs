@@ -7,10 +7,9 @@
 //!
 //! [`Expr::id`]: crate::program::Expr
 
-use super::{Applies, Missing, R, Stop};
+use super::{Applies, Evaluated, Missing, Stop};
 use crate::program::{
-    DefId, Expr, ExprKind, ProgramData, ProvisionId, RuleId, Schema, TableId, VersionId,
-    VersionInfo,
+    DefId, Expr, ExprKind, ProgramData, ProvisionId, RuleId, Schema, TableId, Version, VersionId,
 };
 use crate::value::{Type, Value};
 use std::sync::Arc;
@@ -79,7 +78,7 @@ pub(super) enum ChildRecord {
         index: usize,
         element: u32,
         filtered: bool,
-        step: Step,
+        step: Element,
         reads: List,
     },
 }
@@ -102,7 +101,7 @@ impl ChildRecord {
 
 /// What a list expression did with one element.
 #[derive(Debug, Clone)]
-pub(super) enum Step {
+pub(super) enum Element {
     Excluded,
     Included(Value),
     Undecided,
@@ -142,7 +141,7 @@ impl RuleRecord {
         }
     }
 
-    pub(super) fn set_value(&mut self, v: &R, reads: List) {
+    pub(super) fn set_value(&mut self, v: &Evaluated, reads: List) {
         self.value = match v {
             Ok(v) => Some(Ok(v.clone())),
             Err(Stop::Missing(m)) => Some(Err(Arc::clone(m))),
@@ -161,7 +160,7 @@ pub(super) enum Outcome {
 }
 
 impl Outcome {
-    pub(super) fn of(r: &R) -> Outcome {
+    pub(super) fn of(r: &Evaluated) -> Outcome {
         match r {
             Ok(v) => Outcome::Value(v.clone()),
             Err(Stop::Missing(m)) => Outcome::Missing(Arc::clone(m)),
@@ -269,7 +268,7 @@ impl Recorder {
         }
     }
 
-    pub(super) fn pending_rule_value(&mut self, i: usize, v: &R, reads: List) {
+    pub(super) fn pending_rule_value(&mut self, i: usize, v: &Evaluated, reads: List) {
         if let Some(r) = self.pending.get_mut(i) {
             r.set_value(v, reads);
         }
@@ -405,7 +404,7 @@ pub(super) struct SharedText {
 }
 
 impl SharedText {
-    pub(super) fn new(program: &ProgramData, version: &VersionInfo) -> SharedText {
+    pub(super) fn new(program: &ProgramData, version: &Version) -> SharedText {
         SharedText {
             statute: Arc::from(program.statute.citation.as_str()),
             citations: program

@@ -33,14 +33,14 @@ pub(super) fn duplicate_keys(json: &str) -> Vec<(String, usize, usize)> {
         text: json.as_bytes(),
         at: 0,
     };
-    let mut path: Vec<Step> = Vec::new();
+    let mut path: Vec<PathStep> = Vec::new();
     c.find_duplicates(&mut path, &mut found);
     found
 }
 
 /// One step of the path being walked: a key (its span in the text) or an index.
 #[derive(Clone, Copy)]
-enum Step {
+enum PathStep {
     Key(usize, usize),
     Index(usize),
 }
@@ -151,17 +151,17 @@ impl Cursor<'_> {
     }
 
     /// `victim.losses[2].amount` for a path of steps.
-    fn path_text(&self, path: &[Step]) -> String {
+    fn path_text(&self, path: &[PathStep]) -> String {
         let mut out = String::new();
         for step in path {
             match *step {
-                Step::Key(s, e) => {
+                PathStep::Key(s, e) => {
                     if !out.is_empty() {
                         out.push('.');
                     }
                     out.push_str(&self.decode(s, e));
                 }
-                Step::Index(i) => out.push_str(&format!("[{i}]")),
+                PathStep::Index(i) => out.push_str(&format!("[{i}]")),
             }
         }
         out
@@ -179,7 +179,7 @@ impl Cursor<'_> {
     /// Walks the value here, recording repeated keys of every object inside it.
     fn find_duplicates(
         &mut self,
-        path: &mut Vec<Step>,
+        path: &mut Vec<PathStep>,
         found: &mut Vec<(String, usize, usize)>,
     ) -> Option<()> {
         self.ws();
@@ -196,7 +196,7 @@ impl Cursor<'_> {
                     let start = self.at;
                     self.raw_string()?;
                     let key = (start, self.at);
-                    path.push(Step::Key(start, self.at));
+                    path.push(PathStep::Key(start, self.at));
                     if keys.iter().any(|&k| self.same_key(k, key)) {
                         found.push((self.path_text(path), start, self.at - start));
                     }
@@ -219,7 +219,7 @@ impl Cursor<'_> {
                         self.at += 1;
                         return Some(());
                     }
-                    path.push(Step::Index(index));
+                    path.push(PathStep::Index(index));
                     self.find_duplicates(path, found)?;
                     path.pop();
                     index += 1;

@@ -4,7 +4,7 @@
 use crate::diagnostic::{Problem, outcome_help};
 use crate::eval::trace::{NodeKind, Shown, Status, TraceNode};
 use crate::eval::{Evaluation, Program};
-use crate::program::{ProgramData, ProvisionInfo, Schema};
+use crate::program::{ProgramData, Provision, Schema};
 use crate::value::{MoneyText, Type, Value};
 use rust_decimal::Decimal;
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -105,7 +105,7 @@ pub fn evaluation_json_with(e: &Evaluation, view: &View) -> serde_json::Value {
 /// The heading and text of each provision a trace cites, and of the provisions that enclose
 /// it (a subparagraph reads on from its paragraph's lead-in), keyed by citation in the
 /// statute's order. Each is written once here rather than on every node that cites it.
-struct ProvisionTexts<'a>(Vec<&'a ProvisionInfo>);
+struct ProvisionTexts<'a>(Vec<&'a Provision>);
 
 impl<'a> ProvisionTexts<'a> {
     fn of(e: &'a Evaluation, shown: &[&TraceNode]) -> Self {
@@ -172,7 +172,7 @@ impl Serialize for ProvisionTexts<'_> {
     }
 }
 
-struct ProvisionText<'a>(&'a ProvisionInfo);
+struct ProvisionText<'a>(&'a Provision);
 
 impl Serialize for ProvisionText<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -197,7 +197,7 @@ fn version_id(program: &Program, e: &Evaluation) -> Option<usize> {
 
 /// The provisions of the text `e` applied (those of every text, and those of its version),
 /// in the statute's order.
-fn in_force<'p>(program: &'p Program, e: &Evaluation) -> impl Iterator<Item = &'p ProvisionInfo> {
+fn in_force<'p>(program: &'p Program, e: &Evaluation) -> impl Iterator<Item = &'p Provision> {
     let vid = version_id(program, e);
     program
         .provisions
@@ -540,7 +540,7 @@ struct Tree<'o, 'p> {
     /// Definitions whose reasons have been written.
     explained: Vec<std::sync::Arc<str>>,
     /// The provisions whose words are quoted (`--with-text`), and those already quoted.
-    texts: Vec<&'p ProvisionInfo>,
+    texts: Vec<&'p Provision>,
     quoted: Vec<&'p str>,
     /// The tables' sources already given.
     sources: Vec<String>,
