@@ -21,6 +21,7 @@ pub struct Citation {
 /// Why a text is not a citation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CitationError {
+    /// What is wrong, as a sentence fragment for a diagnostic, e.g. "a `(` is never closed".
     pub reason: &'static str,
 }
 
@@ -112,7 +113,10 @@ fn compare_part(a: &str, b: &str) -> Ordering {
 /// `2252A(a)(1) through (5)` (same section and parent, last part from 1 to 5).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CitationRange {
+    /// The first provision in the range, written in full (`2252A(a)(1)`).
     pub start: Citation,
+    /// The last provision in the range, included; written in full even when the source abbreviates
+    /// it (`through (5)` is `2252A(a)(5)`).
     pub end: Citation,
 }
 
@@ -189,11 +193,16 @@ impl fmt::Display for CitationRange {
 /// One member of a provision set: a citation or a range of citations.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ProvisionRef {
+    /// A single provision; it also covers everything within it (`2252A(a)` covers
+    /// `2252A(a)(5)(B)`).
     One(Citation),
+    /// A closed range `X through Y`, covering each provision at its level between the ends and what
+    /// is within them.
     Range(CitationRange),
 }
 
 impl ProvisionRef {
+    /// Whether `c` is this provision or within it, or within a provision of the range.
     pub fn contains(&self, c: &Citation) -> bool {
         match self {
             ProvisionRef::One(p) => c.is_within(p),

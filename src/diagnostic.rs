@@ -25,9 +25,14 @@ use std::sync::Arc;
 /// A single diagnostic: a code, a message, how to fix it, and where.
 #[derive(Debug, Clone)]
 pub struct Problem {
+    /// The stable code, `lawcode::<stage>::<name>` (e.g. `lawcode::check::cycle`), one of a stage's
+    /// `codes` constants.
     pub code: &'static str,
+    /// What is wrong, one sentence naming the thing in the rule file's words.
     pub message: String,
+    /// How to fix it; `None` when there is nothing useful to say.
     pub help: Option<String>,
+    /// Error or warning; a warning does not stop the program from running.
     pub severity: Severity,
     /// The file this problem is shown against, with its text.
     pub source: Option<NamedSource<Arc<str>>>,
@@ -36,6 +41,7 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// An error with `code` and `message`, no help and no labels yet.
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
         Problem {
             code,
@@ -47,6 +53,7 @@ impl Problem {
         }
     }
 
+    /// A warning with `code` and `message`, no help and no labels yet.
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
         Problem {
             severity: Severity::Warning,
@@ -54,6 +61,7 @@ impl Problem {
         }
     }
 
+    /// Sets the help, replacing any earlier one.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -81,6 +89,8 @@ impl Problem {
         self
     }
 
+    /// Points at bytes `start..start + len` of the source set by [`Problem::in_source`] (a facts
+    /// file), with `text` as the label; unlike [`Problem::label`] it does not set the source.
     pub fn at_offset(mut self, start: usize, len: usize, text: impl Into<String>) -> Self {
         self.labels.push((
             Span::new(Default::default(), start, start + len),
@@ -89,6 +99,7 @@ impl Problem {
         self
     }
 
+    /// Whether the problem is an error rather than a warning.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -146,11 +157,14 @@ impl Diagnostic for Problem {
 /// Several problems reported together (every error of a check, every bad fact).
 #[derive(Debug, Clone)]
 pub struct Problems {
+    /// The one-line message shown above the list, e.g. how many errors a check found.
     pub summary: String,
+    /// Every problem, errors and warnings, in the order found.
     pub problems: Vec<Problem>,
 }
 
 impl Problems {
+    /// The problems that are errors, in order.
     pub fn errors(&self) -> impl Iterator<Item = &Problem> {
         self.problems.iter().filter(|p| p.is_error())
     }

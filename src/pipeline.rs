@@ -10,12 +10,16 @@ use std::path::Path;
 /// Any failure of the pipeline, as a miette diagnostic.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
+    /// A rule file (or one it imports) could not be read, or does not parse.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Load(#[from] load::LoadError),
+    /// The rule files parse but the checker rejects them; every error found is listed.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Check(#[from] check::CheckError),
+    /// Evaluating a case failed (overflow, conflict, no rule applies…): one problem, citing its
+    /// provision.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Eval(#[from] crate::eval::EvalError),

@@ -12,15 +12,21 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Index of a definition in its version's [`Version::defs`].
 pub type DefId = usize;
+/// Index of a rule in its definition's [`Definition::rules`].
 pub type RuleId = usize;
+/// Index of a provision in [`ProgramData::provisions`].
 pub type ProvisionId = usize;
+/// Index of a data table in [`ProgramData::tables`].
 pub type TableId = usize;
+/// Index of a version in [`ProgramData::versions`].
 pub type VersionId = usize;
 
 /// What the checker produces: names resolved to slots, types checked.
 #[derive(Debug)]
 pub struct ProgramData {
+    /// The `statute` header: its citation and title.
     pub statute: Statute,
     /// In order of effective date, earliest first.
     pub versions: Vec<Version>,
@@ -28,12 +34,16 @@ pub struct ProgramData {
     pub version_selector: Option<VersionSelector>,
     /// Shared with every evaluation, which renders its typed outcomes through it.
     pub schema: Arc<Schema>,
+    /// The declared outcomes, in declared order; [`Version::outcome_defs`] is indexed the same way.
     pub outcomes: Vec<OutcomeDecl>,
     /// The statute and outcomes as evaluations carry them: one reference count per evaluation
     /// instead of an owned name per outcome.
     pub shape: Arc<OutcomeShape>,
+    /// Every provision of every version, in source order; [`ProvisionId`] indexes it.
     pub provisions: Vec<Provision>,
+    /// Every data table, those of imported files included; [`TableId`] indexes it.
     pub tables: Vec<Table>,
+    /// The rule files the program was checked from, for diagnostics and the trace's source spans.
     pub sources: SourceMap,
 }
 
@@ -44,6 +54,7 @@ pub struct OutcomeShape {
     pub statute: String,
     /// Outcome names and types, in declared order.
     pub names: Vec<String>,
+    /// Outcome types, parallel to `names`.
     pub types: Vec<Type>,
     /// Outcome indices in the order a JSON object writes them: declared order, a repeated
     /// name once, where it first appears, with its last declaration's value (as inserting into
@@ -53,11 +64,15 @@ pub struct OutcomeShape {
     /// Each name and the statute as JSON strings (quoted and escaped), written as they are
     /// into every result of a batch.
     pub names_json: Vec<String>,
+    /// The statute's citation as a JSON string (quoted and escaped).
     pub statute_json: String,
+    /// The facts schema, to render each typed outcome as the contract's JSON.
     pub schema: Arc<Schema>,
 }
 
 impl OutcomeShape {
+    /// Builds the shape of `outcomes` for `statute` (its citation), computing `order` and the JSON
+    /// strings once.
     pub fn new(statute: &str, outcomes: &[OutcomeDecl], schema: Arc<Schema>) -> OutcomeShape {
         let names: Vec<String> = outcomes.iter().map(|o| o.name.clone()).collect();
         let mut order: Vec<usize> = Vec::with_capacity(names.len());
@@ -80,16 +95,25 @@ impl OutcomeShape {
     }
 }
 
+/// The `statute` header of the entry file.
 #[derive(Debug, Clone)]
 pub struct Statute {
+    /// The citation that prefixes every provision's, e.g. `18 U.S.C. § 2259`.
     pub citation: String,
+    /// The optional second string of the header, the statute's title; `None` if not written.
     pub title: Option<String>,
 }
 
+/// One text of the statute, in force from its effective date, with its own definitions.
 #[derive(Debug)]
 pub struct Version {
+    /// The version's name as declared (`current`); empty for the one implicit version of a file
+    /// without `version`.
     pub name: String,
+    /// The date the version's text took effect; `Date::MIN` for the implicit version, so it is
+    /// always in force.
     pub effective: jiff::civil::Date,
+    /// The law that enacted the text, e.g. `Pub. L. 115-299`; `None` if not written.
     pub enacted_by: Option<String>,
     /// This version's definitions; an outcome points into them.
     pub defs: Vec<Definition>,
@@ -99,17 +123,27 @@ pub struct Version {
     pub provisions: Vec<ProvisionId>,
 }
 
+/// `versions selected by FACT`: the date fact whose value picks the version in force for a case.
 #[derive(Debug, Clone)]
 pub struct VersionSelector {
+    /// Index of the selecting fact in [`Schema::facts`]; the checker requires a required `date`
+    /// fact.
     pub fact: usize,
+    /// The selecting fact's name as declared, e.g. `offense_date`.
     pub fact_name: String,
+    /// The selector's `note`s, shown in the trace to explain why this date picks the version.
     pub notes: Vec<String>,
 }
 
+/// The facts schema: what a case's JSON must supply, and the types it refers to.
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
+    /// The top-level facts, in declared order; [`ExprKind::Fact`] and [`VersionSelector::fact`]
+    /// index it.
     pub facts: Vec<FieldDecl>,
+    /// The record types; [`RecordId`](crate::value::RecordId) indexes it.
     pub records: Vec<RecordDecl>,
+    /// The enumerations; [`EnumId`](crate::value::EnumId) indexes it.
     pub enums: Vec<EnumDecl>,
 }
 
@@ -165,15 +199,24 @@ impl Schema {
     }
 }
 
+/// A fact, or a field of a record: its name, type and options as declared.
 #[derive(Debug, Clone)]
 pub struct FieldDecl {
+    /// The name as declared, e.g. `offense_date`; a JSON key of the facts (or of the record).
     pub name: String,
+    /// The declared type.
     pub ty: Type,
     /// An absent optional field without a default is `Value::Absent`: rules that need it are undecided.
     pub optional: bool,
+    /// The value used when the fact is absent (`default EXPR`, a literal of the field's type);
+    /// `None` if there is no default.
     pub default: Option<Value>,
+    /// `nonempty`: a list that must hold at least one item.
     pub nonempty: bool,
+    /// The description string shown in diagnostics, e.g. "the amount of the loss"; `None` if not
+    /// written.
     pub description: Option<String>,
+    /// The declared name in the rule file (diagnostics point at it).
     pub span: Span,
 }
 
@@ -184,22 +227,32 @@ impl FieldDecl {
     }
 }
 
+/// A `record` type: a named group of fields.
 #[derive(Debug, Clone)]
 pub struct RecordDecl {
+    /// The record's name as declared, e.g. `loss`.
     pub name: String,
+    /// The fields in declared order; a [`Value::Record`] holds its values in this order.
     pub fields: Vec<FieldDecl>,
 }
 
+/// An enumeration type.
 #[derive(Debug, Clone)]
 pub struct EnumDecl {
+    /// The enumeration's name as declared.
     pub name: String,
+    /// The members' names in declared order; a [`Value::Enum`] is an index into this list.
     pub members: Vec<String>,
 }
 
+/// A declared outcome: a value an evaluation returns.
 #[derive(Debug, Clone)]
 pub struct OutcomeDecl {
+    /// The outcome's name as declared, e.g. `award`; its key in the result's JSON.
     pub name: String,
+    /// The outcome's declared type.
     pub ty: Type,
+    /// The description string, shown in the text output; `None` if not written.
     pub description: Option<String>,
 }
 
@@ -210,27 +263,41 @@ pub struct Provision {
     pub citation: String,
     /// `(b)(2)(B)`
     pub label: String,
+    /// The provision's heading string, e.g. `Determining the full amount`; `None` if not written.
     pub heading: Option<String>,
+    /// Its `text` strings (the words of the statute), in source order; never evaluated.
     pub text: Vec<String>,
+    /// The version it belongs to (`in NAME`, or that of an enclosing provision); `None` means every
+    /// version.
     pub version: Option<VersionId>,
+    /// The reason of its `not computed` mark; `None` if it is not marked.
     pub not_computed: Option<String>,
+    /// The facts it says must not matter (`disregard`), in source order.
     pub disregards: Vec<Disregard>,
+    /// The provision's label in the rule file.
     pub span: Span,
 }
 
 /// `disregard victim.other_compensation "why"`: the provision forbids this fact to matter.
 #[derive(Debug, Clone)]
 pub struct Disregard {
+    /// The fact's path as indices: the top-level fact in [`Schema::facts`], then a field index in
+    /// each record type on the way (lists are looked through).
     pub path: Vec<usize>,
+    /// The path as written, dotted: `victim.other_compensation`.
     pub name: String,
+    /// The reason string the rule file gives, shown in the trace.
     pub reason: String,
 }
 
 /// A named value and the rules that may give it.
 #[derive(Debug)]
 pub struct Definition {
+    /// The definition's name, as rules write it: an outcome's name or an intermediate definition's.
     pub name: String,
+    /// The type of its rules' values (declared with `: TYPE` or inferred).
     pub ty: Type,
+    /// Every rule for this name in this version, exceptions included; [`RuleId`] indexes it.
     pub rules: Vec<RuleDef>,
     /// Rules that are not exceptions, in source order.
     pub defaults: Vec<RuleId>,
@@ -260,25 +327,38 @@ impl Definition {
     }
 }
 
+/// One rule (or exception) for a definition, checked.
 #[derive(Debug)]
 pub struct RuleDef {
+    /// The provision the rule is written in; its citation is the rule's citation in the trace.
     pub provision: ProvisionId,
     /// The rule this one displaces when it applies.
     pub exception_to: Option<RuleId>,
     /// Exceptions that displace this rule.
     pub exceptions: Vec<RuleId>,
+    /// The `when` condition, a `bool` expression; `None` means the rule always applies (unless
+    /// displaced).
     pub condition: Option<Expr>,
+    /// The value the rule gives, of the definition's type.
     pub value: Expr,
+    /// The rule's `note`s, in source order, printed under it in the trace.
     pub notes: Vec<String>,
+    /// The rule in the rule file.
     pub span: Span,
 }
 
+/// A data table: literal rows from keys of one type to values of another.
 #[derive(Debug)]
 pub struct Table {
+    /// The table's name as declared, e.g. `cpi`; rules read it as `cpi[KEY]`.
     pub name: String,
+    /// The description string; `None` if not written.
     pub description: Option<String>,
+    /// The `source` string (always required), printed wherever the table is read.
     pub source: String,
+    /// The declared key type.
     pub key_ty: Type,
+    /// The declared value type.
     pub value_ty: Type,
     /// Hashed with FxHash: a lookup per case, on keys the rule file wrote.
     pub rows: HashMap<TableKey, Value, rustc_hash::FxBuildHasher>,
@@ -287,13 +367,19 @@ pub struct Table {
 /// Keys of a data table; numbers are normalised so `2017` and `2017.0` are one key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TableKey {
+    /// A number key (integer, decimal or money), normalised (`2017.0` is `2017`).
     Number(Decimal),
+    /// A text key.
     Text(Arc<str>),
+    /// A date key.
     Date(jiff::civil::Date),
+    /// An enumeration member, by its index in the enumeration.
     Enum(u32),
 }
 
 impl TableKey {
+    /// The key a value looks up, numbers normalised; `None` for a value that cannot be a key (bool,
+    /// citation, list, record, absent).
     pub fn from_value(v: &Value) -> Option<TableKey> {
         match v {
             Value::Number(d) => Some(TableKey::Number(d.normalize())),
@@ -305,10 +391,14 @@ impl TableKey {
     }
 }
 
+/// A checked expression: what it computes, its type, where it is written.
 #[derive(Debug)]
 pub struct Expr {
+    /// What the expression computes, with names already resolved to slots.
     pub kind: ExprKind,
+    /// The type the checker gave it.
     pub ty: Type,
+    /// The expression in the rule file.
     pub span: Span,
     /// Unique within the program, numbered by the checker (and only by it: a tool that changes
     /// a checked program keeps each expression's id with it): the
@@ -360,88 +450,149 @@ impl Expr {
     }
 }
 
+/// An arithmetic operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arith {
+    /// `+`.
     Add,
+    /// `-`.
     Sub,
+    /// `*`.
     Mul,
+    /// `/`, exact decimal division.
     Div,
 }
 
+/// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compare {
+    /// `=`.
     Eq,
+    /// `!=`.
     Ne,
+    /// `<`.
     Lt,
+    /// `<=`.
     Le,
+    /// `>`.
     Gt,
+    /// `>=`.
     Ge,
 }
 
+/// How a list's items are combined: by `sum(…)`, `count(…)` and the like, directly or over a
+/// comprehension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Aggregate {
+    /// `sum`: the total of numbers or money (`0` for an empty list).
     Sum,
+    /// `count`: how many items.
     Count,
+    /// `any`: whether some item is true.
     Any,
+    /// `all`: whether every item is true.
     All,
+    /// `min`: the least item; an empty list has no value.
     Min,
+    /// `max`: the greatest item; an empty list has no value.
     Max,
+    /// `filter`: the list of the results (only in a comprehension).
     Filter,
 }
 
+/// The rounding mode `round(x, UNIT, MODE)` names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rounding {
+    /// `half_away_from_zero`: halves round away from zero (`2.5` to `3`, `-2.5` to `-3`).
     HalfAwayFromZero,
+    /// `half_even`: halves round to the even neighbour (banker's rounding: `2.5` to `2`).
     HalfEven,
+    /// `toward_zero`: truncates.
     TowardZero,
+    /// `away_from_zero`: any fraction rounds up in magnitude.
     AwayFromZero,
 }
 
+/// What a checked expression computes; the variant's operands are its sub-expressions.
 #[derive(Debug)]
 pub enum ExprKind {
+    /// A constant written in the rule file.
     Literal(Value),
     /// A provision-set literal; ranges are already checked.
     Provisions(Arc<[ProvisionRef]>),
+    /// A list literal `[a, b, …]`.
     List(Vec<Expr>),
+    /// A definition of the same version, by its index in [`Version::defs`].
     Def(DefId),
     /// A top-level fact, by its index in the schema.
     Fact(usize),
     /// A variable bound by a list expression, by its depth (0 = outermost).
     Local(usize),
+    /// A record field, by its index in the record's [`RecordDecl::fields`].
     Field(Box<Expr>, usize),
+    /// A data table lookup `NAME[KEY]`; a key with no row is an evaluation error.
     Table(TableId, Box<Expr>),
+    /// `not x`.
     Not(Box<Expr>),
+    /// Unary minus.
     Neg(Box<Expr>),
+    /// `a and b`, three-valued: `false and X` is false even when `X` is undecided.
     And(Box<Expr>, Box<Expr>),
+    /// `a or b`, three-valued: `true or X` is true even when `X` is undecided.
     Or(Box<Expr>, Box<Expr>),
+    /// Arithmetic on numbers or money with checked `Decimal` operations (overflow is an evaluation
+    /// error, never a wrapped value).
     Arith(Arith, Box<Expr>, Box<Expr>),
+    /// A comparison: ordered for numbers, money and dates of one kind; `=` and `!=` for any two
+    /// values of one type.
     Compare(Compare, Box<Expr>, Box<Expr>),
+    /// `a within b`: whether a citation lies in a citation or a provision set.
     Within(Box<Expr>, Box<Expr>),
+    /// `item in list`, or `item not in list` when `negated`.
     In {
+        /// The value looked for.
         item: Box<Expr>,
+        /// The list, of the item's type.
         list: Box<Expr>,
+        /// `not in`: true when the item is absent.
         negated: bool,
     },
+    /// `if c then a else b`.
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `min(a, b, …)` of two or more numbers, amounts or dates of one kind.
     Min(Vec<Expr>),
+    /// `max(a, b, …)` of two or more numbers, amounts or dates of one kind.
     Max(Vec<Expr>),
+    /// `year(date)`: the calendar year, an integer.
     Year(Box<Expr>),
+    /// `round(x, UNIT, MODE)`: money or a decimal rounded to `places` decimals.
     Round {
+        /// The amount rounded.
         value: Box<Expr>,
+        /// Decimal places kept: 2 for `cents`, 0 for `dollars`.
         places: u32,
+        /// How halves and other fractions are rounded.
         mode: Rounding,
     },
     /// `given(fact)`: whether an optional fact was given.
     Given(Box<Expr>),
     /// `count(list)`, `sum(list)`, `any(list)`, `all(list)`.
     AggregateList(Aggregate, Box<Expr>),
+    /// `AGG(element for var in source if filter)`: `element` computed for each item of `source`
+    /// that passes `filter`, then aggregated.
     Comprehension {
+        /// How the results are combined.
         aggregate: Aggregate,
+        /// The expression computed for each item; it reads the item as [`ExprKind::Local`] with
+        /// depth `local`.
         element: Box<Expr>,
         /// The depth of the bound variable.
         local: usize,
+        /// The bound variable's name as written, for the trace.
         var_name: String,
+        /// The list iterated over.
         source: Box<Expr>,
+        /// The `if` condition an item must pass; `None` keeps every item.
         filter: Option<Box<Expr>>,
     },
 }

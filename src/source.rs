@@ -13,12 +13,17 @@ pub struct FileId(pub u32);
 /// A byte range in one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
+    /// The file the range lies in.
     pub file: FileId,
+    /// Byte offset of the first byte, from the start of the file's text.
     pub start: usize,
+    /// Byte offset one past the last byte (exclusive); `end >= start` for spans built by the
+    /// parser.
     pub end: usize,
 }
 
 impl Span {
+    /// A span over bytes `start..end` of `file`.
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
         Self { file, start, end }
     }
@@ -42,7 +47,10 @@ impl From<Span> for SourceSpan {
 /// One loaded source text and the name it is shown under.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// The name shown in diagnostics: the path as given, or a name such as `HEAD~1:rules/x.law` for
+    /// a git revision.
     pub name: String,
+    /// The whole text of the file, shared so diagnostics can hold it cheaply.
     pub text: Arc<str>,
 }
 
@@ -53,10 +61,12 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// An empty map.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Adds a file and returns its id, the index it was pushed at (ids are never reused).
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile {
@@ -66,10 +76,12 @@ impl SourceMap {
         id
     }
 
+    /// The file `id` names, or `None` if the id is not from this map.
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
 
+    /// Every file with its id, in the order they were added.
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
             .iter()

@@ -14,26 +14,37 @@ pub type EnumId = usize;
 /// Index of a record type in the program's schema.
 pub type RecordId = usize;
 
+/// The type of an expression, fact or field, as the checker gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Type {
+    /// `bool`: true or false.
     Bool,
+    /// `integer`: a whole number, held as a `Decimal` with no fraction.
     Integer,
+    /// `decimal`: an exact decimal number (`Decimal`, never a float), e.g. a CPI-U ratio.
     Decimal,
+    /// `money`: an amount in dollars, exact to the cent in facts (`Decimal`, never a float).
     Money,
+    /// `date`: a calendar date without time or zone.
     Date,
+    /// `text`: a string.
     Text,
     /// A provision reference such as `2252A(a)(5)`.
     Citation,
     /// A set of provisions and ranges, such as `[§2251(d), §2252A(a)(1) through (5)]`.
     Provisions,
+    /// A declared enumeration, by its index in the schema's `enums`.
     Enum(EnumId),
+    /// A declared record type, by its index in the schema's `records`.
     Record(RecordId),
+    /// A list whose items all have the given type.
     List(Box<Type>),
     /// The element type of `[]` before anything fixes it.
     Empty,
 }
 
 impl Type {
+    /// Whether this is a number type (integer, decimal or money), a `Value::Number` at run time.
     pub fn is_numeric(&self) -> bool {
         matches!(self, Type::Integer | Type::Decimal | Type::Money)
     }
@@ -43,14 +54,21 @@ impl Type {
 /// keeps them apart.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// A `bool` value.
     Bool(bool),
+    /// An `integer`, `decimal` or `money` value; the static type says which.
     Number(Decimal),
+    /// A `date` value.
     Date(jiff::civil::Date),
+    /// A `text` value.
     Text(Arc<str>),
     /// The member's index in its enumeration.
     Enum(u32),
+    /// A `citation` value.
     Citation(Arc<Citation>),
+    /// A `provisions` value: its members (citations and ranges) in written order.
     Provisions(Arc<[ProvisionRef]>),
+    /// A list's items, in order.
     List(Arc<[Value]>),
     /// Field values in the record's declared order.
     Record(Arc<[Value]>),

@@ -39,12 +39,18 @@ fn too_many_connectives(e: &Expr) -> bool {
     false
 }
 
+/// A condition as a propositional formula over the atoms of one [`Atoms`].
 #[derive(Debug, Clone)]
 pub enum Formula {
+    /// `true` or `false` written as a literal; also an absent condition, which always holds.
     Const(bool),
+    /// An atom, by its index in the [`Atoms`] that built the formula.
     Atom(usize),
+    /// `not`.
     Not(Box<Formula>),
+    /// `and`.
     And(Box<Formula>, Box<Formula>),
+    /// `or`.
     Or(Box<Formula>, Box<Formula>),
 }
 
@@ -66,10 +72,12 @@ impl Atoms {
         }
     }
 
+    /// How many distinct atoms the formulas built so far use.
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
+    /// Whether no atom has been seen yet.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
@@ -152,6 +160,8 @@ pub enum Verdict {
     Unknown,
 }
 
+/// Whether `f` never, always or sometimes holds, trying every assignment of the atoms. Counts every
+/// atom `atoms` holds, not only those `f` uses: past `MAX_ATOMS` (12) it is [`Verdict::Unknown`].
 pub fn verdict(atoms: &Atoms, f: &Formula) -> Verdict {
     if atoms.len() > MAX_ATOMS {
         return Verdict::Unknown;
@@ -175,6 +185,7 @@ pub fn verdict(atoms: &Atoms, f: &Formula) -> Verdict {
     }
 }
 
+/// The conjunction of `a` and `b` (both hold), to ask whether two conditions can hold together.
 pub fn both(a: &Formula, b: &Formula) -> Formula {
     Formula::And(Box::new(a.clone()), Box::new(b.clone()))
 }

@@ -52,6 +52,8 @@ pub struct Bounded<'a> {
 }
 
 impl<'a> Bounded<'a> {
+    /// `inner` (and its related diagnostics) as it will be shown: long source lines windowed
+    /// around their labels, and past the first problems a count of the rest.
     pub fn new(inner: &'a dyn Diagnostic) -> Self {
         Self::nested(inner, None, 0, &mut Vec::new())
     }
@@ -617,6 +619,8 @@ pub struct BoundedHandler {
 }
 
 impl BoundedHandler {
+    /// A handler that bounds each report, then renders it with `inner` (miette's graphical or
+    /// narrated handler).
     pub fn new(inner: Box<dyn ReportHandler>) -> Self {
         BoundedHandler { inner }
     }

@@ -14,10 +14,13 @@ use serde::Serialize;
 /// One diagnostic, with its keys in the order the JSON writes them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DiagnosticJson {
+    /// The stable code, e.g. `lawcode::check::cycle`; empty for a diagnostic without one.
     pub code: String,
     /// `error`, `warning` or `advice`.
     pub severity: &'static str,
+    /// The diagnostic's message, one sentence.
     pub message: String,
+    /// How to fix it; `None` when the diagnostic gives no help.
     pub help: Option<String>,
     /// The name of the file the labels point into (as `check` shows it), when there is one.
     pub file: Option<String>,
@@ -38,10 +41,12 @@ pub struct LabelJson {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
+    /// The label's text, e.g. `declared again here`; `None` for a bare mark.
     pub message: Option<String>,
 }
 
 impl DiagnosticJson {
+    /// Whether the severity is `error` (what makes `check` fail).
     pub fn is_error(&self) -> bool {
         self.severity == "error"
     }
@@ -191,6 +196,7 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// Indexes the line starts of `text` (line 0 starts at offset 0; each `\n` starts another).
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(

@@ -61,11 +61,14 @@ pub enum Status {
 pub struct TraceNode {
     /// The full citation of the provision, e.g. `18 U.S.C. § 2259(b)(2)(B)`.
     pub citation: Arc<str>,
+    /// What the node stands for: a version, definition, rule, fact, table row, list item…
     pub kind: NodeKind,
     /// The definition, fact path, table row or provision heading.
     pub name: Arc<str>,
     /// The value in the contract's JSON form; `null` when undecided or not evaluated.
     pub value: serde_json::Value,
+    /// What happened to a rule or list item; `None` on every other node, and on an item of a
+    /// list that no filter went through (unless the item was undecided).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
     /// Why, in words: "condition `trafficking` is false", "displaced by the exception in (b)(2)(C)".
@@ -81,6 +84,8 @@ pub struct TraceNode {
     /// happened, so its notes would say something untrue of the case).
     #[serde(skip_serializing_if = "no_notes")]
     pub notes: Arc<[String]>,
+    /// The nodes this one was decided from (a definition's rules, the facts and definitions a rule
+    /// read, a list's items), in evaluation order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<TraceNode>,
     /// How the value reads for a person (money with a dollar sign, a long ratio rounded); the
@@ -104,6 +109,8 @@ pub enum Shown {
 }
 
 impl TraceNode {
+    /// A node with no status, detail, formula, notes or children, its value shown as the JSON
+    /// reads; `eval/expand.rs` fills in the rest.
     pub fn new(
         citation: impl Into<Arc<str>>,
         kind: NodeKind,

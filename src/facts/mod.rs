@@ -21,23 +21,43 @@ use validate::{Place, validate_places};
 
 /// Stable codes of facts diagnostics.
 pub mod codes {
+    /// The facts are not valid JSON (line and column given), or nest deeper than 128 levels.
     pub const JSON_SYNTAX: &str = "lawcode::facts::json_syntax";
+    /// The facts document is not one JSON object.
     pub const NOT_AN_OBJECT: &str = "lawcode::facts::not_an_object";
+    /// A key is not a fact of the rule set; the help suggests the nearest valid name.
     pub const UNKNOWN_KEY: &str = "lawcode::facts::unknown_key";
+    /// A fact has the wrong JSON type or format (money as `true`, a date not written YYYY-MM-DD).
     pub const WRONG_TYPE: &str = "lawcode::facts::wrong_type";
+    /// A required fact is absent.
     pub const MISSING_REQUIRED: &str = "lawcode::facts::missing_required";
+    /// A money fact is negative.
     pub const NEGATIVE_MONEY: &str = "lawcode::facts::negative_money";
+    /// A money fact has more than two decimals.
     pub const FRACTIONAL_CENTS: &str = "lawcode::facts::fractional_cents";
+    /// A money fact is beyond the supported range (28 significant digits).
     pub const OUT_OF_RANGE: &str = "lawcode::facts::out_of_range";
+    /// A date is not a day in the calendar (2019-02-30).
     pub const IMPOSSIBLE_DATE: &str = "lawcode::facts::impossible_date";
+    /// A value is not a member of its enumeration; the allowed values are listed.
     pub const UNKNOWN_MEMBER: &str = "lawcode::facts::unknown_member";
+    /// A provision citation in the facts cannot be read (`22x52(a`).
     pub const MALFORMED_CITATION: &str = "lawcode::facts::malformed_citation";
+    /// A list that must not be empty (`convictions`) is empty.
     pub const EMPTY_LIST: &str = "lawcode::facts::empty_list";
+    /// The facts are over [`MAX_FACTS_BYTES`](super::MAX_FACTS_BYTES), or a list holds over
+    /// [`MAX_LIST_LEN`](super::MAX_LIST_LEN) items.
     pub const TOO_LARGE: &str = "lawcode::facts::too_large";
+    /// A fact is given twice in one object (JSON would silently keep the last).
     pub const DUPLICATE_KEY: &str = "lawcode::facts::duplicate_key";
+    /// The facts file is empty or holds only white space; the help lists the rule set's first facts.
     pub const EMPTY: &str = "lawcode::facts::empty";
+    /// The facts (a file or a `--batch` line) are not UTF-8; gives the first bad byte and its offset.
     pub const NOT_UTF8: &str = "lawcode::facts::not_utf8";
+    /// `eval --facts` was given a test file (`{"facts": …, "expect": …}`); the help says to run
+    /// it with `lawcode test`.
     pub const TEST_FILE: &str = "lawcode::facts::test_file";
+    /// The facts file cannot be read.
     pub const UNREADABLE: &str = "lawcode::facts::unreadable";
 }
 
@@ -52,6 +72,8 @@ pub type FactsError = Problems;
 /// Validated facts: one value per top-level fact of the schema, in schema order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
+    /// One value per top-level fact, indexed as the schema declares them (a fact's slot); an absent
+    /// optional fact is held as its "absent" value, not left out.
     pub values: Vec<Value>,
 }
 

@@ -8,7 +8,10 @@
 /// One `// …` comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
+    /// Byte offset of the comment's `//` in the scanned text.
     pub start: usize,
+    /// Byte offset just past the comment: its line's `\n`, or the end of the text (trailing
+    /// spaces and a `\r` included, unlike `text`).
     pub end: usize,
     /// The comment as written, from `//` to the end of its line, trailing spaces removed.
     pub text: String,
@@ -17,6 +20,7 @@ pub struct Comment {
 /// What the scan found, each list in source order.
 #[derive(Debug, Default)]
 pub struct Tokens {
+    /// Every `// …` comment outside a string.
     pub comments: Vec<Comment>,
     /// Byte ranges of string literals, quotes included.
     pub strings: Vec<(usize, usize)>,

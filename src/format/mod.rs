@@ -3,7 +3,7 @@
 //! In: a file's text. Out: its text laid out one way (see `docs/language.md`, "Layout"), with
 //! every comment kept where it stands and every string and literal exactly as written. The
 //! parser's tree ([`crate::syntax::ast`]) says what to print; [`comments`] finds what the tree
-//! does not keep (comments, strings as written); [`printer`] builds a [`pretty`] document (a
+//! does not keep (comments, strings as written); `printer` builds a [`pretty`] document (a
 //! Wadler-style document algebra: text, line breaks that a group takes flat or broken, nesting)
 //! which is rendered at [`WIDTH`] columns.
 //!
@@ -41,10 +41,16 @@ pub enum FormatError {
         )
     )]
     SelfCheck {
+        /// The file's name as given to [`format_source`], as the message names it.
         name: String,
+        /// What differs, in words: "its output does not parse", "its output loses or moves this
+        /// comment"…
         what: &'static str,
+        /// The input text (not the output), so the label points into the file as it stands.
         #[source_code]
         src: NamedSource<String>,
+        /// Where the input first differs: the start of the first item or comment that changed, or
+        /// offset 0 when no place is known; an empty span.
         #[label("from here on")]
         at: SourceSpan,
     },

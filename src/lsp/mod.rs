@@ -1,13 +1,13 @@
 //! `lawcode lsp`: a language server over standard input and output.
 //!
 //! Synchronous and single-threaded (`lsp-server`, as rust-analyzer uses it): one loop reads a
-//! message, then every message already queued and those that come within [`DEBOUNCE`] of the
+//! message, then every message already queued and those that come within `DEBOUNCE` of the
 //! last, applying document changes as they come; only when the changes pause (or a request
-//! needs an answer, or [`MAX_DELAY`] has passed) are the changed documents checked again and
+//! needs an answer, or `MAX_DELAY` has passed) are the changed documents checked again and
 //! their diagnostics published. So a burst of keystrokes costs one check.
 //!
 //! Each open document is checked as an entry file, with everything it imports, through an
-//! overlay that reads open documents before the disk ([`analysis::Overlay`]). The answers to
+//! overlay that reads open documents before the disk ([`Overlay`]). The answers to
 //! hover, definition, references, rename, completion and symbols come from the document's last
 //! analysis whose files parsed: while a file does not parse, it gets its parse diagnostic and
 //! the queries keep working on the last good text. Every request is answered, with a result

@@ -10,106 +10,158 @@ use rust_decimal::Decimal;
 /// A value with the place in the source it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spanned<T> {
+    /// The value.
     pub node: T,
+    /// Where it is written: a byte range of its file.
     pub span: Span,
 }
 
 impl<T> Spanned<T> {
+    /// Pairs `node` with the `span` it was read from.
     pub fn new(node: T, span: Span) -> Self {
         Self { node, span }
     }
 }
 
+/// A name as written (a fact, definition, type, version or member), with its span.
 pub type Ident = Spanned<String>;
 
 /// One parsed file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct File {
+    /// The file's id in the load's [`SourceMap`](crate::source::SourceMap).
     pub file: FileId,
+    /// The top-level items, in source order.
     pub items: Vec<Item>,
 }
 
+/// A top-level item of a file.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
+    /// `import "path"`: the path as written, relative to the importing file.
     Import(Spanned<String>),
+    /// The `statute` header.
     Statute(Statute),
+    /// A `version NAME from DATE` line.
     Version(Version),
+    /// The `versions selected by FACT` line.
     VersionSelector(VersionSelector),
+    /// A `facts { … }` block's fields, in source order.
     Facts(Vec<Field>),
+    /// An `outcomes { … }` block's outcomes, in source order.
     Outcomes(Vec<Outcome>),
+    /// An `enum` declaration.
     Enum(EnumDecl),
+    /// A `record` declaration.
     Record(RecordDecl),
+    /// A `table` declaration.
     Table(TableDecl),
+    /// A top-level provision, such as `(a) { … }`.
     Provision(Provision),
 }
 
 /// `statute "18 U.S.C. § 2259" "Mandatory restitution"`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statute {
+    /// The statute's citation string, e.g. `18 U.S.C. § 2259`, with the string's span.
     pub citation: Spanned<String>,
+    /// The optional title string; `None` if not written.
     pub title: Option<String>,
+    /// The whole header line.
     pub span: Span,
 }
 
 /// `version current from 2018-12-07 "Pub. L. 115-299"`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Version {
+    /// The version's name, e.g. `current`.
     pub name: Ident,
+    /// The date the text took effect, e.g. `2018-12-07`.
     pub effective: Spanned<jiff::civil::Date>,
+    /// The enacting law's string, e.g. `Pub. L. 115-299`; `None` if not written.
     pub enacted_by: Option<String>,
 }
 
 /// `versions selected by offense_date note "…"`
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersionSelector {
+    /// The date fact that selects the version, e.g. `offense_date`.
     pub fact: Ident,
+    /// The `note` strings, in source order, shown in the trace.
     pub notes: Vec<String>,
+    /// The whole line, notes included.
     pub span: Span,
 }
 
+/// A type as written; the checker resolves the names.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeExpr {
+    /// A type name: `money`, `date`, a record's or an enumeration's name, and so on.
     Named(Ident),
+    /// `list of T`.
     List(Box<Spanned<TypeExpr>>),
 }
 
 /// A fact in the schema or a field of a record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
+    /// The name as written, e.g. `offense_date`.
     pub name: Ident,
+    /// The type as written.
     pub ty: Spanned<TypeExpr>,
+    /// `optional`: the case may leave it out.
     pub optional: bool,
+    /// `default EXPR`: the value used when it is left out; `None` without the option.
     pub default: Option<Expr>,
+    /// `nonempty`: a list that must hold at least one item.
     pub nonempty: bool,
+    /// The description string; `None` if not written.
     pub description: Option<String>,
 }
 
+/// One line of an `outcomes { … }` block: `award: money "the award"`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// The outcome's name as written.
     pub name: Ident,
+    /// The outcome's type as written.
     pub ty: Spanned<TypeExpr>,
+    /// The description string; `None` if not written.
     pub description: Option<String>,
 }
 
+/// `enum NAME { … }`: an enumeration and its members.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnumDecl {
+    /// The enumeration's name as written.
     pub name: Ident,
+    /// The members, in declared order.
     pub members: Vec<Ident>,
 }
 
+/// `record NAME { … }`: a record type and its fields.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordDecl {
+    /// The record's name as written.
     pub name: Ident,
+    /// The fields, in declared order.
     pub fields: Vec<Field>,
 }
 
+/// `table NAME: KEY -> VALUE "description" source "…" { KEY => VALUE … }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableDecl {
+    /// The table's name as written, e.g. `cpi`.
     pub name: Ident,
+    /// The key type as written.
     pub key_ty: Spanned<TypeExpr>,
+    /// The value type as written.
     pub value_ty: Spanned<TypeExpr>,
+    /// The description string; `None` if not written.
     pub description: Option<String>,
+    /// The `source` string, required by the grammar.
     pub source: String,
+    /// The rows `KEY => VALUE`, in source order; the checker requires literals.
     pub rows: Vec<(Expr, Expr)>,
 }
 
@@ -121,22 +173,33 @@ pub type LabelPart = String;
 pub struct Provision {
     /// The label as written here, relative to the enclosing provision; `(b)(2)` has two parts.
     pub label: Spanned<Vec<LabelPart>>,
+    /// The heading string, e.g. `"General rule"`; `None` if not written.
     pub heading: Option<String>,
     /// The version this provision belongs to; `None`: every version.
     pub in_version: Option<Ident>,
+    /// What the provision holds, in source order.
     pub body: Vec<ProvisionItem>,
+    /// The whole provision, label to closing brace.
     pub span: Span,
 }
 
+/// One item inside a provision's braces.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProvisionItem {
+    /// `text "…"`: the words of the statute, never evaluated.
     Text(String),
+    /// `not computed "why"`: the reason, with its span.
     NotComputed(Spanned<String>),
+    /// `disregard FACT.PATH "why"`: a fact the statute says must not matter.
     Disregard {
+        /// The fact's path as written, one name per dotted part.
         fact: Spanned<Vec<String>>,
+        /// The reason string.
         reason: String,
     },
+    /// A `rule` or an `exception to`.
     Rule(Rule),
+    /// A nested provision.
     Provision(Provision),
 }
 
@@ -144,37 +207,63 @@ pub enum ProvisionItem {
 /// that displaces the rule for the same name at the cited provision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
+    /// The name the rule gives a value to: an outcome or a definition.
     pub name: Ident,
+    /// `exception to LABEL:`: the displaced rule's provision, its full label from the statute's
+    /// top; `None` for a plain rule.
     pub exception_to: Option<Spanned<Vec<LabelPart>>>,
+    /// `: TYPE` after the name; `None` when the type is inferred.
     pub declared_type: Option<Spanned<TypeExpr>>,
+    /// The expression after `=`.
     pub value: Expr,
+    /// The `when` condition; `None` when the rule always applies.
     pub condition: Option<Expr>,
+    /// The `note` strings, in source order.
     pub notes: Vec<String>,
+    /// The whole rule, notes included.
     pub span: Span,
 }
 
+/// An expression with its span.
 pub type Expr = Spanned<ExprKind>;
 
+/// A binary operator as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinaryOp {
+    /// `or`.
     Or,
+    /// `and`.
     And,
+    /// `=`.
     Eq,
+    /// `!=`.
     Ne,
+    /// `<`.
     Lt,
+    /// `<=`.
     Le,
+    /// `>`.
     Gt,
+    /// `>=`.
     Ge,
+    /// `within`.
     Within,
+    /// `in`.
     In,
+    /// `not in`.
     NotIn,
+    /// `+`.
     Add,
+    /// `-`.
     Sub,
+    /// `*`.
     Mul,
+    /// `/`.
     Div,
 }
 
 impl BinaryOp {
+    /// The operator as the language writes it, for messages and `fmt`.
     pub fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Or => "or",
@@ -196,53 +285,82 @@ impl BinaryOp {
     }
 }
 
+/// A prefix operator as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnaryOp {
+    /// `not`.
     Not,
+    /// Unary minus, `-x`.
     Neg,
 }
 
+/// An expression as written, before names are resolved or types checked.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer literal, e.g. `2017`.
     Integer(Decimal),
+    /// A decimal literal, e.g. `245.120`.
     Decimal(Decimal),
+    /// A money literal in dollars, e.g. `$3,000` or `$3000.00` (at most two decimals).
     Money(Decimal),
+    /// A date literal, e.g. `2018-12-07`.
     Date(jiff::civil::Date),
+    /// A string literal, its escapes already read.
     Text(String),
     /// `§2252A(a)(5)`
     Citation(String),
     /// `[a, b, §2252A(a)(1) through (5)]`
     List(Vec<ListItem>),
+    /// A name: a fact, definition, local variable, enumeration member or the like.
     Name(Ident),
+    /// `x.field`.
     Field(Box<Expr>, Ident),
+    /// `table[key]`.
     Index(Box<Expr>, Box<Expr>),
+    /// `not x` or `-x`.
     Unary(UnaryOp, Box<Expr>),
+    /// `a OP b`.
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `if c then a else b`.
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `f(a, b, …)`: a function call, by the function's name.
     Call(Ident, Vec<Expr>),
     /// `sum(l.amount for l in victim.losses if l.proximate)`
     Comprehension {
+        /// The aggregate's name as written: `sum`, `count`, `any`, `all`, `min`, `max` or `filter`.
         aggregate: Ident,
+        /// The expression computed for each item.
         element: Box<Expr>,
+        /// The bound variable, e.g. `l`.
         var: Ident,
+        /// The list iterated over.
         source: Box<Expr>,
+        /// The `if` condition; `None` keeps every item.
         filter: Option<Box<Expr>>,
     },
 }
 
+/// One member of a list literal.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListItem {
+    /// An expression.
     Single(Expr),
     /// `§2251 through §2260A`, or `§2252A(a)(1) through (5)` (the end relative to the start).
     Range {
+        /// The range's first citation.
         start: Expr,
+        /// The range's last provision, as written.
         end: Spanned<RangeEnd>,
     },
 }
 
+/// The end of a range, as written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RangeEnd {
+    /// A full citation, without `§` (the text after it), e.g. `2260A`.
     Citation(String),
+    /// Only label parts, relative to the start: `(5)` is `["5"]`.
     Relative(Vec<LabelPart>),
 }

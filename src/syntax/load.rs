@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 /// Stable codes of loading diagnostics.
 pub mod codes {
+    /// Reported when a rule file (the entry or an import) cannot be read or is not UTF-8 text.
     pub const UNREADABLE: &str = "lawcode::load::unreadable";
+    /// Reported when a rule set imports more than [`MAX_FILES`](super::MAX_FILES) distinct files.
     pub const TOO_MANY_FILES: &str = "lawcode::load::too_many_files";
 }
 
@@ -23,9 +25,12 @@ pub const MAX_FILES: usize = 256;
 /// Why a rule set could not be loaded.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum LoadError {
+    /// A file could not be read (or there were too many); the problem names the file and, for an
+    /// import, where it was imported.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Read(Box<Problem>),
+    /// A file was read but does not parse.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Parse(Box<ParseError>),
@@ -33,6 +38,8 @@ pub enum LoadError {
 
 /// Where rule files come from.
 pub trait FileReader {
+    /// The whole text of the file at `path` (relative to the working directory, or however the
+    /// reader roots it); an error if it is missing or not UTF-8.
     fn read(&self, path: &Path) -> std::io::Result<String>;
 
     /// What diagnostics call the file at `path` (a git revision prefixes its name).

@@ -19,9 +19,14 @@ use rust_decimal::Decimal;
 use std::sync::LazyLock;
 use thiserror::Error;
 
-#[derive(pest_derive::Parser)]
-#[grammar = "../grammar/law.pest"]
-struct LawParser;
+/// The parser pest derives from the grammar, in a module of its own: the `Rule` enum it
+/// generates is public, and must not become part of the crate's API.
+mod grammar {
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/law.pest"]
+    pub(super) struct LawParser;
+}
+use grammar::{LawParser, Rule};
 
 /// Deepest nesting of expressions and provisions a rule file may use. Deeper input
 /// is rejected before it can exhaust the stack.
@@ -30,39 +35,60 @@ pub const MAX_NESTING: usize = 64;
 /// A rule file that cannot be read as `.law` syntax.
 #[derive(Debug, Error, Diagnostic)]
 pub enum ParseError {
+    /// The text does not match the grammar (`lawcode::parse::syntax`).
     #[error("{message}")]
     #[diagnostic(code(lawcode::parse::syntax), help("{help}"))]
     Syntax {
+        /// What was found and what was expected there, in a legal engineer's words.
         message: String,
+        /// How to fix it.
         help: String,
+        /// The file, with its whole text.
         #[source_code]
         src: NamedSource<String>,
+        /// Where parsing stopped.
         #[label("{label}")]
         at: SourceSpan,
+        /// The label's text at `at`.
         label: String,
     },
+    /// The grammar matched but a literal's value is wrong (`lawcode::parse::literal`): an
+    /// impossible date, money with more than two decimals, a malformed citation and the like.
     #[error("{message}")]
     #[diagnostic(code(lawcode::parse::literal), help("{help}"))]
     Literal {
+        /// What is wrong with the literal.
         message: String,
+        /// How to write it instead.
         help: String,
+        /// The file, with its whole text.
         #[source_code]
         src: NamedSource<String>,
+        /// The literal.
         #[label("here")]
         at: SourceSpan,
     },
+    /// A `{`, `(`, `[` or string is never closed (`lawcode::parse::unclosed`).
     #[error("{what} opened here is never closed")]
     #[diagnostic(code(lawcode::parse::unclosed), help("{help}"))]
     Unclosed {
+        /// What was opened, e.g. `the parenthesis`.
         what: &'static str,
+        /// How to close it, e.g. "close it with `)`".
         help: &'static str,
+        /// The file, with its whole text.
         #[source_code]
         src: NamedSource<String>,
+        /// The opening character.
         #[label(primary, "opened here")]
         opened: SourceSpan,
+        /// The file's last byte.
         #[label("the file ends before it is closed")]
         end: SourceSpan,
     },
+    /// Nesting passes the limits (`lawcode::parse::too_deep`): brackets and prefix operators
+    /// ([`MAX_NESTING`]) are counted on the text before pest runs, so deep input cannot exhaust
+    /// the stack; expression depth ([`MAX_EXPR_DEPTH`]) is checked on each parsed rule.
     #[error(
         "rule file nests too deeply (more than {} brackets, {MAX_NESTING} prefix operators in a row, or an expression nested deeper than {MAX_EXPR_DEPTH})",
         MAX_NESTING * 2
@@ -72,19 +98,25 @@ pub enum ParseError {
         help("split the expression into named rules; each rule can refer to the others by name")
     )]
     TooDeep {
+        /// The file, with its whole text.
         #[source_code]
         src: NamedSource<String>,
+        /// Where nesting passes the limit: the bracket or operator, or the too-deep sub-expression.
         #[label("nesting passes the limit here")]
         at: SourceSpan,
     },
+    /// A chain of one operator joins more than [`MAX_CHAIN_LEN`] terms
+    /// (`lawcode::parse::too_long`).
     #[error("an expression joins more than {MAX_CHAIN_LEN} terms with one operator")]
     #[diagnostic(
         code(lawcode::parse::too_long),
         help("split the chain into named rules (subtotals), each adding part of the terms")
     )]
     TooLong {
+        /// The file, with its whole text.
         #[source_code]
         src: NamedSource<String>,
+        /// The term that passes the limit.
         #[label("the chain passes the limit here")]
         at: SourceSpan,
     },

@@ -1,7 +1,7 @@
 //! What an editor asks of a rule set: its diagnostics, and what each name in it is.
 //!
 //! [`Analysis::run`] loads a rule file and what it imports through any
-//! [`FileReader`](crate::syntax::load::FileReader) (the language server's reads open documents before
+//! [`FileReader`] (the language server's reads open documents before
 //! the disk), checks it, and flattens every problem into the one JSON model
 //! ([`DiagnosticJson`]). When the files parse it also builds an [`Index`] from their syntax
 //! trees: the provision outline with citations, the declarations (facts, records, enumerations,
@@ -31,6 +31,8 @@ pub struct Analysis {
     pub diagnostics: Vec<DiagnosticJson>,
     /// True when the rule set parses and checks.
     pub checks: bool,
+    /// What each name in the files is and where it is used; empty when the files did not parse
+    /// (see [`Analysis::parsed`]).
     pub index: Index,
 }
 
@@ -380,19 +382,32 @@ pub const KEYWORDS: &[&str] = &[
 /// One thing completion offers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {
+    /// The text to insert: a name, a keyword, an enumeration member in quotes (`"medical"`), or a
+    /// provision label (`(b)(1)`).
     pub label: String,
+    /// What the offered text is.
     pub kind: CompletionKind,
+    /// A fact's or field's type, a member's enumeration, a provision's heading, `table`; `None`
+    /// for definitions and keywords.
     pub detail: Option<String>,
 }
 
+/// What a completion offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CompletionKind {
+    /// A fact declared in `facts { … }`.
     Fact,
+    /// A field of the record before the `.`.
     Field,
+    /// A definition (a name some rule gives a value to).
     Definition,
+    /// A data table.
     Table,
+    /// A member of an enumeration, quoted as a value is written.
     EnumMember,
+    /// A word that begins a construct (see [`KEYWORDS`]).
     Keyword,
+    /// A provision label, after `exception to`.
     Provision,
 }
 
@@ -401,6 +416,7 @@ pub enum CompletionKind {
 pub struct Symbol {
     /// A provision's label as written (`(b)(2)`), or a name.
     pub name: String,
+    /// What the entry is.
     pub kind: SymbolKind,
     /// All of it.
     pub span: Span,
@@ -408,51 +424,78 @@ pub struct Symbol {
     pub selection: Span,
     /// A provision's heading, a fact's type, a rule's provision.
     pub detail: Option<String>,
+    /// The provisions inside a provision, in source order; empty in workspace symbols.
     pub children: Vec<Symbol>,
 }
 
+/// What an outline entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymbolKind {
+    /// A provision of the statute.
     Provision,
+    /// A rule's definition (one entry per rule that gives it a value).
     Definition,
+    /// A fact declared in `facts { … }`.
     Fact,
+    /// A data table.
     Table,
 }
 
 /// What a name in the rules stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
+    /// A definition, by name: what a rule gives a value to (an outcome names one too).
     Definition(String),
+    /// A top-level fact, by name.
     Fact(String),
+    /// A field of a record.
     Field {
+        /// The record's name.
         record: String,
+        /// The field's name.
         field: String,
     },
     /// A comprehension's variable, ranging over `source` (as written).
     Local {
+        /// The expression the variable ranges over, as written (`victim.losses`).
         source: String,
     },
+    /// A data table, by name.
     Table(String),
+    /// A record type, by name.
     Record(String),
+    /// An enumeration type, by name.
     Enum(String),
+    /// A provision, as an index into [`Index::provisions`] (an exception's `exception to (b)(1)`).
     Provision(usize),
+    /// An imported file: the `import` path joined to the importing file's directory and
+    /// normalized, as [`Index::imports`] keys it.
     Import(PathBuf),
+    /// A citation literal (its text after `§`: `2259(b)(1)`) or a citation range
+    /// (`§2259(b)(1) through (b)(3)`); not resolved to a provision, so it has no declaration.
     Citation(String),
 }
 
+/// Whether a reference declares its target or uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefKind {
     /// The name as a declaration writes it (a rule's name, a fact in `facts { … }`).
     Declaration,
+    /// Any other mention: a name in an expression, a type, an import, an outcome naming its
+    /// definition.
     Use,
 }
 
 /// One span of the rules that names something.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {
+    /// Where the name is written: a byte range of its file.
     pub span: Span,
+    /// The name as written.
     pub name: String,
+    /// What the name stands for; equal targets are the same thing.
     pub target: Target,
+    /// Whether this is a declaration or a use.
     pub kind: RefKind,
 }
 
@@ -465,61 +508,99 @@ pub struct ProvisionEntry {
     pub label: String,
     /// The label as written here (`(C)`).
     pub written: String,
+    /// The heading string; `None` if not written.
     pub heading: Option<String>,
+    /// The provision's own `text "…"` strings (the statute's words), in source order; not its
+    /// children's.
     pub text: Vec<String>,
+    /// The reason of its `not computed "…"`; `None` without one.
     pub not_computed: Option<String>,
+    /// The version it belongs to, its own `in NAME` or its parent's; `None`: every version.
     pub version: Option<String>,
+    /// The whole provision, label to closing brace (byte offsets).
     pub span: Span,
+    /// Where its label is written (byte offsets).
     pub label_span: Span,
+    /// The enclosing provision, as an index into [`Index::provisions`]; `None` at top level.
     pub parent: Option<usize>,
+    /// The provisions directly inside it, as indices into [`Index::provisions`], in source order.
     pub children: Vec<usize>,
 }
 
 /// A rule, as the index keeps it.
 #[derive(Debug, Clone)]
 pub struct RuleEntry {
+    /// The definition the rule gives a value to.
     pub name: String,
+    /// Where the rule's name is written.
     pub name_span: Span,
+    /// The whole rule, notes included.
     pub span: Span,
+    /// The provision holding the rule, as an index into [`Index::provisions`] (always `Some` as
+    /// the index is built today).
     pub provision: Option<usize>,
     /// An exception's cited provision, as written (`(b)(1)`).
     pub exception_to: Option<String>,
+    /// The rule's `note` strings, in source order.
     pub notes: Vec<String>,
 }
 
+/// A record type, as the index keeps it.
 #[derive(Debug, Clone)]
 pub struct RecordEntry {
+    /// The record's name as written, with its span.
     pub name: ast::Ident,
+    /// Its fields, in declared order.
     pub fields: Vec<ast::Field>,
 }
 
+/// An enumeration type, as the index keeps it.
 #[derive(Debug, Clone)]
 pub struct EnumEntry {
+    /// The enumeration's name.
     pub name: String,
+    /// Where its name is written.
     pub span: Span,
+    /// Its members as written, in declared order.
     pub members: Vec<ast::Ident>,
 }
 
+/// A data table, as the index keeps it (its rows counted, not kept).
 #[derive(Debug, Clone)]
 pub struct TableEntry {
+    /// The table's name as written, with its span.
     pub name: ast::Ident,
+    /// The key type as written.
     pub key_ty: ast::Spanned<TypeExpr>,
+    /// The value type as written.
     pub value_ty: ast::Spanned<TypeExpr>,
+    /// The description string; `None` if not written.
     pub description: Option<String>,
+    /// The `source` string: where the table's data come from.
     pub source: String,
+    /// How many rows it has.
     pub rows: usize,
 }
 
 /// Declarations and references of a parsed rule set, by name and by place.
 #[derive(Debug, Default)]
 pub struct Index {
+    /// Every provision of every file, parents before their children, in source order;
+    /// [`Target::Provision`] and the entries' `parent` and `children` index it.
     pub provisions: Vec<ProvisionEntry>,
+    /// Every rule, in source order.
     pub rules: Vec<RuleEntry>,
+    /// Each definition's rules, as indices into `rules`, in source order.
     pub rules_by_name: HashMap<String, Vec<usize>>,
+    /// The top-level facts of every `facts { … }` block, in source order.
     pub facts: Vec<ast::Field>,
+    /// The outcomes of every `outcomes { … }` block, in source order.
     pub outcomes: Vec<ast::Outcome>,
+    /// Record types by name (a second record of one name replaces the first).
     pub records: HashMap<String, RecordEntry>,
+    /// Enumerations by name (a second of one name replaces the first).
     pub enums: HashMap<String, EnumEntry>,
+    /// Data tables by name (a second of one name replaces the first).
     pub tables: HashMap<String, TableEntry>,
     /// Every reference, sorted by file and start.
     pub refs: Vec<Reference>,

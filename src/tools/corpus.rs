@@ -21,9 +21,13 @@ use std::path::{Path, PathBuf};
 
 /// Stable codes of case-file diagnostics.
 pub mod codes {
+    /// A test file cannot be read.
     pub const UNREADABLE: &str = "lawcode::test::unreadable";
+    /// A test file is not valid JSON (line and column given).
     pub const BAD_JSON: &str = "lawcode::test::bad_json";
+    /// A test file is not `{ "facts": …, "expect": … }` or its parts have the wrong shape.
     pub const BAD_TEST_FILE: &str = "lawcode::test::bad_test_file";
+    /// The case directory holds no `*.json` file.
     pub const NO_CASES: &str = "lawcode::test::no_cases";
 }
 
@@ -217,10 +221,15 @@ fn unknown_key(name: &str, key: &str, within: &str, valid: &[&str]) -> Problem {
 /// problems it groups (a facts file's every problem).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reported {
+    /// The stable code (`lawcode::facts::wrong_type`); `None` for a diagnostic without one.
     pub code: Option<String>,
+    /// The message, as the diagnostic displays it (cut at 400 characters).
     pub message: String,
+    /// How to fix it, when the diagnostic says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// The problems it groups, flattened the same way: at most 50, then one counting the rest;
+    /// empty for a single problem.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Reported>,
 }

@@ -46,6 +46,7 @@ pub struct Coverage<'p> {
 }
 
 impl<'p> Coverage<'p> {
+    /// Empty coverage of `program`: no case recorded, every count zero.
     pub fn new(program: &'p Program) -> Self {
         Coverage {
             program,
@@ -355,13 +356,17 @@ pub fn rule_statuses(
 /// Coverage of a corpus, as plain data.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CoverageReport {
+    /// The statute's citation (`18 U.S.C. § 2259`).
     pub statute: String,
     /// Evaluations recorded.
     pub cases: usize,
+    /// Which provisions the cases reached.
     pub provisions: ProvisionCoverage,
+    /// Which branches of the rules the cases took.
     pub branches: BranchCoverage,
 }
 
+/// Provision coverage: which provisions that compute something some case reached.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProvisionCoverage {
     /// Provisions that hold at least one rule.
@@ -374,56 +379,81 @@ pub struct ProvisionCoverage {
     pub rows: Vec<ProvisionRow>,
 }
 
+/// One provision of the statute and how many cases reached it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProvisionRow {
+    /// The full citation (`18 U.S.C. § 2259(b)(2)(B)`).
     pub citation: String,
+    /// The short label (`(b)(2)(B)`), for the text tables; not in the JSON.
     #[serde(skip)]
     pub label: String,
     /// The text (version) the provision belongs to, or `both`/`all`.
     pub text: String,
+    /// Whether it holds at least one rule (`rules > 0`).
     pub computes: bool,
     /// `not computed` or `disregard` for a marked provision.
     pub mark: Option<&'static str>,
+    /// Rules it holds, over every text of the statute.
     pub rules: usize,
     /// Cases that reached it.
     pub cases: usize,
 }
 
+/// Branch coverage: every branch of every rule, and the ones no case took.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BranchCoverage {
+    /// Branches counted, over every rule of every text.
     pub total: usize,
+    /// Of those, the ones some case took.
     pub taken: usize,
+    /// The branches no case took, in the order of `rows`.
     pub never: Vec<BranchRef>,
     /// One row per rule per text, in statute order.
     pub rows: Vec<RuleRow>,
 }
 
+/// One rule in one text of the statute, with its branches' counts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleRow {
+    /// The full citation of the provision that holds the rule.
     pub citation: String,
+    /// The provision's short label (`(b)(2)(B)`), for the text tables; not in the JSON.
     #[serde(skip)]
     pub label: String,
+    /// The name of the text (version) the rule belongs to; empty for an unversioned statute.
     pub text: String,
+    /// The definition the rule gives a value to.
     pub definition: String,
     /// `rule` or `exception to (b)(1)`.
     pub kind: String,
     /// The `when` condition as written.
     pub condition: Option<String>,
+    /// Its branches: `taken`, then `not taken` when it has a condition or exceptions, then
+    /// `condition true` and `condition false` when it has a condition.
     pub branches: Vec<BranchCount>,
 }
 
+/// One branch of a rule and how many cases took it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BranchCount {
+    /// `taken`, `not taken`, `condition true` or `condition false`.
     pub branch: &'static str,
+    /// Cases (evaluations recorded) that took it.
     pub cases: usize,
 }
 
+/// A branch no case took, named by its rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BranchRef {
+    /// The full citation of the provision that holds the rule.
     pub citation: String,
+    /// The name of the text (version) the rule belongs to; empty for an unversioned statute.
     pub text: String,
+    /// The definition the rule gives a value to.
     pub definition: String,
+    /// `rule` or `exception to (b)(1)`.
     pub kind: String,
+    /// `taken`, `not taken`, `condition true` or `condition false`.
     pub branch: &'static str,
 }
 

@@ -35,6 +35,8 @@ use std::path::Path;
 
 /// Stable codes of diff diagnostics.
 pub mod codes {
+    /// `lawcode diff --outcome NAME` names an outcome neither rule source declares (the help names
+    /// the nearest one); nothing is compared.
     pub const UNKNOWN_OUTCOME: &str = "lawcode::diff::unknown_outcome";
 }
 
@@ -53,13 +55,16 @@ pub struct DiffOptions {
 /// maps keyed by citation are sorted by citation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiffReport {
+    /// The old rule source, as its spec reads (`HEAD~1:rules/usc/18/2259.law`).
     pub old: String,
+    /// The new rule source, as its spec reads.
     pub new: String,
     /// The outcomes compared, when `--outcome` named some; absent: all of them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub outcomes: Vec<String>,
     /// Cases evaluated under both sources.
     pub compared: usize,
+    /// The counts, overall and by outcome and provision.
     pub summary: Summary,
     /// Cases in which some outcome has a value under both sources, or a value under one and
     /// is undecided (`null`, an absent fact) under the other, and the two differ.
@@ -75,8 +80,10 @@ pub struct DiffReport {
     pub errors: Vec<CaseError>,
 }
 
+/// A case in which at least one outcome's value changed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangedCase {
+    /// The case file's path relative to the case directory, `/`-separated.
     pub case: String,
     /// The outcomes whose value changed.
     pub outcomes: Outcomes<Change>,
@@ -93,14 +100,18 @@ pub struct ChangedCase {
 /// A case whose outcomes differ only in what one source defines.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OneSidedCase {
+    /// The case file's path relative to the case directory, `/`-separated.
     pub case: String,
     /// Each outcome defined by one source only, with its value there.
     pub outcomes: Outcomes<serde_json::Value>,
 }
 
+/// An outcome's value under each source, in the contract's JSON form (`null`: undecided).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
+    /// The value under the old source.
     pub old: serde_json::Value,
+    /// The value under the new source.
     pub new: serde_json::Value,
 }
 
@@ -116,22 +127,27 @@ impl<V> Default for Outcomes<V> {
 }
 
 impl<V> Outcomes<V> {
+    /// Whether the map holds no outcome.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// How many outcomes the map holds.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// The entry for outcome `name`, if the map holds it.
     pub fn get(&self, name: &str) -> Option<&V> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
+    /// Each outcome's name and entry, in the map's (declaration) order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
         self.0.iter().map(|(n, v)| (n.as_str(), v))
     }
 
+    /// The outcome names, in the map's (declaration) order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(n, _)| n.as_str())
     }
@@ -143,6 +159,7 @@ impl<V: Serialize> Serialize for Outcomes<V> {
     }
 }
 
+/// What a diff found, counted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// Cases with a changed value (the length of `changed`).
@@ -164,15 +181,20 @@ pub struct Summary {
     pub only_old_by_outcome: Outcomes<usize>,
 }
 
+/// A case that could not be read, or not be evaluated under a source (one entry per side that
+/// failed).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CaseError {
+    /// The case file's path relative to the case directory, `/`-separated.
     pub case: String,
     /// `old`, `new` or `file` (the case file itself is malformed).
     pub side: &'static str,
+    /// The problem, flattened for the report (a facts file's every problem under it).
     pub error: Reported,
 }
 
 impl DiffReport {
+    /// Whether some case could not be read or evaluated (the command then exits with failure).
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }

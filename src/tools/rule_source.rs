@@ -31,11 +31,18 @@ use std::path::{Component, Path, PathBuf};
 
 /// Stable codes of rule-source diagnostics.
 pub mod codes {
+    /// The `@DATE` or `--as-of` date is not a real `YYYY-MM-DD` date.
     pub const BAD_DATE: &str = "lawcode::source::bad_date";
+    /// The date pinned by `@DATE` or `--as-of` precedes every version of the statute.
     pub const BEFORE_FIRST_VERSION: &str = "lawcode::source::before_first_version";
+    /// An empty rule source was given.
     pub const EMPTY: &str = "lawcode::source::empty";
+    /// Git does not know the revision in `REV:PATH`, or the path does not exist at that revision.
     pub const BAD_REVISION: &str = "lawcode::source::bad_revision";
+    /// `REV:PATH` was given outside a git repository.
     pub const NOT_A_REPOSITORY: &str = "lawcode::source::not_a_repository";
+    /// Git could not be run or failed (as reported today: only when the current directory
+    /// cannot be told before opening a revision).
     pub const GIT_FAILED: &str = "lawcode::source::git_failed";
 }
 
@@ -179,8 +186,11 @@ impl RuleSource {
 /// A loaded rule source: the program, its warnings, and where it came from.
 #[derive(Debug)]
 pub struct LoadedRules {
+    /// The spec the rules were loaded from, as parsed.
     pub source: RuleSource,
+    /// The checked program, ready to evaluate cases.
     pub program: Program,
+    /// The checker's warnings (and the source map to show them against).
     pub report: CheckReport,
 }
 
@@ -269,6 +279,15 @@ impl GitRevision {
             return Err(bad_revision(revision, "a revision cannot start with `-`").into());
         }
         let top = git(dir, &["rev-parse", "--show-toplevel", "--show-prefix"]).map_err(|e| {
+            // No git to run (not installed, or this build has no `git` feature) is not the
+            // same mistake as a directory outside a repository.
+            if e.kind() == std::io::ErrorKind::NotFound || cfg!(not(feature = "git")) {
+                return Problem::error(
+                    codes::GIT_FAILED,
+                    format!("cannot read revision `{revision}`: git could not be run ({e})"),
+                )
+                .with_help("install git (or a build of lawcode with the `git` feature), or name the file without `REV:`");
+            }
             Problem::error(
                 codes::NOT_A_REPOSITORY,
                 format!(

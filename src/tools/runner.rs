@@ -23,7 +23,9 @@ use std::str::FromStr;
 
 /// Stable codes of test-runner diagnostics (case files have theirs in [`corpus::codes`]).
 pub mod codes {
+    /// A test file has no `expect`.
     pub const NO_EXPECT: &str = "lawcode::test::no_expect";
+    /// `expect.outcomes` names an outcome the rule set does not declare.
     pub const UNKNOWN_OUTCOME: &str = "lawcode::test::unknown_outcome";
 }
 
@@ -41,10 +43,12 @@ pub struct RunOptions {
 pub struct CaseResult {
     /// The file, relative to the directory run.
     pub case: String,
+    /// Whether every expectation held, one failed, or the file could not be run.
     pub status: CaseStatus,
     /// The version of the statute applied, when the case was evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The expectations that did not hold; empty on a pass and on an error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<Failure>,
     /// Why the file could not be run.
@@ -52,10 +56,13 @@ pub struct CaseResult {
     pub error: Option<Reported>,
 }
 
+/// How a test file came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
+    /// Every expectation held.
     Pass,
+    /// The case was evaluated and some expectation did not hold (see `failures`).
     Fail,
     /// The file is malformed, its facts are refused, or evaluation failed.
     Error,
@@ -69,27 +76,48 @@ pub enum Failure {
     /// trace that produced the value: the outcome, the rule that gave it, and
     /// what that rule read.
     Outcome {
+        /// The outcome's name.
         outcome: String,
+        /// The value the test file expects, as written there.
         want: serde_json::Value,
+        /// The value the evaluation gave, in the contract's JSON form (`null`: undecided).
         got: serde_json::Value,
+        /// The outcome's node with that part under it, notes left out: one node, or none when the
+        /// trace has no node for the outcome.
         path: Vec<TraceNode>,
     },
     /// The missing facts differ.
-    Missing { want: Vec<String>, got: Vec<String> },
+    Missing {
+        /// The facts the test file expects in `missing`, sorted, each once.
+        want: Vec<String>,
+        /// The optional facts whose absence left an outcome undecided, sorted.
+        got: Vec<String>,
+    },
     /// No trace node cites this.
-    Cite { cite: String },
+    Cite {
+        /// The citation or citation suffix (`(b)(2)(B)`) as the test file writes it.
+        cite: String,
+    },
 }
 
 /// The results of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TestReport {
+    /// The rule source as the caller named it (`rules/usc/18/2259.law@2018-12-06`).
     pub rules: String,
+    /// The case directory, as given.
     pub dir: String,
+    /// The `--as-of` date every case was evaluated under (`YYYY-MM-DD`); `None`: each case's own
+    /// selector chose the version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
+    /// Files whose every expectation held.
     pub passed: usize,
+    /// Files that failed or could not be run (errors count as failures).
     pub failed: usize,
+    /// One result per file, in sorted order of their names.
     pub cases: Vec<CaseResult>,
+    /// Provision and branch coverage over the cases that evaluated; `None` unless asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<CoverageReport>,
 }

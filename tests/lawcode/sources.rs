@@ -264,3 +264,20 @@ fn a_spec_that_names_an_existing_file_is_a_path() {
     assert_eq!(s.revision.as_deref(), Some("HEAD"));
     assert_eq!(s.to_string(), "HEAD:rules/usc/18/2259.law@2018-12-07");
 }
+
+/// Without git to run, a `REV:PATH` says so, rather than that the directory is not a
+/// repository.
+#[test]
+fn a_revision_without_git_to_run_says_git_could_not_be_run() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lawcode"))
+        .args(["check", "HEAD:rules/usc/18/2259.law"])
+        .current_dir(crate::support::repo())
+        .env("PATH", "")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("lawcode::source::git_failed"), "{err}");
+    assert!(err.contains("git could not be run"), "{err}");
+}
