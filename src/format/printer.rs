@@ -852,32 +852,13 @@ fn item_bounds(item: &Item) -> (Option<usize>, Option<usize>) {
     }
 }
 
-/// The value of a string literal as the parser reads it: escapes resolved, and the line breaks
-/// of a text written over several lines folded with their indentation into one space.
+/// The value of a string literal as the parser reads it (quotes included in `raw`).
 pub(super) fn string_value(raw: &str) -> String {
     let inner = raw
         .strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))
         .unwrap_or(raw);
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('n') => out.push('\n'),
-                Some(other) => out.push(other),
-                None => {}
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out.split('\n')
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim()
-        .to_string()
+    crate::syntax::string_value(inner)
 }
 
 /// A string written as it was. A text written over several lines keeps its lines; each

@@ -1,7 +1,7 @@
 //! Between the library's byte offsets and paths and the protocol's positions (UTF-16 code
 //! units, as LSP counts by default) and URIs.
 
-use crate::diagnostic::json::DiagnosticJson;
+use crate::diagnostic::json::{DiagnosticJson, LineIndex};
 use crate::tools::analysis::{Analysis, normalize};
 use lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
@@ -11,26 +11,22 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-/// Line starts of a text, to convert offsets and positions.
+/// Line starts of a text, to convert offsets and positions (the line index the JSON
+/// diagnostics use, with columns counted in UTF-16 units as the protocol does).
 pub struct Lines {
-    starts: Vec<usize>,
+    index: LineIndex,
 }
 
 impl Lines {
     pub fn new(text: &str) -> Lines {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Lines { starts }
+        Lines {
+            index: LineIndex::new(text),
+        }
     }
 
     /// The byte offset of `pos` in `text`, clamped to the line and the text.
     pub fn offset(&self, text: &str, pos: Position) -> usize {
-        let Some(&start) = self.starts.get(pos.line as usize) else {
+        let Some(start) = self.index.line_start(pos.line as usize) else {
             return text.len();
         };
         let line = text.get(start..).unwrap_or("");
@@ -48,11 +44,7 @@ impl Lines {
     /// The position of byte `offset` in `text`.
     pub fn position(&self, text: &str, offset: usize) -> Position {
         let offset = offset.min(text.len());
-        let line = self
-            .starts
-            .partition_point(|s| *s <= offset)
-            .saturating_sub(1);
-        let start = self.starts.get(line).copied().unwrap_or(0);
+        let (line, start) = self.index.line_of(offset);
         let mut end = offset;
         while end > start && !text.is_char_boundary(end) {
             end -= 1;

@@ -122,19 +122,43 @@ pub fn load(
     Ok((files, sources))
 }
 
-/// `a/b/../c.law` and `a/c.law` are one file.
-fn normalize(path: &Path) -> PathBuf {
+/// `a/b/../c.law` and `a/c.law` are one file. Lexical: a `..` removes the name before it, and
+/// is kept where there is none (`../../x.law` stays so; `/..` is `/`).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
-            std::path::Component::CurDir => {}
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            Component::CurDir => {}
             other => out.push(other),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::{Path, PathBuf};
+
+    #[test]
+    fn normalize_is_lexical_and_keeps_leading_parents() {
+        let n = |p: &str| normalize(Path::new(p));
+        assert_eq!(
+            n("rules/usc/18/../../data/cpi-u.law"),
+            PathBuf::from("rules/data/cpi-u.law")
+        );
+        assert_eq!(n("./a/./b.law"), PathBuf::from("a/b.law"));
+        // Two parents up from nowhere stay two parents up (they once cancelled each other).
+        assert_eq!(n("../../x.law"), PathBuf::from("../../x.law"));
+        assert_eq!(n("a/../../x.law"), PathBuf::from("../x.law"));
+        assert_eq!(n("/../x.law"), PathBuf::from("/x.law"));
+    }
 }

@@ -726,27 +726,7 @@ impl Lower<'_> {
     }
 
     fn string(&self, pair: Pair<Rule>) -> String {
-        let raw = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
-        let mut out = String::with_capacity(raw.len());
-        let mut chars = raw.chars();
-        while let Some(c) = chars.next() {
-            if c == '\\' {
-                match chars.next() {
-                    Some('n') => out.push('\n'),
-                    Some(other) => out.push(other),
-                    None => {}
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        // Multi-line texts are written indented; fold their line breaks and indentation.
-        out.split('\n')
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join(" ")
-            .trim()
-            .to_string()
+        string_value(pair.into_inner().next().map(|p| p.as_str()).unwrap_or(""))
     }
 
     fn item(&self, pair: Pair<Rule>) -> Result<Item> {
@@ -1332,6 +1312,31 @@ impl Lower<'_> {
             )
         })
     }
+}
+
+/// The value of a string literal's inside (between its quotes) as the tree keeps it: escapes
+/// resolved, and a text written over several lines (indented, as rule files write long texts)
+/// folded, each line break and its indentation one space.
+pub fn string_value(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.split('\n')
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim()
+        .to_string()
 }
 
 #[cfg(test)]

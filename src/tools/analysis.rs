@@ -1548,22 +1548,7 @@ fn same_path(a: &str, b: &str) -> bool {
     normalize(Path::new(a)) == normalize(Path::new(b))
 }
 
-/// `a/b/../c.law` and `a/c.law` are one file.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
+pub use crate::syntax::load::normalize;
 
 /// Reads open documents first, then the disk: what the language server checks.
 #[derive(Debug, Default, Clone)]
