@@ -22,6 +22,58 @@ use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode};
 use std::fmt;
 use std::sync::Arc;
 
+/// What a stage's diagnostics can be about, as an enum a caller can match on (the checker's,
+/// the facts reader's and the evaluator's `…Kind`, declared with `stage_kinds!`). Each kind is
+/// one stable code.
+pub trait Kind: Sized + Copy + 'static {
+    /// The kind whose stable code is `code`; `None` for a code of another stage.
+    fn of_code(code: &str) -> Option<Self>;
+    /// Its stable code, `lawcode::<stage>::<name>`.
+    fn code(self) -> &'static str;
+}
+
+/// Declares a stage's diagnostic kinds once: the enum (`pub enum CheckKind;`) and, for code
+/// that builds problems, a `codes` module with each kind's stable code as a constant. Each
+/// entry is `CONSTANT, Variant = "<the stable code>";`, with its doc comment.
+macro_rules! stage_kinds {
+    (
+        $(#[$kind_meta:meta])*
+        pub enum $kind:ident;
+        $( $(#[$meta:meta])* $name:ident, $variant:ident = $code:literal; )*
+    ) => {
+        /// The stable code of each of this stage's diagnostics, by kind (see the kind enum).
+        pub mod codes {
+            $( $(#[$meta])* pub const $name: &str = $code; )*
+        }
+
+        $(#[$kind_meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $kind {
+            $( $(#[$meta])* $variant, )*
+        }
+
+        impl $kind {
+            /// Every kind, in the order the stage documents them.
+            pub const ALL: &'static [$kind] = &[$($kind::$variant),*];
+        }
+
+        impl $crate::diagnostic::Kind for $kind {
+            fn of_code(code: &str) -> Option<Self> {
+                match code {
+                    $($code => Some($kind::$variant),)*
+                    _ => None,
+                }
+            }
+            fn code(self) -> &'static str {
+                match self {
+                    $($kind::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use stage_kinds;
+
 /// A single diagnostic: a code, a message, how to fix it, and where.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -41,6 +93,12 @@ pub struct Problem {
 }
 
 impl Problem {
+    /// What the problem is about, as stage `K`'s kind enum:
+    /// `p.kind() == Some(CheckKind::Cycle)`. `None` when it belongs to another stage.
+    pub fn kind<K: Kind>(&self) -> Option<K> {
+        K::of_code(self.code)
+    }
+
     /// An error with `code` and `message`, no help and no labels yet.
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
         Problem {

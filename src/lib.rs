@@ -28,6 +28,24 @@
 //! assert_eq!(&*trace[0].citation, "Example Act § 1(a)");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Every problem has a stable code (`lawcode::facts::unknown_key`) and, for the checker, the
+//! facts and the evaluator, a kind to match on ([`CheckKind`], [`FactsKind`], [`EvalKind`]):
+//!
+//! ```
+//! use lawcode::{compile, FactsKind};
+//!
+//! let program = compile("example.law", r#"
+//! statute "Example Act § 1"
+//! facts { losses: money "the victim's losses" }
+//! outcomes { award: money "the amount awarded" }
+//! (a) { rule award = losses }
+//! "#)?;
+//! let refused = program.read_facts("case.json", r#"{ "loses": "1200.00" }"#).unwrap_err();
+//! assert_eq!(refused.problems[0].kind(), Some(FactsKind::UnknownKey));
+//! assert_eq!(refused.problems[0].code, "lawcode::facts::unknown_key");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![cfg_attr(
     test,
@@ -60,7 +78,8 @@ pub use eval::trace;
 pub use syntax::{ast, load};
 pub use tools::{batch, corpus, coverage, diff, rule_source, runner};
 
-pub use check::CheckReport;
-pub use eval::{EvalOptions, Evaluation, Program};
-pub use facts::{Facts, read_file as read_facts_file};
+pub use check::{CheckKind, CheckReport};
+pub use diagnostic::{Kind, Problem};
+pub use eval::{EvalKind, EvalOptions, Evaluation, Program};
+pub use facts::{Facts, FactsKind, read_file as read_facts_file};
 pub use pipeline::{Error, compile, load_program, load_program_with};

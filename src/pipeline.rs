@@ -1,5 +1,9 @@
 //! The pipeline chained: a rule file's path (or text) in, a checked [`Program`] out. Each
-//! stage keeps its own error type; [`Error`] is any of them.
+//! stage keeps its own error type; [`Error`] is any of them. A stage's problems say what they
+//! are about as that stage's kind enum ([`CheckKind`](crate::check::CheckKind),
+//! [`FactsKind`](crate::facts::FactsKind), [`EvalKind`](crate::eval::EvalKind)) through
+//! [`Problem::kind`](crate::diagnostic::Problem::kind); loading and parsing errors are enums
+//! themselves ([`LoadError`](load::LoadError), [`ParseError`](syntax::ParseError)).
 
 use crate::check::{self, CheckReport};
 use crate::eval::Program;
@@ -18,6 +22,10 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Check(#[from] check::CheckError),
+    /// A case's facts were refused (every problem found, each naming the fact).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Facts(#[from] crate::facts::FactsError),
     /// Evaluating a case failed (overflow, conflict, no rule applies…): one problem, citing its
     /// provision.
     #[error(transparent)]

@@ -26,54 +26,57 @@ use crate::syntax::ast;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-/// Stable codes of the checker's diagnostics.
-pub mod codes {
+crate::diagnostic::stage_kinds! {
+    /// What a checker diagnostic is about: why a rule set does not check, or what a warning
+    /// points out. One kind per stable code (`lawcode::check::…`).
+    pub enum CheckKind;
+
     /// A name, field, function, version or table is not defined; the help suggests the nearest.
-    pub const UNKNOWN_NAME: &str = "lawcode::check::unknown_name";
+    UNKNOWN_NAME, UnknownName = "lawcode::check::unknown_name";
     /// A type name is neither built in nor declared.
-    pub const UNKNOWN_TYPE: &str = "lawcode::check::unknown_type";
+    UNKNOWN_TYPE, UnknownType = "lawcode::check::unknown_type";
     /// Values of the wrong type meet (money + date, `not` of money, an enumeration member that does
     /// not exist).
-    pub const TYPE_MISMATCH: &str = "lawcode::check::type_mismatch";
+    TYPE_MISMATCH, TypeMismatch = "lawcode::check::type_mismatch";
     /// A fact, type, outcome, table, version or provision is declared twice, or a provision holds a
     /// second rule for one name with the same condition.
-    pub const DUPLICATE: &str = "lawcode::check::duplicate";
+    DUPLICATE, Duplicate = "lawcode::check::duplicate";
     /// Definitions depend on each other in a circle, or exceptions displace each other in one.
-    pub const CYCLE: &str = "lawcode::check::cycle";
+    CYCLE, Cycle = "lawcode::check::cycle";
     /// An exception cites a provision with no rule for its name in its version, or with several.
-    pub const EXCEPTION_TARGET: &str = "lawcode::check::exception_target";
+    EXCEPTION_TARGET, ExceptionTarget = "lawcode::check::exception_target";
     /// A function is called with the wrong number of arguments.
-    pub const ARITY: &str = "lawcode::check::arity";
+    ARITY, Arity = "lawcode::check::arity";
     /// Versions are inconsistent: several without a selector, two on one day, a selector that is
     /// not a required date fact, a provision inside another version's provision.
-    pub const VERSION: &str = "lawcode::check::version";
+    VERSION, Version = "lawcode::check::version";
     /// A file with provisions has no `statute` header to cite them by.
-    pub const HEADER: &str = "lawcode::check::header";
+    HEADER, Header = "lawcode::check::header";
     /// The rule set has no `statute` header at all (an empty file, or a data file checked alone).
-    pub const NO_STATUTE: &str = "lawcode::check::no_statute";
+    NO_STATUTE, NoStatute = "lawcode::check::no_statute";
     /// A data table has a repeated key, a cell of the wrong type or one that is not a literal.
-    pub const TABLE: &str = "lawcode::check::table";
+    TABLE, Table = "lawcode::check::table";
     /// A rule reads a fact that a provision says must not matter (`disregard`).
-    pub const DISREGARDED_FACT_READ: &str = "lawcode::check::disregarded_fact_read";
+    DISREGARDED_FACT_READ, DisregardedFactRead = "lawcode::check::disregarded_fact_read";
     /// A provision citation or range in the rules is malformed.
-    pub const CITATION: &str = "lawcode::check::citation";
+    CITATION, Citation = "lawcode::check::citation";
     /// Provisions nest deeper than [`MAX_NESTING`](crate::syntax::MAX_NESTING), or a chain of
     /// definitions, each reading the next, is longer than 200.
-    pub const TOO_DEEP: &str = "lawcode::check::too_deep";
+    TOO_DEEP, TooDeep = "lawcode::check::too_deep";
     /// Warning: a declared fact is read by no rule and disregarded by no provision.
-    pub const UNUSED_FACT: &str = "lawcode::check::unused_fact";
+    UNUSED_FACT, UnusedFact = "lawcode::check::unused_fact";
     /// Warning: a provision (with what it holds) has no rule, no `not computed` and no `disregard`.
-    pub const EMPTY_PROVISION: &str = "lawcode::check::empty_provision";
+    EMPTY_PROVISION, EmptyProvision = "lawcode::check::empty_provision";
     /// Two default rules for one value always apply together and neither is an exception to the
     /// other.
-    pub const CONFLICT: &str = "lawcode::check::conflict";
+    CONFLICT, Conflict = "lawcode::check::conflict";
     /// Warning: two default rules for one value can both apply; evaluation reports a conflict if
     /// they do.
-    pub const POSSIBLE_CONFLICT: &str = "lawcode::check::possible_conflict";
+    POSSIBLE_CONFLICT, PossibleConflict = "lawcode::check::possible_conflict";
     /// Warning: a rule's condition can never hold.
-    pub const CONDITION_NEVER_TRUE: &str = "lawcode::check::condition_never_true";
+    CONDITION_NEVER_TRUE, ConditionNeverTrue = "lawcode::check::condition_never_true";
     /// Warning: no outcome depends on a definition.
-    pub const UNUSED_DEFINITION: &str = "lawcode::check::unused_definition";
+    UNUSED_DEFINITION, UnusedDefinition = "lawcode::check::unused_definition";
 }
 
 /// Warnings that an error elsewhere can cause (a definition, fact or provision read only by a

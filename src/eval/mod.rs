@@ -40,25 +40,28 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
-/// Stable codes of evaluation errors.
-pub mod codes {
+crate::diagnostic::stage_kinds! {
+    /// Why an evaluation stopped: one kind per stable code (`lawcode::eval::…`), each citing the
+    /// provision of the rule that failed.
+    pub enum EvalKind;
+
     /// A computation leaves the exact decimal range; names the rule and cites its provision.
-    pub const OVERFLOW: &str = "lawcode::eval::overflow";
+    OVERFLOW, Overflow = "lawcode::eval::overflow";
     /// A division by zero; names the rule and cites its provision.
-    pub const DIVISION_BY_ZERO: &str = "lawcode::eval::division_by_zero";
+    DIVISION_BY_ZERO, DivisionByZero = "lawcode::eval::division_by_zero";
     /// Two applicable rules for one value, neither an exception to the other; names both.
-    pub const CONFLICT: &str = "lawcode::eval::conflict";
+    CONFLICT, Conflict = "lawcode::eval::conflict";
     /// No rule for a value applies to the case.
-    pub const NO_RULE_APPLIES: &str = "lawcode::eval::no_rule_applies";
+    NO_RULE_APPLIES, NoRuleApplies = "lawcode::eval::no_rule_applies";
     /// A data table has no row for the key (e.g. the CPI-U of a year not yet published).
-    pub const MISSING_TABLE_ROW: &str = "lawcode::eval::missing_table_row";
+    MISSING_TABLE_ROW, MissingTableRow = "lawcode::eval::missing_table_row";
     /// A money definition is not a whole number of cents; the rules must round explicitly.
-    pub const UNROUNDED_MONEY: &str = "lawcode::eval::unrounded_money";
+    UNROUNDED_MONEY, UnroundedMoney = "lawcode::eval::unrounded_money";
     /// `min` or `max` of an empty list.
-    pub const EMPTY_LIST: &str = "lawcode::eval::empty_list";
+    EMPTY_LIST, EmptyList = "lawcode::eval::empty_list";
     /// A value of another type than the checker gave the expression: a bug in lawcode, reported
     /// instead of a panic or a guess; no program the checker accepts should produce it.
-    pub const ILL_TYPED: &str = "lawcode::eval::ill_typed";
+    ILL_TYPED, IllTyped = "lawcode::eval::ill_typed";
 }
 
 /// A checked rule set, ready to evaluate any number of cases.

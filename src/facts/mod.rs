@@ -19,46 +19,49 @@ use std::path::Path;
 use std::sync::Arc;
 use validate::{Place, validate_places};
 
-/// Stable codes of facts diagnostics.
-pub mod codes {
+crate::diagnostic::stage_kinds! {
+    /// What is wrong with a facts document: one kind per stable code (`lawcode::facts::…`), each
+    /// problem naming the fact by its path.
+    pub enum FactsKind;
+
     /// The facts are not valid JSON (line and column given), or nest deeper than 128 levels.
-    pub const JSON_SYNTAX: &str = "lawcode::facts::json_syntax";
+    JSON_SYNTAX, JsonSyntax = "lawcode::facts::json_syntax";
     /// The facts document is not one JSON object.
-    pub const NOT_AN_OBJECT: &str = "lawcode::facts::not_an_object";
+    NOT_AN_OBJECT, NotAnObject = "lawcode::facts::not_an_object";
     /// A key is not a fact of the rule set; the help suggests the nearest valid name.
-    pub const UNKNOWN_KEY: &str = "lawcode::facts::unknown_key";
+    UNKNOWN_KEY, UnknownKey = "lawcode::facts::unknown_key";
     /// A fact has the wrong JSON type or format (money as `true`, a date not written YYYY-MM-DD).
-    pub const WRONG_TYPE: &str = "lawcode::facts::wrong_type";
+    WRONG_TYPE, WrongType = "lawcode::facts::wrong_type";
     /// A required fact is absent.
-    pub const MISSING_REQUIRED: &str = "lawcode::facts::missing_required";
+    MISSING_REQUIRED, MissingRequired = "lawcode::facts::missing_required";
     /// A money fact is negative.
-    pub const NEGATIVE_MONEY: &str = "lawcode::facts::negative_money";
+    NEGATIVE_MONEY, NegativeMoney = "lawcode::facts::negative_money";
     /// A money fact has more than two decimals.
-    pub const FRACTIONAL_CENTS: &str = "lawcode::facts::fractional_cents";
+    FRACTIONAL_CENTS, FractionalCents = "lawcode::facts::fractional_cents";
     /// A money fact is beyond the supported range (28 significant digits).
-    pub const OUT_OF_RANGE: &str = "lawcode::facts::out_of_range";
+    OUT_OF_RANGE, OutOfRange = "lawcode::facts::out_of_range";
     /// A date is not a day in the calendar (2019-02-30).
-    pub const IMPOSSIBLE_DATE: &str = "lawcode::facts::impossible_date";
+    IMPOSSIBLE_DATE, ImpossibleDate = "lawcode::facts::impossible_date";
     /// A value is not a member of its enumeration; the allowed values are listed.
-    pub const UNKNOWN_MEMBER: &str = "lawcode::facts::unknown_member";
+    UNKNOWN_MEMBER, UnknownMember = "lawcode::facts::unknown_member";
     /// A provision citation in the facts cannot be read (`22x52(a`).
-    pub const MALFORMED_CITATION: &str = "lawcode::facts::malformed_citation";
+    MALFORMED_CITATION, MalformedCitation = "lawcode::facts::malformed_citation";
     /// A list that must not be empty (`convictions`) is empty.
-    pub const EMPTY_LIST: &str = "lawcode::facts::empty_list";
-    /// The facts are over [`MAX_FACTS_BYTES`](super::MAX_FACTS_BYTES), or a list holds over
-    /// [`MAX_LIST_LEN`](super::MAX_LIST_LEN) items.
-    pub const TOO_LARGE: &str = "lawcode::facts::too_large";
+    EMPTY_LIST, EmptyList = "lawcode::facts::empty_list";
+    /// The facts are over `MAX_FACTS_BYTES` (16 MiB), or a list holds over
+    /// `MAX_LIST_LEN` (100,000) items.
+    TOO_LARGE, TooLarge = "lawcode::facts::too_large";
     /// A fact is given twice in one object (JSON would silently keep the last).
-    pub const DUPLICATE_KEY: &str = "lawcode::facts::duplicate_key";
+    DUPLICATE_KEY, DuplicateKey = "lawcode::facts::duplicate_key";
     /// The facts file is empty or holds only white space; the help lists the rule set's first facts.
-    pub const EMPTY: &str = "lawcode::facts::empty";
+    EMPTY, Empty = "lawcode::facts::empty";
     /// The facts (a file or a `--batch` line) are not UTF-8; gives the first bad byte and its offset.
-    pub const NOT_UTF8: &str = "lawcode::facts::not_utf8";
+    NOT_UTF8, NotUtf8 = "lawcode::facts::not_utf8";
     /// `eval --facts` was given a test file (`{"facts": …, "expect": …}`); the help says to run
     /// it with `lawcode test`.
-    pub const TEST_FILE: &str = "lawcode::facts::test_file";
+    TEST_FILE, TestFile = "lawcode::facts::test_file";
     /// The facts file cannot be read.
-    pub const UNREADABLE: &str = "lawcode::facts::unreadable";
+    UNREADABLE, Unreadable = "lawcode::facts::unreadable";
 }
 
 /// Most items a list fact may hold.
@@ -66,8 +69,19 @@ pub const MAX_LIST_LEN: usize = 100_000;
 /// Largest facts document accepted, in bytes.
 pub const MAX_FACTS_BYTES: usize = 16 * 1024 * 1024;
 
-/// The facts could not be used; every problem found is listed.
-pub type FactsError = Problems;
+/// Why a facts document was refused: every problem found at once, each naming the fact by its
+/// path and underlining it in the JSON. Its problems' kinds are [`FactsKind`]s.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error(transparent)]
+#[diagnostic(transparent)]
+pub struct FactsError(#[from] pub Problems);
+
+impl std::ops::Deref for FactsError {
+    type Target = Problems;
+    fn deref(&self) -> &Problems {
+        &self.0
+    }
+}
 
 /// Validated facts: one value per top-level fact of the schema, in schema order.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,9 +105,11 @@ const TEST_FILE_KEYS: [&str; 3] = ["description", "facts", "expect"];
 /// columns are then counted from the text after it, as an editor shows it.
 pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, FactsError> {
     let json = json.strip_prefix('\u{feff}').unwrap_or(json);
-    let fail = |p: Problem| Problems {
-        summary: format!("the facts in {name} cannot be used"),
-        problems: vec![p],
+    let fail = |p: Problem| {
+        FactsError(Problems {
+            summary: format!("the facts in {name} cannot be used"),
+            problems: vec![p],
+        })
     };
     if json.len() > MAX_FACTS_BYTES {
         return Err(fail(
@@ -265,9 +281,11 @@ pub fn read_file(path: &Path) -> Result<(String, String), FactsError> {
         let read = std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes));
         (path.display().to_string(), read)
     };
-    let fail = |p: Problem| Problems {
-        summary: format!("the facts in {name} cannot be used"),
-        problems: vec![p],
+    let fail = |p: Problem| {
+        FactsError(Problems {
+            summary: format!("the facts in {name} cannot be used"),
+            problems: vec![p],
+        })
     };
     read.map_err(|e| {
         fail(
@@ -315,16 +333,16 @@ pub fn validate(schema: &Schema, name: &str, doc: &serde_json::Value) -> Result<
         .map_err(|problems| summarize(name, problems.into_iter().map(|(p, _)| p).collect()))
 }
 
-fn summarize(name: &str, problems: Vec<Problem>) -> Problems {
+fn summarize(name: &str, problems: Vec<Problem>) -> FactsError {
     let n = problems.len();
-    Problems {
+    FactsError(Problems {
         summary: format!(
             "the facts in {name} have {} problem{}",
             crate::diagnostic::thousands(n),
             if n == 1 { "" } else { "s" }
         ),
         problems,
-    }
+    })
 }
 
 #[cfg(test)]

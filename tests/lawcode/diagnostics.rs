@@ -54,7 +54,7 @@ fn evaluation_errors() {
         let err = program
             .evaluate(&facts, EvalOptions::default())
             .unwrap_err();
-        assert!(err.code.starts_with("lawcode::eval::"));
+        assert!(err.kind::<lawcode::EvalKind>().is_some());
         insta::assert_snapshot!(render(&err));
     });
 }
@@ -79,7 +79,7 @@ fn oversized_facts_are_refused() {
         "x".repeat(lawcode::facts::MAX_FACTS_BYTES)
     );
     let err = program.read_facts("huge.json", &huge).unwrap_err();
-    assert_eq!(err.problems[0].code, "lawcode::facts::too_large");
+    assert_eq!(err.problems[0].kind(), Some(lawcode::FactsKind::TooLarge));
     let many = format!(
         "{{\"offense_date\": \"2019-05-01\", \"convictions\": [{}]}}",
         vec!["{\"section\": \"2252\"}"; lawcode::facts::MAX_LIST_LEN + 1].join(",")
@@ -88,13 +88,13 @@ fn oversized_facts_are_refused() {
     assert!(
         err.problems
             .iter()
-            .any(|p| p.code == "lawcode::facts::too_large"),
+            .any(|p| p.kind() == Some(lawcode::FactsKind::TooLarge)),
         "{err:?}"
     );
     // JSON nested deeper than serde_json's limit is a syntax error, not a stack overflow.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let err = program.read_facts("deep.json", &deep).unwrap_err();
-    assert_eq!(err.problems[0].code, "lawcode::facts::json_syntax");
+    assert_eq!(err.problems[0].kind(), Some(lawcode::FactsKind::JsonSyntax));
 }
 
 #[test]
@@ -222,7 +222,7 @@ outcomes { award: money "the award" }
     let err = program
         .evaluate(&facts, EvalOptions::default())
         .unwrap_err();
-    assert_eq!(err.code, "lawcode::eval::conflict");
+    assert_eq!(err.kind(), Some(lawcode::EvalKind::Conflict));
     assert!(err.message.contains("in (a) and in (b)"), "{}", err.message);
     assert_eq!(err.labels.len(), 2);
     // With only one applicable, there is no conflict.
@@ -251,7 +251,7 @@ outcomes { third: money "a third" rounded: money "rounded" }
     let err = program
         .evaluate(&facts, EvalOptions::default())
         .unwrap_err();
-    assert_eq!(err.code, "lawcode::eval::unrounded_money");
+    assert_eq!(err.kind(), Some(lawcode::EvalKind::UnroundedMoney));
     assert!(err.message.contains("Test Act § 1(a)"), "{}", err.message);
 }
 
@@ -269,14 +269,14 @@ outcomes { doubled: money "d" }
         Err(e) => assert!(
             e.problems
                 .iter()
-                .all(|p| p.code.starts_with("lawcode::facts::")),
+                .all(|p| p.kind::<lawcode::FactsKind>().is_some()),
             "{e:?}"
         ),
         Ok(facts) => {
             let err = program
                 .evaluate(&facts, EvalOptions::default())
                 .unwrap_err();
-            assert_eq!(err.code, "lawcode::eval::overflow");
+            assert_eq!(err.kind(), Some(lawcode::EvalKind::Overflow));
         }
     }
     let facts = program
@@ -285,5 +285,47 @@ outcomes { doubled: money "d" }
     let err = program
         .evaluate(&facts, EvalOptions::default())
         .unwrap_err();
-    assert_eq!(err.code, "lawcode::eval::overflow");
+    assert_eq!(err.kind(), Some(lawcode::EvalKind::Overflow));
+}
+
+/// The kinds a caller matches on are the stable codes: each check, facts and eval kind has one
+/// code, read back as that kind, and the catalogue documents exactly these codes.
+#[test]
+fn each_stage_kind_is_one_documented_code() {
+    use lawcode::{CheckKind, EvalKind, FactsKind, Kind};
+    fn codes<K: Kind + PartialEq + std::fmt::Debug>(all: &[K], stage: &str) -> Vec<&'static str> {
+        all.iter()
+            .map(|&k| {
+                let code = k.code();
+                assert!(
+                    code.starts_with(&format!("lawcode::{stage}::")),
+                    "{k:?}: {code}"
+                );
+                assert_eq!(K::of_code(code), Some(k));
+                code
+            })
+            .collect()
+    }
+    let template =
+        std::fs::read_to_string(crate::support::repo().join("docs/diagnostics.in.md")).unwrap();
+    for (stage, kinds) in [
+        ("check", codes(CheckKind::ALL, "check")),
+        ("facts", codes(FactsKind::ALL, "facts")),
+        ("eval", codes(EvalKind::ALL, "eval")),
+    ] {
+        let prefix = format!("`lawcode::{stage}::");
+        let documented: std::collections::BTreeSet<&str> = template
+            .lines()
+            .filter_map(|l| l.strip_prefix("| "))
+            .filter(|l| l.starts_with(&prefix))
+            .filter_map(|l| l.get(1..).and_then(|l| l.split('`').next()))
+            .collect();
+        let kinds: std::collections::BTreeSet<&str> = kinds.into_iter().collect();
+        assert_eq!(
+            documented, kinds,
+            "the {stage} kinds and the catalogue differ"
+        );
+    }
+    // Another stage's code is not a kind of this one.
+    assert_eq!(CheckKind::of_code("lawcode::facts::unknown_key"), None);
 }

@@ -237,7 +237,7 @@ outcomes { amount: money "a"  half_even: money "h" }
     let err = program
         .evaluate(&facts, EvalOptions::default())
         .unwrap_err();
-    assert_eq!(err.code, "lawcode::eval::missing_table_row");
+    assert_eq!(err.kind(), Some(lawcode::EvalKind::MissingTableRow));
     assert!(err.message.contains("2030"), "{}", err.message);
 }
 
