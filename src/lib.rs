@@ -8,6 +8,20 @@
 //! (`[REV:]PATH[@DATE]`), [`runner`] (`lawcode test`), [`coverage`], [`diff`]
 //! (`lawcode diff`) and [`batch`] (`eval --batch`).
 //!
+//! ## The API
+//!
+//! **The facade**, what an application needs: [`load_program`] / [`compile`] give a
+//! [`Program`]; [`Program::read_facts`] gives [`Facts`]; [`Program::evaluate`] with
+//! [`EvalOptions`] gives an [`Evaluation`] (outcomes, missing facts, the trace); [`render`]
+//! writes it as the contract's JSON or the text tree. Any failure is an [`Error`].
+//!
+//! **The stages**, public on purpose for tools built beside the CLI (the formatter, the
+//! language server, the bindings): [`syntax`] and [`ast`] (parse a file, keep its spans),
+//! [`check`], [`program`] (the checked program and its facts [`program::Schema`]), [`facts`],
+//! [`eval`], [`format`](mod@format), and [`tools`] (rule sources, corpora, the runner, coverage, diffs,
+//! batches, the editor's [`tools::analysis`]). Each item of them is documented (`missing_docs`
+//! is a lint); what is not meant for callers is private to its stage.
+//!
 //! ```
 //! use lawcode::{compile, EvalOptions};
 //!
