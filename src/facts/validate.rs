@@ -92,14 +92,26 @@ impl<'p> Validator<'p> {
         self.problems.push((p, at));
     }
 
-    pub(super) fn wrong(&mut self, path: &FactPath<'_>, expected: &str, got: &str) {
+    /// A problem with the value at `path` (underlined in the JSON), with its help.
+    fn value_problem(
+        &mut self,
+        path: &FactPath<'_>,
+        code: &'static str,
+        message: String,
+        help: impl Into<String>,
+    ) {
         self.problem(
             Place::Value(path.to_string()),
-            Problem::error(
-                codes::WRONG_TYPE,
-                format!("`{path}` must be {expected}, but it is {got}"),
-            )
-            .with_help(format!("write `{path}` as {expected}")),
+            Problem::error(code, message).with_help(help),
+        );
+    }
+
+    pub(super) fn wrong(&mut self, path: &FactPath<'_>, expected: &str, got: &str) {
+        self.value_problem(
+            path,
+            codes::WRONG_TYPE,
+            format!("`{path}` must be {expected}, but it is {got}"),
+            format!("write `{path}` as {expected}"),
         );
     }
 
@@ -196,27 +208,23 @@ impl<'p> Validator<'p> {
             }
             (Type::List(inner), J::Array(items)) => {
                 if items.len() > MAX_LIST_LEN {
-                    self.problem(
-                        Place::Value(path.to_string()),
-                        Problem::error(
-                            codes::TOO_LARGE,
-                            format!(
-                                "`{path}` has {} items; the limit is {MAX_LIST_LEN}",
-                                items.len()
-                            ),
-                        )
-                        .with_help("split the case"),
+                    self.value_problem(
+                        path,
+                        codes::TOO_LARGE,
+                        format!(
+                            "`{path}` has {} items; the limit is {MAX_LIST_LEN}",
+                            items.len()
+                        ),
+                        "split the case",
                     );
                     return Value::Absent;
                 }
                 if nonempty && items.is_empty() {
-                    self.problem(
-                        Place::Value(path.to_string()),
-                        Problem::error(
-                            codes::EMPTY_LIST,
-                            format!("`{path}` must list at least one item"),
-                        )
-                        .with_help(format!("add at least one item to `{path}`")),
+                    self.value_problem(
+                        path,
+                        codes::EMPTY_LIST,
+                        format!("`{path}` must list at least one item"),
+                        format!("add at least one item to `{path}`"),
                     );
                 }
                 let values: Vec<Value> = items
@@ -252,13 +260,11 @@ impl<'p> Validator<'p> {
             Type::Citation => match citation(s) {
                 Ok(c) => Value::Citation(c),
                 Err(e) => {
-                    self.problem(
-                        Place::Value(path.to_string()),
-                        Problem::error(
-                            codes::MALFORMED_CITATION,
-                            format!("`{path}` is `{s}`, which is not a provision citation"),
-                        )
-                        .with_help(format!("{}; write it like `2252A(a)(5)(B)`", e.reason)),
+                    self.value_problem(
+                        path,
+                        codes::MALFORMED_CITATION,
+                        format!("`{path}` is `{s}`, which is not a provision citation"),
+                        format!("{}; write it like `2252A(a)(5)(B)`", e.reason),
                     );
                     Value::Absent
                 }
@@ -274,18 +280,11 @@ impl<'p> Validator<'p> {
                         let guess = nearest(s, members.iter().copied())
                             .map(|n| format!("did you mean `{n}`? "))
                             .unwrap_or_default();
-                        self.problem(
-                            Place::Value(path.to_string()),
-                            Problem::error(
-                                codes::UNKNOWN_MEMBER,
-                                format!(
-                                    "`{path}` is `{s}`, which is not one of the allowed values"
-                                ),
-                            )
-                            .with_help(format!(
-                                "{guess}the allowed values are: {}",
-                                members.join(", ")
-                            )),
+                        self.value_problem(
+                            path,
+                            codes::UNKNOWN_MEMBER,
+                            format!("`{path}` is `{s}`, which is not one of the allowed values"),
+                            format!("{guess}the allowed values are: {}", members.join(", ")),
                         );
                         Value::Absent
                     }
@@ -342,46 +341,38 @@ impl<'p> Validator<'p> {
         let Some(d) = parsed else {
             let too_big = plain && t.trim_start_matches('-').replace('.', "").len() > 28;
             if too_big {
-                self.problem(
-                    Place::Value(path.to_string()),
-                    Problem::error(
-                        codes::OUT_OF_RANGE,
-                        format!("`{path}` is {t}, beyond the supported range of money"),
-                    )
-                    .with_help("amounts are exact to 28 significant digits"),
+                self.value_problem(
+                    path,
+                    codes::OUT_OF_RANGE,
+                    format!("`{path}` is {t}, beyond the supported range of money"),
+                    "amounts are exact to 28 significant digits",
                 );
             } else {
-                self.problem(
-                    Place::Value(path.to_string()),
-                    Problem::error(
-                        codes::WRONG_TYPE,
-                        format!("`{path}` must be a money amount, but it is `{t}`"),
-                    )
-                    .with_help("write money as `\"3000.00\"` or `3000`, without `$` or commas"),
+                self.value_problem(
+                    path,
+                    codes::WRONG_TYPE,
+                    format!("`{path}` must be a money amount, but it is `{t}`"),
+                    "write money as `\"3000.00\"` or `3000`, without `$` or commas",
                 );
             }
             return Value::Absent;
         };
         if d.is_sign_negative() && !d.is_zero() {
-            self.problem(
-                Place::Value(path.to_string()),
-                Problem::error(
-                    codes::NEGATIVE_MONEY,
-                    format!("`{path}` is {t}, but money here cannot be negative"),
-                )
-                .with_help(format!("write `{path}` as 0 or more")),
+            self.value_problem(
+                path,
+                codes::NEGATIVE_MONEY,
+                format!("`{path}` is {t}, but money here cannot be negative"),
+                format!("write `{path}` as 0 or more"),
             );
             return Value::Absent;
         }
         // Normalizing only lowers the scale, so two decimals or fewer as written need no check.
         if d.scale() > 2 && d.normalize().scale() > 2 {
-            self.problem(
-                Place::Value(path.to_string()),
-                Problem::error(
-                    codes::FRACTIONAL_CENTS,
-                    format!("`{path}` is {t}, which has more than two decimals"),
-                )
-                .with_help("money is in dollars and cents, like `1234.56`"),
+            self.value_problem(
+                path,
+                codes::FRACTIONAL_CENTS,
+                format!("`{path}` is {t}, which has more than two decimals"),
+                "money is in dollars and cents, like `1234.56`",
             );
             return Value::Absent;
         }
@@ -391,13 +382,11 @@ impl<'p> Validator<'p> {
             cents.rescale(2);
         }
         if cents.scale() != 2 {
-            self.problem(
-                Place::Value(path.to_string()),
-                Problem::error(
-                    codes::OUT_OF_RANGE,
-                    format!("`{path}` is {t}, beyond the supported range of money"),
-                )
-                .with_help("amounts are exact to 28 significant digits"),
+            self.value_problem(
+                path,
+                codes::OUT_OF_RANGE,
+                format!("`{path}` is {t}, beyond the supported range of money"),
+                "amounts are exact to 28 significant digits",
             );
             return Value::Absent;
         }
@@ -408,13 +397,11 @@ impl<'p> Validator<'p> {
         match Decimal::from_str_exact(s).or_else(|_| Decimal::from_scientific(s)) {
             Ok(d) => Value::Number(d),
             Err(_) => {
-                self.problem(
-                    Place::Value(path.to_string()),
-                    Problem::error(
-                        codes::WRONG_TYPE,
-                        format!("`{path}` must be a decimal number, but it is `{s}`"),
-                    )
-                    .with_help("write a number like `245.120`"),
+                self.value_problem(
+                    path,
+                    codes::WRONG_TYPE,
+                    format!("`{path}` must be a decimal number, but it is `{s}`"),
+                    "write a number like `245.120`",
                 );
                 Value::Absent
             }
@@ -433,13 +420,11 @@ impl<'p> Validator<'p> {
                 }
             });
         if !shaped {
-            self.problem(
-                Place::Value(path.to_string()),
-                Problem::error(
-                    codes::WRONG_TYPE,
-                    format!("`{path}` must be a date written YYYY-MM-DD, but it is `{s}`"),
-                )
-                .with_help("write dates like `2019-05-01`"),
+            self.value_problem(
+                path,
+                codes::WRONG_TYPE,
+                format!("`{path}` must be a date written YYYY-MM-DD, but it is `{s}`"),
+                "write dates like `2019-05-01`",
             );
             return Value::Absent;
         }
@@ -460,13 +445,11 @@ impl<'p> Validator<'p> {
         match date {
             Ok(d) => Value::Date(d),
             Err(_) => {
-                self.problem(
-                    Place::Value(path.to_string()),
-                    Problem::error(
-                        codes::IMPOSSIBLE_DATE,
-                        format!("`{path}` is `{s}`, which is not a day in the calendar"),
-                    )
-                    .with_help("check the month and day"),
+                self.value_problem(
+                    path,
+                    codes::IMPOSSIBLE_DATE,
+                    format!("`{path}` is `{s}`, which is not a day in the calendar"),
+                    "check the month and day",
                 );
                 Value::Absent
             }
