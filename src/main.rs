@@ -322,13 +322,17 @@ fn check(file: &str) -> Result<ExitCode, Report> {
         eprintln!("{:?}", Report::new(more));
     }
     let program = &loaded.program;
-    let defs: usize = program.versions.iter().map(|v| v.defs.len()).sum();
+    let defs: usize = program.versions().iter().map(|v| v.defs.len()).sum();
     println!(
         "{file}: ok ({} provisions, {} definitions across {} version{})",
-        program.provisions.len(),
+        program.provisions().len(),
         defs,
-        program.versions.len(),
-        if program.versions.len() == 1 { "" } else { "s" }
+        program.versions().len(),
+        if program.versions().len() == 1 {
+            ""
+        } else {
+            "s"
+        }
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -526,7 +530,7 @@ fn diff_command(
     let report = diff::diff_cases(&old, &new, cases, &diff::DiffOptions { outcomes })?;
     print(&match format {
         Format::Json => json_text(&report),
-        Format::Text => report.text(&new.program.statute.citation),
+        Format::Text => report.text(&new.program.statute().citation),
     });
     Ok(if report.has_errors() {
         ExitCode::from(1)

@@ -71,7 +71,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(program) = lawcode::compile("fuzz.law", text) {
             for optional_too in [true, false] {
-                let json = object(&program.schema, &program.schema.facts, optional_too, 0);
+                let json = object(program.schema(), &program.schema().facts, optional_too, 0);
                 evaluate_both_ways(&program, &json);
             }
         }

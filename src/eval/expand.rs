@@ -23,7 +23,7 @@ impl Record {
             return Vec::new();
         };
         Expander {
-            program,
+            program: program.checked(),
             version,
             record: self,
             code,

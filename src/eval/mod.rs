@@ -128,7 +128,7 @@ impl Program {
 
     /// Validates a case's facts (JSON text) against this program's schema.
     pub fn read_facts(&self, name: &str, json: &str) -> Result<Facts, crate::facts::FactsError> {
-        crate::facts::read_facts(&self.schema, name, json)
+        crate::facts::read_facts(self.schema(), name, json)
     }
 
     /// Validates facts already parsed as JSON (a batch line, a request body, a Python dict).
@@ -138,7 +138,7 @@ impl Program {
         name: &str,
         doc: &serde_json::Value,
     ) -> Result<Facts, crate::facts::FactsError> {
-        crate::facts::validate(&self.schema, name, doc)
+        crate::facts::validate(self.schema(), name, doc)
     }
 
     /// Evaluates every outcome for one case.
@@ -147,9 +147,44 @@ impl Program {
     }
 }
 
-impl std::ops::Deref for Program {
-    type Target = ProgramData;
-    fn deref(&self) -> &ProgramData {
+/// What a program says, read-only: its header, versions, facts schema, outcomes, provisions,
+/// tables and sources. (The checked data itself stays behind these: the evaluator's compiled
+/// code and the program's invariants are not a caller's to reach around.)
+impl Program {
+    /// The `statute` header: citation and title.
+    pub fn statute(&self) -> &crate::program::Statute {
+        &self.checked.statute
+    }
+    /// The versions of the text, in date order.
+    pub fn versions(&self) -> &[Version] {
+        &self.checked.versions
+    }
+    /// The date fact that selects the version, when there are several.
+    pub fn version_selector(&self) -> Option<&crate::program::VersionSelector> {
+        self.checked.version_selector.as_ref()
+    }
+    /// The facts a case supplies: their names, types, defaults and descriptions.
+    pub fn schema(&self) -> &crate::program::Schema {
+        &self.checked.schema
+    }
+    /// The declared outcomes, in declaration order.
+    pub fn outcomes(&self) -> &[crate::program::OutcomeDecl] {
+        &self.checked.outcomes
+    }
+    /// Every provision, in source order (a [`ProvisionId`] indexes it).
+    pub fn provisions(&self) -> &[crate::program::Provision] {
+        &self.checked.provisions
+    }
+    /// The data tables (`cpi_u`), in declaration order.
+    pub fn tables(&self) -> &[crate::program::Table] {
+        &self.checked.tables
+    }
+    /// The rule files' texts, for diagnostics and coverage.
+    pub fn sources(&self) -> &crate::source::SourceMap {
+        &self.checked.sources
+    }
+    /// Everything the checker produced, for the stages built on it (rendering, coverage).
+    pub(crate) fn checked(&self) -> &ProgramData {
         &self.checked
     }
 }
@@ -297,7 +332,7 @@ fn missing_union(a: Stop, b: Stop) -> Stop {
 /// 1996 text").
 pub fn version_in_force(program: &Program, date: jiff::civil::Date) -> VersionId {
     program
-        .versions
+        .versions()
         .iter()
         .rposition(|v| v.effective <= date)
         .unwrap_or(0)
@@ -311,7 +346,7 @@ pub fn evaluate(
 ) -> Result<Evaluation, EvalError> {
     let selected_by_fact =
         program
-            .version_selector
+            .version_selector()
             .as_ref()
             .and_then(|s| match facts.values.get(s.fact) {
                 Some(Value::Date(d)) => Some(*d),
@@ -336,7 +371,7 @@ pub fn evaluate(
     scratch.applies.clear();
     scratch.locals.clear();
     let mut ev = Evaluator {
-        program,
+        program: program.checked(),
         version,
         code,
         facts: &facts.values,

@@ -353,7 +353,7 @@ mod tests {
 
     fn schema_2259() -> Schema {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/usc/18/2259.law");
-        (*crate::load_program(&path).unwrap().0.schema).clone()
+        (*crate::load_program(&path).unwrap().0.schema()).clone()
     }
 
     /// The full way: a `serde_json::Value`, every check, and no key given twice.

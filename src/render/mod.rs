@@ -32,14 +32,14 @@ pub mod codes {
 impl View {
     /// A view of `outcomes` (all when empty), each checked to be one of the program's.
     pub fn new(program: &Program, outcomes: Vec<String>, with_text: bool) -> Result<View, Problem> {
-        let names: Vec<&str> = program.outcomes.iter().map(|o| o.name.as_str()).collect();
+        let names: Vec<&str> = program.outcomes().iter().map(|o| o.name.as_str()).collect();
         if let Some(unknown) = outcomes.iter().find(|o| !names.contains(&o.as_str())) {
             let help = outcome_help(unknown, &names);
             return Err(Problem::error(
                 codes::UNKNOWN_OUTCOME,
                 format!(
                     "`{unknown}` is not an outcome of {}",
-                    program.statute.citation
+                    program.statute().citation
                 ),
             )
             .with_help(help));
@@ -115,7 +115,7 @@ impl<'a> ProvisionTexts<'a> {
         ProvisionTexts(
             cited(program, e, shown)
                 .into_iter()
-                .filter_map(|i| program.provisions.get(i))
+                .filter_map(|i| program.provisions().get(i))
                 .collect(),
         )
     }
@@ -138,7 +138,7 @@ fn cited(program: &Program, e: &Evaluation, shown: &[&TraceNode]) -> Vec<usize> 
     }
     let vid = version_id(program, e);
     program
-        .provisions
+        .provisions()
         .iter()
         .enumerate()
         .filter(|(_, p)| p.version.is_none() || p.version == vid)
@@ -190,7 +190,7 @@ impl Serialize for ProvisionText<'_> {
 
 fn version_id(program: &Program, e: &Evaluation) -> Option<usize> {
     program
-        .versions
+        .versions()
         .iter()
         .position(|v| Some(v.effective) == e.version)
 }
@@ -200,7 +200,7 @@ fn version_id(program: &Program, e: &Evaluation) -> Option<usize> {
 fn in_force<'p>(program: &'p Program, e: &Evaluation) -> impl Iterator<Item = &'p Provision> {
     let vid = version_id(program, e);
     program
-        .provisions
+        .provisions()
         .iter()
         .filter(move |p| p.version.is_none() || p.version == vid)
 }
@@ -400,7 +400,7 @@ pub fn evaluation_text(program: &Program, e: &Evaluation) -> String {
 pub fn evaluation_text_with(program: &Program, e: &Evaluation, view: &View) -> String {
     let mut out = String::new();
     let title = program
-        .statute
+        .statute()
         .title
         .as_deref()
         .map(|t| format!(" ({t})"))
@@ -408,7 +408,7 @@ pub fn evaluation_text_with(program: &Program, e: &Evaluation, view: &View) -> S
     let _ = writeln!(out, "{}{title}", e.statute());
     if let Some(v) = e.version {
         let by = program
-            .versions
+            .versions()
             .iter()
             .find(|x| x.effective == v)
             .and_then(|x| x.enacted_by.as_deref())
@@ -425,7 +425,7 @@ pub fn evaluation_text_with(program: &Program, e: &Evaluation, view: &View) -> S
                 "undecided (see missing)".to_string()
             }
             serde_json::Value::Null => "not defined by this text".to_string(),
-            v => outcome_text(program.outcomes.get(i).map(|o| &o.ty), v),
+            v => outcome_text(program.outcomes().get(i).map(|o| &o.ty), v),
         };
         let _ = writeln!(out, "  {name:<width$}  {shown}");
     }
@@ -473,11 +473,11 @@ pub fn trace_text(nodes: &[TraceNode], indent: &str) -> String {
 }
 
 fn defined_in_version(program: &Program, e: &Evaluation, name: &str) -> bool {
-    let Some(i) = program.outcomes.iter().position(|o| o.name == name) else {
+    let Some(i) = program.outcomes().iter().position(|o| o.name == name) else {
         return false;
     };
     program
-        .versions
+        .versions()
         .iter()
         .filter(|v| Some(v.effective) == e.version || e.version.is_none())
         .any(|v| v.outcome_defs.get(i).copied().flatten().is_some())

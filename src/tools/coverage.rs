@@ -52,7 +52,7 @@ impl<'p> Coverage<'p> {
             program,
             cases: 0,
             rules: program
-                .versions
+                .versions()
                 .iter()
                 .map(|v| {
                     v.defs
@@ -61,7 +61,7 @@ impl<'p> Coverage<'p> {
                         .collect()
                 })
                 .collect(),
-            provisions: vec![0; program.provisions.len()],
+            provisions: vec![0; program.provisions().len()],
         }
     }
 
@@ -77,7 +77,7 @@ impl<'p> Coverage<'p> {
         for (&(d, r), &status) in &statuses {
             let Some(rule) = self
                 .program
-                .versions
+                .versions()
                 .get(vid)
                 .and_then(|v| v.defs.get(d))
                 .and_then(|def| def.rules.get(r))
@@ -114,7 +114,7 @@ impl<'p> Coverage<'p> {
             if matches!(node.kind, NodeKind::NotComputed | NodeKind::Disregarded) {
                 let found = self.version_provisions(vid).find(|&p| {
                     self.program
-                        .provisions
+                        .provisions()
                         .get(p)
                         .is_some_and(|info| *info.citation == *node.citation)
                 });
@@ -130,7 +130,7 @@ impl<'p> Coverage<'p> {
 
     fn version_provisions(&self, vid: VersionId) -> impl Iterator<Item = ProvisionId> + '_ {
         self.program
-            .versions
+            .versions()
             .get(vid)
             .into_iter()
             .flat_map(|v| v.provisions.iter().copied())
@@ -139,9 +139,9 @@ impl<'p> Coverage<'p> {
     /// The report: every provision and every branch, with the cases that reached it.
     pub fn report(&self) -> CoverageReport {
         let program = self.program;
-        let mut rule_count = vec![0usize; program.provisions.len()];
+        let mut rule_count = vec![0usize; program.provisions().len()];
         let mut rows = Vec::new();
-        for (vid, version) in program.versions.iter().enumerate() {
+        for (vid, version) in program.versions().iter().enumerate() {
             for (d, def) in version.defs.iter().enumerate() {
                 for (r, rule) in def.rules.iter().enumerate() {
                     if let Some(n) = rule_count.get_mut(rule.provision) {
@@ -174,12 +174,12 @@ impl<'p> Coverage<'p> {
                             cases: c.condition_false,
                         });
                     }
-                    let provision = program.provisions.get(rule.provision);
+                    let provision = program.provisions().get(rule.provision);
                     let kind = match rule.exception_to.and_then(|t| def.rules.get(t)) {
                         Some(target) => format!(
                             "exception to {}",
                             program
-                                .provisions
+                                .provisions()
                                 .get(target.provision)
                                 .map(|p| p.label.as_str())
                                 .unwrap_or("?")
@@ -198,7 +198,7 @@ impl<'p> Coverage<'p> {
                             condition: rule
                                 .condition
                                 .as_ref()
-                                .map(|c| program.sources.snippet(c.span).to_string()),
+                                .map(|c| program.sources().snippet(c.span).to_string()),
                             branches,
                         },
                     ));
@@ -224,12 +224,12 @@ impl<'p> Coverage<'p> {
             .collect();
         let total: usize = rows.iter().map(|r| r.branches.len()).sum();
 
-        let all_texts = match program.versions.len() {
+        let all_texts = match program.versions().len() {
             2 => "both".to_string(),
             _ => "all".to_string(),
         };
         let provision_rows: Vec<ProvisionRow> = program
-            .provisions
+            .provisions()
             .iter()
             .enumerate()
             .map(|(pid, p)| {
@@ -246,7 +246,7 @@ impl<'p> Coverage<'p> {
                 ProvisionRow {
                     citation: p.citation.clone(),
                     label: p.label.clone(),
-                    text: match p.version.and_then(|v| program.versions.get(v)) {
+                    text: match p.version.and_then(|v| program.versions().get(v)) {
                         Some(v) if !v.name.is_empty() => v.name.clone(),
                         _ => all_texts.clone(),
                     },
@@ -264,7 +264,7 @@ impl<'p> Coverage<'p> {
             .map(|p| p.citation.clone())
             .collect();
         CoverageReport {
-            statute: program.statute.citation.clone(),
+            statute: program.statute().citation.clone(),
             cases: self.cases,
             provisions: ProvisionCoverage {
                 computing: computing.len(),
@@ -285,7 +285,7 @@ impl<'p> Coverage<'p> {
 /// The version an evaluation applied.
 pub fn version_of(program: &Program, e: &Evaluation) -> VersionId {
     program
-        .versions
+        .versions()
         .iter()
         .position(|v| !v.name.is_empty() && Some(v.effective) == e.version)
         .unwrap_or(0)
@@ -302,7 +302,7 @@ pub fn rule_statuses(
     trace: &[TraceNode],
 ) -> HashMap<(DefId, RuleId), Status> {
     let mut out = HashMap::new();
-    let Some(version) = program.versions.get(vid) else {
+    let Some(version) = program.versions().get(vid) else {
         return out;
     };
     let names: HashMap<&str, DefId> = version

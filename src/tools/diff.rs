@@ -202,8 +202,8 @@ impl DiffReport {
 
 /// Every outcome either program declares: the new one's in its order, then the old one's.
 fn declared_outcomes<'p>(old: &'p Program, new: &'p Program) -> Vec<&'p str> {
-    let mut names: Vec<&str> = new.outcomes.iter().map(|o| o.name.as_str()).collect();
-    for o in &old.outcomes {
+    let mut names: Vec<&str> = new.outcomes().iter().map(|o| o.name.as_str()).collect();
+    for o in old.outcomes() {
         if !names.contains(&o.name.as_str()) {
             names.push(&o.name);
         }

@@ -227,7 +227,7 @@ pub fn parse_date(text: &str) -> Result<Date, SourceError> {
 
 /// The statute had a text in force on `date`; an unversioned rule set accepts any date.
 pub fn check_as_of(program: &Program, date: Date) -> Result<(), SourceError> {
-    let Some(first) = program.versions.first().filter(|v| !v.name.is_empty()) else {
+    let Some(first) = program.versions().first().filter(|v| !v.name.is_empty()) else {
         return Ok(());
     };
     if date < first.effective {
@@ -235,7 +235,8 @@ pub fn check_as_of(program: &Program, date: Date) -> Result<(), SourceError> {
             codes::BEFORE_FIRST_VERSION,
             format!(
                 "no text of {} was in force on {date}: the earliest encoded text took effect on {}",
-                program.statute.citation, first.effective
+                program.statute().citation,
+                first.effective
             ),
         )
         .with_help(format!(

@@ -233,7 +233,7 @@ pub fn evaluate_facts(
 }
 
 fn check_outcome_names(program: &Program, name: &str, expect: &Expect) -> Result<(), Problem> {
-    let names: Vec<&str> = program.outcomes.iter().map(|o| o.name.as_str()).collect();
+    let names: Vec<&str> = program.outcomes().iter().map(|o| o.name.as_str()).collect();
     for (outcome, _) in &expect.outcomes {
         if !names.contains(&outcome.as_str()) {
             let help = outcome_help(outcome, &names);
@@ -250,7 +250,7 @@ fn check_outcome_names(program: &Program, name: &str, expect: &Expect) -> Result
 /// The expectations that do not hold, outcomes in the program's order.
 pub fn compare(program: &Program, expect: &Expect, e: &Evaluation) -> Vec<Failure> {
     let mut failures = Vec::new();
-    for o in &program.outcomes {
+    for o in program.outcomes() {
         let Some((_, want)) = expect.outcomes.iter().find(|(n, _)| *n == o.name) else {
             continue;
         };

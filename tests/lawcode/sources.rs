@@ -239,10 +239,10 @@ fn the_library_reads_a_revision_through_the_file_reader() {
     // Relative paths are taken from the directory the reader was opened in.
     let (program, _) =
         lawcode::load_program_with(&reader, Path::new("rules/usc/18/2259.law")).unwrap();
-    assert_eq!(program.statute.citation, "18 U.S.C. § 2259");
+    assert_eq!(program.statute().citation, "18 U.S.C. § 2259");
     assert!(
         program
-            .sources
+            .sources()
             .files()
             .any(|(_, f)| f.name == "HEAD:rules/usc/18/2259.law")
     );
