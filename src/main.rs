@@ -117,6 +117,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print the JSON Schema (draft 2020-12) of a rule set's facts, for forms and validators.
+    #[command(after_help = SCHEMA_EXAMPLES)]
+    Schema {
+        /// The entry rule file, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
+        rules: String,
+    },
     /// Lay rule files out the one canonical way (comments and `text` strings kept as written).
     #[command(after_help = FMT_EXAMPLES)]
     Fmt {
@@ -171,6 +177,9 @@ const DIFF_EXAMPLES: &str = "Examples:
       --cases tests/cases/usc-18-2259 --outcome restitution_amount
   # what an uncommitted edit of the rules changes
   lawcode diff HEAD:rules/usc/18/2259.law rules/usc/18/2259.law --cases tests/cases/usc-18-2259";
+
+const SCHEMA_EXAMPLES: &str = "Examples:
+  lawcode schema rules/usc/18/2259.law > 2259.schema.json";
 
 const FMT_EXAMPLES: &str = "Examples:
   lawcode fmt rules/                  # rewrite every rule file under rules/ in place
@@ -275,6 +284,21 @@ fn main() -> ExitCode {
             format,
         } => diff_command(&old, &new, &cases, outcomes, format),
         Command::Fmt { check, paths } => Ok(fmt(&paths, check)),
+        Command::Schema { rules } => load(&rules).map(|loaded| {
+            let id = rules
+                .rsplit_once(':')
+                .map_or(rules.as_str(), |(_, p)| p)
+                .trim_start_matches("rules/")
+                .split('@')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(".law");
+            print(&json_text(&lawcode::tools::schema::facts_schema(
+                &loaded.program,
+                id,
+            )));
+            ExitCode::SUCCESS
+        }),
         Command::Completions { shell } => {
             completions(shell);
             Ok(ExitCode::SUCCESS)

@@ -9,3 +9,4 @@ pub mod coverage;
 pub mod diff;
 pub mod rule_source;
 pub mod runner;
+pub mod schema;

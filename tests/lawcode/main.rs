@@ -34,6 +34,7 @@ mod properties;
 #[path = "../support/queries.rs"]
 mod queries;
 mod runner;
+mod schema;
 mod sources;
 mod support;
 mod syntax;
