@@ -90,6 +90,10 @@ pub struct Problem {
     pub source: Option<NamedSource<Arc<str>>>,
     /// The first label is the primary one.
     pub labels: Vec<(Span, String)>,
+    /// For a problem with a case's facts, the fact it is about, as a path
+    /// (`victim.losses[2].amount`; a key that should not be there is named as
+    /// `victim.prior_recovry`); `None` for the document as a whole and for other stages.
+    pub fact_path: Option<String>,
 }
 
 impl Problem {
@@ -108,6 +112,7 @@ impl Problem {
             severity: Severity::Error,
             source: None,
             labels: Vec::new(),
+            fact_path: None,
         }
     }
 

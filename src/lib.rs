@@ -83,6 +83,8 @@ pub mod lsp;
 mod pipeline;
 pub mod program;
 pub mod render;
+#[cfg(feature = "serve")]
+pub mod server;
 pub mod source;
 pub mod syntax;
 pub mod tools;

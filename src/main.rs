@@ -12,6 +12,8 @@ use lawcode::diagnostic::{MAX_SHOWN, More};
 #[cfg(feature = "lsp")]
 use lawcode::lsp;
 use lawcode::rule_source::{LoadedRules, RuleSource, parse_date};
+#[cfg(feature = "serve")]
+use lawcode::server;
 use lawcode::{EvalOptions, batch, diff, render, runner};
 use miette::Report;
 use std::io::{BufReader, BufWriter, IsTerminal, Read, Write as _};
@@ -117,6 +119,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Serve the rule sets of a directory over HTTP (JSON API under /v1).
+    #[cfg(feature = "serve")]
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve {
+        /// The directory of rule files (searched at any depth); each with a `statute` header is
+        /// served under its path without `.law` (`usc/18/2259`).
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        /// Example facts offered for each statute whose facts they are (`*.json`).
+        #[arg(long, default_value = "examples")]
+        examples: PathBuf,
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// The largest request body, in bytes.
+        #[arg(long, default_value_t = 1 << 20)]
+        max_body: usize,
+        /// The longest a request may take, in milliseconds (then 503).
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+        /// Requests evaluated at once; more are refused with 503 and `Retry-After`.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Allow cross-origin requests from this origin (none by default).
+        #[arg(long, value_name = "ORIGIN")]
+        cors: Option<String>,
+    },
     /// Print the JSON Schema (draft 2020-12) of a rule set's facts, for forms and validators.
     #[command(after_help = SCHEMA_EXAMPLES)]
     Schema {
@@ -177,6 +206,13 @@ const DIFF_EXAMPLES: &str = "Examples:
       --cases tests/cases/usc-18-2259 --outcome restitution_amount
   # what an uncommitted edit of the rules changes
   lawcode diff HEAD:rules/usc/18/2259.law rules/usc/18/2259.law --cases tests/cases/usc-18-2259";
+
+#[cfg(feature = "serve")]
+const SERVE_EXAMPLES: &str = "Examples:
+  lawcode serve                                   # rules/ on http://127.0.0.1:8080
+  curl -s localhost:8080/v1/statutes
+  curl -s -X POST localhost:8080/v1/statutes/usc/18/2259/evaluate \\
+      --data-binary @examples/trafficking-floor.json";
 
 const SCHEMA_EXAMPLES: &str = "Examples:
   lawcode schema rules/usc/18/2259.law > 2259.schema.json";
@@ -284,6 +320,31 @@ fn main() -> ExitCode {
             format,
         } => diff_command(&old, &new, &cases, outcomes, format),
         Command::Fmt { check, paths } => Ok(fmt(&paths, check)),
+        #[cfg(feature = "serve")]
+        Command::Serve {
+            rules,
+            examples,
+            addr,
+            max_body,
+            timeout_ms,
+            concurrency,
+            cors,
+        } => {
+            let config = server::Config {
+                rules,
+                examples: Some(examples),
+                addr,
+                max_body,
+                timeout: std::time::Duration::from_millis(timeout_ms),
+                concurrency,
+                cors,
+            };
+            server::run(config, |addr| {
+                eprintln!("lawcode serve: listening on http://{addr}")
+            })
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| miette::miette!(code = "lawcode::serve::start", "{e}"))
+        }
         Command::Schema { rules } => load(&rules).map(|loaded| {
             let id = rules
                 .rsplit_once(':')

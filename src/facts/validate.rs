@@ -88,7 +88,13 @@ pub(super) enum Place {
 }
 
 impl<'p> Validator<'p> {
-    pub(super) fn problem(&mut self, at: Place, p: Problem) {
+    pub(super) fn problem(&mut self, at: Place, mut p: Problem) {
+        p.fact_path = match &at {
+            Place::Value(path) if path.is_empty() => None,
+            Place::Value(path) => Some(path.clone()),
+            Place::Key { parent, key } if parent.is_empty() => Some(key.clone()),
+            Place::Key { parent, key } => Some(format!("{parent}.{key}")),
+        };
         self.problems.push((p, at));
     }
 

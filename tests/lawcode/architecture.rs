@@ -21,6 +21,7 @@ const LAYERS: &[&str] = &[
     "pipeline",
     "tools",
     "lsp",
+    "server",
 ];
 
 /// The modules a file's code names through `crate::`.

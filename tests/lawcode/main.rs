@@ -35,6 +35,7 @@ mod properties;
 mod queries;
 mod runner;
 mod schema;
+mod serve;
 mod sources;
 mod support;
 mod syntax;

@@ -1,0 +1,550 @@
+//! `lawcode serve`: the rule sets of a directory over HTTP (axum on tokio).
+//!
+//! Every rule file under the rules directory that has a `statute` header is loaded once at
+//! start, under its id (its path without `.law`: `usc/18/2259`), and again on SIGHUP: a reload
+//! that fails keeps the rules in use and logs why. Requests name statutes by id and are looked
+//! up in that set only, so no request can name a file. Evaluation is CPU work: it runs on
+//! tokio's blocking pool, under a per-request timeout; past the concurrency limit a request is
+//! refused at once with 503 and `Retry-After`, rather than queued without bound. Bodies are
+//! limited (413). Every error is `{"error": {"code", "message", "help"?, "path"?}}`.
+
+use crate::eval::EvalOptions;
+use crate::eval::Program;
+use crate::render;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value as J, json};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The directory searched (at any depth) for rule files.
+    pub rules: PathBuf,
+    /// Where bundled example facts are read from (`*.json`); each is offered for the statutes
+    /// whose facts reader accepts it.
+    pub examples: Option<PathBuf>,
+    /// The address to listen on.
+    pub addr: SocketAddr,
+    /// The largest request body, in bytes.
+    pub max_body: usize,
+    /// The longest a request may take.
+    pub timeout: Duration,
+    /// Requests evaluated at once; more are refused with 503.
+    pub concurrency: usize,
+    /// The one origin allowed cross-origin requests; none when `None`.
+    pub cors: Option<String>,
+}
+
+/// One loaded rule set.
+struct Statute {
+    program: Program,
+    /// The bundled examples its facts reader accepts, by name.
+    examples: BTreeMap<String, J>,
+}
+
+/// Every rule set the server answers for, by id.
+#[derive(Default)]
+struct Catalog {
+    statutes: BTreeMap<String, Statute>,
+}
+
+struct AppState {
+    catalog: RwLock<Arc<Catalog>>,
+    permits: Arc<Semaphore>,
+    timeout: Duration,
+}
+
+/// Loads every rule set under `config.rules`; a file that fails to load fails the whole load
+/// (the message names it), except data files without a `statute` header, which are imports.
+fn load_catalog(config: &Config) -> Result<Catalog, String> {
+    let mut catalog = Catalog::default();
+    let files = crate::format::files::law_files(std::slice::from_ref(&config.rules))
+        .map_err(|e| format!("cannot list {}: {e}", config.rules.display()))?;
+    let examples = read_examples(config.examples.as_deref());
+    for path in files {
+        let id = path
+            .strip_prefix(&config.rules)
+            .unwrap_or(&path)
+            .with_extension("")
+            .to_string_lossy()
+            .replace('\\', "/");
+        match crate::pipeline::load_program(&path) {
+            Ok((program, _)) => {
+                let examples = examples
+                    .iter()
+                    .filter(|(_, (text, _))| program.read_facts("example.json", text).is_ok())
+                    .map(|(name, (_, json))| (name.clone(), json.clone()))
+                    .collect();
+                catalog.statutes.insert(id, Statute { program, examples });
+            }
+            Err(crate::pipeline::Error::Check(problems))
+                if problems
+                    .problems
+                    .iter()
+                    .all(|p| p.code == crate::check::codes::NO_STATUTE) => {}
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        }
+    }
+    Ok(catalog)
+}
+
+fn read_examples(dir: Option<&Path>) -> BTreeMap<String, (String, J)> {
+    let mut out = BTreeMap::new();
+    let Some(entries) = dir.and_then(|d| std::fs::read_dir(d).ok()) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if let (Some(name), Ok(json)) = (
+            path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+            serde_json::from_str::<J>(&text),
+        ) {
+            out.insert(name, (text, json));
+        }
+    }
+    out
+}
+
+/// An error response: `{"error": {"code", "message", …}}` with `status`.
+fn error(status: StatusCode, code: &str, message: impl Into<String>, extra: J) -> Response {
+    let mut body = json!({ "code": code, "message": message.into() });
+    if let (J::Object(b), J::Object(x)) = (&mut body, extra) {
+        b.extend(x);
+    }
+    (status, axum::Json(json!({ "error": body }))).into_response()
+}
+
+fn not_found(id: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "lawcode::serve::unknown_statute",
+        format!("no statute `{id}` is loaded"),
+        json!({ "help": "GET /v1/statutes lists the statutes this server answers for" }),
+    )
+}
+
+fn json_response(value: &J) -> Response {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// Builds the application: its routes and limits, for `config`.
+fn app(state: Arc<AppState>, config: &Config) -> Router {
+    let mut router = Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/v1/statutes", get(list))
+        .route("/v1/statutes/{*rest}", get(get_statute).post(post_statute))
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "lawcode::serve::unknown_endpoint",
+                "no such endpoint",
+                json!({ "help": "GET /v1/statutes, /v1/statutes/{id}/schema or /examples; POST /v1/statutes/{id}/evaluate or /batch; GET /healthz" }),
+            )
+        })
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(config.max_body))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    if let Some(origin) = &config.cors {
+        if let Ok(origin) = HeaderValue::from_str(origin) {
+            router = router.layer(
+                tower_http::cors::CorsLayer::new()
+                    .allow_origin(origin)
+                    .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                    .allow_headers([header::CONTENT_TYPE]),
+            );
+        }
+    }
+    router
+}
+
+fn catalog(state: &AppState) -> Arc<Catalog> {
+    match state.catalog.read() {
+        Ok(c) => Arc::clone(&c),
+        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+    }
+}
+
+async fn list(State(state): State<Arc<AppState>>) -> Response {
+    let catalog = catalog(&state);
+    let statutes: Vec<J> = catalog
+        .statutes
+        .iter()
+        .map(|(id, s)| {
+            let p = &s.program;
+            json!({
+                "id": id,
+                "citation": p.statute().citation,
+                "title": p.statute().title,
+                "versions": p.versions().iter().map(|v| json!({
+                    "name": v.name,
+                    "effective": v.effective.to_string(),
+                    "enacted_by": v.enacted_by,
+                })).collect::<Vec<_>>(),
+                "outcomes": p.outcomes().iter().map(|o| json!({
+                    "name": o.name,
+                    "type": o.ty.to_string(),
+                    "description": o.description,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json_response(&json!({ "statutes": statutes }))
+}
+
+/// `usc/18/2259/schema` → (`usc/18/2259`, `schema`).
+fn split(rest: &str) -> (&str, &str) {
+    rest.rsplit_once('/').unwrap_or((rest, ""))
+}
+
+async fn get_statute(
+    State(state): State<Arc<AppState>>,
+    UrlPath(rest): UrlPath<String>,
+) -> Response {
+    let (id, what) = split(&rest);
+    let catalog = catalog(&state);
+    let Some(statute) = catalog.statutes.get(id) else {
+        return not_found(id);
+    };
+    match what {
+        "schema" => json_response(&crate::tools::schema::facts_schema(&statute.program, id)),
+        "examples" => json_response(&json!({
+            "examples": statute.examples.iter()
+                .map(|(name, facts)| json!({ "name": name, "facts": facts }))
+                .collect::<Vec<_>>(),
+        })),
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "lawcode::serve::unknown_endpoint",
+            format!("`{what}` is not something to GET of a statute"),
+            json!({ "help": "GET …/schema or …/examples; POST …/evaluate or …/batch" }),
+        ),
+    }
+}
+
+/// The query of `evaluate` and `batch`.
+#[derive(Debug, serde::Deserialize)]
+struct EvalQuery {
+    as_of: Option<String>,
+    trace: Option<bool>,
+}
+
+async fn post_statute(
+    State(state): State<Arc<AppState>>,
+    UrlPath(rest): UrlPath<String>,
+    query: Result<Query<EvalQuery>, axum::extract::rejection::QueryRejection>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "lawcode::serve::too_large",
+                "the body is larger than this server accepts",
+                json!({ "help": "send less, or start the server with a larger --max-body" }),
+            );
+        }
+        Err(e) => {
+            return error(
+                e.status(),
+                "lawcode::serve::bad_body",
+                e.body_text(),
+                J::Null,
+            );
+        }
+    };
+    let (id, what) = split(&rest);
+    let catalog = catalog(&state);
+    if !catalog.statutes.contains_key(id) {
+        return not_found(id);
+    }
+    if what != "evaluate" && what != "batch" {
+        return error(
+            StatusCode::NOT_FOUND,
+            "lawcode::serve::unknown_endpoint",
+            format!("`{what}` is not something to POST to a statute"),
+            json!({ "help": "POST …/evaluate (one case) or …/batch (JSON Lines)" }),
+        );
+    }
+    let Ok(Query(query)) = query else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "lawcode::serve::bad_query",
+            "the query is not `as_of=YYYY-MM-DD&trace=true|false`",
+            J::Null,
+        );
+    };
+    let as_of = match query
+        .as_of
+        .as_deref()
+        .map(crate::tools::rule_source::parse_date)
+    {
+        None => None,
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "lawcode::source::bad_date",
+                e.to_string(),
+                J::Null,
+            );
+        }
+    };
+    // Past the limit, refused at once: a client backs off rather than piling up.
+    let Ok(permit) = Arc::clone(&state.permits).try_acquire_owned() else {
+        let mut r = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "lawcode::serve::busy",
+            "the server is evaluating as many requests as it may; try again shortly",
+            J::Null,
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    };
+    let id = id.to_string();
+    let batch = what == "batch";
+    let trace = query.trace.unwrap_or(!batch);
+    let work = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let Some(statute) = catalog.statutes.get(&id) else {
+            return not_found(&id);
+        };
+        let program = &statute.program;
+        if let Some(date) = as_of {
+            if let Err(e) = crate::tools::rule_source::check_as_of(program, date) {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "lawcode::source::before_first_version",
+                    e.to_string(),
+                    J::Null,
+                );
+            }
+        }
+        let options = EvalOptions { trace, as_of };
+        if batch {
+            evaluate_batch(program, options, &body)
+        } else {
+            evaluate_one(program, options, &body)
+        }
+    });
+    match tokio::time::timeout(state.timeout, work).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(_)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "lawcode::serve::internal",
+            "the request could not be answered; this is a bug in lawcode",
+            J::Null,
+        ),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "lawcode::serve::timeout",
+            format!(
+                "the request took longer than {} ms",
+                state.timeout.as_millis()
+            ),
+            J::Null,
+        ),
+    }
+}
+
+fn evaluate_one(program: &Program, options: EvalOptions, body: &[u8]) -> Response {
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t,
+        Err(e) => {
+            let p = crate::facts::not_utf8("the body", body, e);
+            return error(StatusCode::BAD_REQUEST, p.code, p.message, J::Null);
+        }
+    };
+    let facts = match program.read_facts("body.json", text) {
+        Ok(f) => f,
+        Err(e) => return facts_error(&e),
+    };
+    match program.evaluate(&facts, options) {
+        Ok(result) => match render::View::new(program, Vec::new(), false) {
+            Ok(view) => json_response(&render::evaluation_json_with(&result, &view)),
+            Err(p) => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                p.code,
+                p.message,
+                J::Null,
+            ),
+        },
+        Err(p) => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            p.code,
+            p.message.clone(),
+            json!({ "help": p.help }),
+        ),
+    }
+}
+
+/// 400 for a body that is not JSON, 422 for facts the rules refuse; every problem listed with
+/// its fact path.
+fn facts_error(e: &crate::facts::FactsError) -> Response {
+    let problems: Vec<J> = e
+        .problems
+        .iter()
+        .map(|p| {
+            json!({
+                "code": p.code,
+                "message": p.message,
+                "help": p.help,
+                "path": p.fact_path,
+            })
+        })
+        .collect();
+    let Some(first) = e.problems.first() else {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "lawcode::serve::internal",
+            e.summary.clone(),
+            J::Null,
+        );
+    };
+    let status = if first.kind() == Some(crate::facts::FactsKind::JsonSyntax)
+        || first.kind() == Some(crate::facts::FactsKind::NotAnObject)
+        || first.kind() == Some(crate::facts::FactsKind::Empty)
+    {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    error(
+        status,
+        first.code,
+        first.message.clone(),
+        json!({ "help": first.help, "path": first.fact_path, "problems": problems }),
+    )
+}
+
+fn evaluate_batch(program: &Program, options: EvalOptions, body: &[u8]) -> Response {
+    let mut out = Vec::new();
+    let result = crate::tools::batch::run(
+        program,
+        body,
+        &mut out,
+        crate::tools::batch::BatchOptions {
+            eval: options,
+            threads: 1,
+        },
+        None,
+    );
+    match result {
+        Ok(_) => ([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response(),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "lawcode::serve::internal",
+            format!("the batch could not be written: {e}"),
+            J::Null,
+        ),
+    }
+}
+
+/// Runs the server until SIGTERM or Ctrl-C (finishing the requests in flight), reloading the
+/// rules on SIGHUP. Reports `ready` (the address bound) once it listens.
+pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), String> {
+    let catalog = load_catalog(&config)?;
+    if catalog.statutes.is_empty() {
+        return Err(format!(
+            "no rule file with a statute header under {}",
+            config.rules.display()
+        ));
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let state = Arc::new(AppState {
+            catalog: RwLock::new(Arc::new(catalog)),
+            permits: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            timeout: config.timeout,
+        });
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!(%addr, "listening");
+        ready(addr);
+        tokio::spawn(reload_on_hangup(Arc::clone(&state), config.clone()));
+        let app = app(state, &config);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| format!("the server stopped: {e}"))
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+async fn reload_on_hangup(state: Arc<AppState>, config: Config) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hangup.recv().await.is_some() {
+            let config = config.clone();
+            match tokio::task::spawn_blocking(move || load_catalog(&config)).await {
+                Ok(Ok(catalog)) if !catalog.statutes.is_empty() => {
+                    let n = catalog.statutes.len();
+                    if let Ok(mut c) = state.catalog.write() {
+                        *c = Arc::new(catalog);
+                    }
+                    tracing::info!(statutes = n, "reloaded the rules");
+                }
+                Ok(Ok(_)) => tracing::error!("reload found no statute; keeping the rules in use"),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "reload failed; keeping the rules in use")
+                }
+                Err(e) => tracing::error!(error = %e, "reload failed; keeping the rules in use"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (state, config);
+}

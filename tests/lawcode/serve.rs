@@ -1,0 +1,309 @@
+//! `lawcode serve` on loopback: the binary started on a free port, spoken to over HTTP. The
+//! answers, the error shapes and statuses, and the limits (body, concurrency, time), each with
+//! a test; the server ends cleanly on SIGTERM.
+
+use crate::support::{lawcode_in, repo, stdout_of};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lawcode"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .current_dir(repo())
+            .stderr(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { return };
+                if let Some(addr) = line.strip_prefix("lawcode serve: listening on ") {
+                    let _ = tx.send(addr.to_string());
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server did not start listening");
+        Server { child, base }
+    }
+
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into()
+    }
+
+    fn get(&self, path: &str) -> (u16, Value) {
+        let mut r = Self::agent()
+            .get(&format!("{}{path}", self.base))
+            .call()
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.body_mut().read_to_string().unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    fn post(&self, path: &str, body: &[u8]) -> (u16, String, Option<String>) {
+        post(&self.base, path, body)
+    }
+}
+
+/// POSTs `body` to `base` + `path`: the status, the body, and `Retry-After` if any.
+fn post(base: &str, path: &str, body: &[u8]) -> (u16, String, Option<String>) {
+    {
+        let mut r = Server::agent()
+            .post(&format!("{base}{path}"))
+            .send(body)
+            .unwrap();
+        let status = r.status().as_u16();
+        let retry = r
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string());
+        let text = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_string()
+            .unwrap();
+        (status, text, retry)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const EVALUATE: &str = "/v1/statutes/usc/18/2259/evaluate";
+
+#[test]
+fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
+    let server = Server::start(&[]);
+    let (status, list) = server.get("/v1/statutes");
+    assert_eq!(status, 200);
+    let statute = &list["statutes"][0];
+    assert_eq!(statute["id"], "usc/18/2259");
+    assert_eq!(statute["citation"], "18 U.S.C. § 2259");
+    assert_eq!(statute["versions"][1]["effective"], "2018-12-07");
+    assert!(
+        statute["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["name"] == "restitution_amount")
+    );
+    // The data file (no statute header) is an import, not a statute.
+    assert_eq!(list["statutes"].as_array().unwrap().len(), 1);
+
+    let (status, schema) = server.get("/v1/statutes/usc/18/2259/schema");
+    assert_eq!(status, 200);
+    let cli = lawcode_in(repo(), &["schema", "rules/usc/18/2259.law"]);
+    assert_eq!(
+        schema,
+        serde_json::from_str::<Value>(&stdout_of(&cli)).unwrap()
+    );
+
+    let (status, examples) = server.get("/v1/statutes/usc/18/2259/examples");
+    assert_eq!(status, 200);
+    assert!(
+        examples["examples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["name"] == "trafficking-floor")
+    );
+
+    // Byte for byte what `lawcode eval --format json` prints, with and without the trace.
+    let facts = std::fs::read(repo().join("examples/trafficking-floor.json")).unwrap();
+    for (query, extra) in [
+        ("", None),
+        ("?trace=false", Some("--no-trace")),
+        ("?as_of=2018-12-06", None),
+    ] {
+        let (status, body, _) = server.post(&format!("{EVALUATE}{query}"), &facts);
+        assert_eq!(status, 200, "{body}");
+        let mut args = vec![
+            "eval",
+            "rules/usc/18/2259.law",
+            "--facts",
+            "examples/trafficking-floor.json",
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        if query.contains("as_of") {
+            args.extend(["--as-of", "2018-12-06"]);
+        }
+        assert_eq!(body, stdout_of(&lawcode_in(repo(), &args)), "{query}");
+    }
+
+    // A batch: JSON Lines in, one result per line out, in order.
+    let lines = b"{\"offense_date\": \"2019-05-01\", \"convictions\": [{\"section\": \"2252\"}], \"victim\": {}, \"court\": {}}\nnot json\n";
+    let (status, body, _) = server.post("/v1/statutes/usc/18/2259/batch", lines);
+    assert_eq!(status, 200);
+    let out: Vec<Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[0]["statute"], "18 U.S.C. § 2259");
+    assert!(
+        out[1]["error"]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("lawcode::facts::")
+    );
+    assert_eq!(server.get("/healthz").0, 200);
+}
+
+#[test]
+fn errors_are_json_with_the_status_that_fits() {
+    let server = Server::start(&["--max-body", "2048"]);
+    let error_of =
+        |body: &str| -> Value { serde_json::from_str::<Value>(body).unwrap()["error"].clone() };
+
+    let (status, body, _) = server.post(EVALUATE, b"{ not json");
+    assert_eq!(status, 400);
+    assert_eq!(error_of(&body)["code"], "lawcode::facts::json_syntax");
+
+    let (status, body, _) =
+        server.post(EVALUATE, br#"{"offense_date": "2020-01-01", "victm": {}}"#);
+    assert_eq!(status, 422);
+    let e = error_of(&body);
+    assert_eq!(e["code"], "lawcode::facts::unknown_key");
+    assert_eq!(e["path"], "victm");
+    assert_eq!(e["help"], "did you mean `victim`?");
+    assert!(e["problems"].as_array().unwrap().len() >= 2, "{e}");
+
+    let (status, body, _) = server.post(EVALUATE, &vec![b' '; 4096]);
+    assert_eq!(status, 413);
+    assert_eq!(error_of(&body)["code"], "lawcode::serve::too_large");
+
+    // Statutes are looked up in the loaded set only: no request names a file.
+    for path in [
+        "/v1/statutes/../../etc/passwd/schema",
+        "/v1/statutes/%2e%2e/%2e%2e/etc/passwd/schema",
+        "/v1/statutes/data/cpi-u/schema",
+        "/v1/statutes/usc/18/9999/schema",
+        "/v1/nothing",
+    ] {
+        let (status, body) = server.get(path);
+        assert_eq!(status, 404, "{path}");
+        assert!(
+            body["error"]["code"]
+                .as_str()
+                .unwrap()
+                .starts_with("lawcode::serve::"),
+            "{path}: {body}"
+        );
+    }
+    let (status, body, _) = server.post(&format!("{EVALUATE}?as_of=2019-02-30"), b"{}");
+    assert_eq!(status, 400);
+    assert_eq!(error_of(&body)["code"], "lawcode::source::bad_date");
+}
+
+/// Past the concurrency limit a request is refused at once with 503 and `Retry-After`; past the
+/// time limit, 503 too. Neither ends the server.
+#[test]
+fn concurrency_and_time_limits() {
+    let server = Server::start(&[
+        "--concurrency",
+        "1",
+        "--max-body",
+        "104857600",
+        "--timeout-ms",
+        "300000",
+    ]);
+    let mut g = crate::generate::Generator::new(11);
+    let big: String = (0..4_000).map(|_| g.line() + "\n").collect();
+    let base = server.base.clone();
+    // The batch retries while a probe below holds the one permit.
+    let busy = std::thread::spawn(move || {
+        loop {
+            let r = post(
+                &base,
+                "/v1/statutes/usc/18/2259/batch?trace=true",
+                big.as_bytes(),
+            );
+            if r.0 != 503 {
+                return r;
+            }
+        }
+    });
+    let facts = std::fs::read(repo().join("examples/trafficking-floor.json")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut refused = None;
+    while Instant::now() < deadline && !busy.is_finished() {
+        let (status, body, retry) = server.post(EVALUATE, &facts);
+        if status == 503 {
+            refused = Some((body, retry));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let Some((body, retry)) = refused else {
+        let (status, body, _) = busy.join().unwrap();
+        panic!(
+            "no request was refused while the batch ran: {status} {}",
+            &body[..body.len().min(400)]
+        );
+    };
+    assert_eq!(retry.as_deref(), Some("1"));
+    assert!(body.contains("lawcode::serve::busy"), "{body}");
+    let (status, _, _) = busy.join().unwrap();
+    assert_eq!(status, 200);
+    // Once the batch is done, the next request is served.
+    assert_eq!(server.post(EVALUATE, &facts).0, 200);
+
+    let slow = Server::start(&["--timeout-ms", "1", "--max-body", "104857600"]);
+    let mut g = crate::generate::Generator::new(12);
+    let big: String = (0..5_000).map(|_| g.line() + "\n").collect();
+    let (status, body, _) = slow.post("/v1/statutes/usc/18/2259/batch?trace=true", big.as_bytes());
+    assert_eq!(status, 503, "{}", &body[..body.len().min(300)]);
+    assert!(body.contains("lawcode::serve::timeout"));
+    assert_eq!(slow.get("/healthz").0, 200);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_the_server_cleanly() {
+    let mut server = Server::start(&[]);
+    assert_eq!(server.get("/healthz").0, 200);
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exited with {status}");
+            return;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
