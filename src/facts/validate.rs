@@ -89,12 +89,12 @@ pub(super) enum Place {
 
 impl<'p> Validator<'p> {
     pub(super) fn problem(&mut self, at: Place, mut p: Problem) {
-        p.fact_path = match &at {
+        p.fact_path = p.fact_path.take().or_else(|| match &at {
             Place::Value(path) if path.is_empty() => None,
             Place::Value(path) => Some(path.clone()),
             Place::Key { parent, key } if parent.is_empty() => Some(key.clone()),
             Place::Key { parent, key } => Some(format!("{parent}.{key}")),
-        };
+        });
         self.problems.push((p, at));
     }
 
@@ -186,14 +186,18 @@ impl<'p> Validator<'p> {
         };
         self.problem(
             Place::Value(parent),
-            Problem::error(
-                codes::MISSING_REQUIRED,
-                format!("required fact `{path}` is missing{what}"),
-            )
-            .with_help(format!(
-                "add `{path}` ({}) to the facts",
-                type_words(self.schema, &d.ty)
-            )),
+            Problem {
+                // The fact that is missing, though the object that lacks it is underlined.
+                fact_path: Some(path.to_string()),
+                ..Problem::error(
+                    codes::MISSING_REQUIRED,
+                    format!("required fact `{path}` is missing{what}"),
+                )
+                .with_help(format!(
+                    "add `{path}` ({}) to the facts",
+                    type_words(self.schema, &d.ty)
+                ))
+            },
         );
         Value::Absent
     }
