@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 struct Server {
     child: Child,
     base: String,
+    /// The server's stderr (its log), line by line, after the line saying where it listens.
+    log: std::sync::mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -25,18 +27,21 @@ impl Server {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let (log_tx, log) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { return };
                 if let Some(addr) = line.strip_prefix("lawcode serve: listening on ") {
                     let _ = tx.send(addr.to_string());
+                } else {
+                    let _ = log_tx.send(line);
                 }
             }
         });
         let base = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("the server did not start listening");
-        Server { child, base }
+        Server { child, base, log }
     }
 
     fn agent() -> ureq::Agent {
@@ -312,4 +317,84 @@ fn sigterm_ends_the_server_cleanly() {
         assert!(Instant::now() < deadline, "the server did not stop");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// SIGHUP reloads the rules: a reload that fails keeps the rules in use; one that works
+/// serves the new set.
+#[cfg(unix)]
+#[test]
+fn sighup_reloads_and_a_failed_reload_keeps_the_old_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(rules.join("usc/18")).unwrap();
+    std::fs::create_dir_all(rules.join("data")).unwrap();
+    for f in ["usc/18/2259.law", "data/cpi-u.law"] {
+        std::fs::copy(repo().join("rules").join(f), rules.join(f)).unwrap();
+    }
+    let server = Server::start(&["--rules", rules.to_str().unwrap()]);
+    let pid = server.child.id().to_string();
+    let ids = |s: &Server| -> Vec<String> {
+        let (_, list) = s.get("/v1/statutes");
+        list["statutes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let hangup_and_wait = |want: &[&str]| {
+        assert!(
+            Command::new("kill")
+                .args(["-HUP", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if ids(&server) == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still {:?}, not {want:?}",
+                ids(&server)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    assert_eq!(ids(&server), ["usc/18/2259"]);
+    // A new statute, and a broken file: the reload fails, the old set stays.
+    std::fs::write(
+        rules.join("usc/18/9999.law"),
+        "statute \"18 U.S.C. § 9999\"\noutcomes { x: bool \"x\" }\n(a) { rule x = true }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rules.join("usc/18/broken.law"),
+        "statute \"T\"\n(a) { rule x = }\n",
+    )
+    .unwrap();
+    assert!(
+        Command::new("kill")
+            .args(["-HUP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let line = server
+            .log
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the server did not log the failed reload");
+        if line.contains("reload failed") {
+            assert!(line.contains("broken.law"), "{line}");
+            break;
+        }
+    }
+    assert_eq!(ids(&server), ["usc/18/2259"]);
+    // Fixed: the reload serves both.
+    std::fs::remove_file(rules.join("usc/18/broken.law")).unwrap();
+    hangup_and_wait(&["usc/18/2259", "usc/18/9999"]);
 }
