@@ -145,10 +145,28 @@ fn json_response(value: &J) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
+/// The explainer page (`web/`), embedded in the binary: no files are read to serve it.
+const PAGE: &str = include_str!("../../web/index.html");
+const APP_JS: &str = include_str!("../../web/app.js");
+const STYLE_CSS: &str = include_str!("../../web/style.css");
+
+fn page(content_type: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
 /// Builds the application: its routes and limits, for `config`.
 fn app(state: Arc<AppState>, config: &Config) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
+        .route("/", get(|| async { page("text/html; charset=utf-8", PAGE) }))
+        .route(
+            "/assets/app.js",
+            get(|| async { page("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/assets/style.css",
+            get(|| async { page("text/css; charset=utf-8", STYLE_CSS) }),
+        )
         .route("/v1/statutes", get(list))
         .route("/v1/statutes/{*rest}", get(get_statute).post(post_statute))
         .fallback(|| async {

@@ -179,6 +179,31 @@ fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
             .starts_with("lawcode::facts::")
     );
     assert_eq!(server.get("/healthz").0, 200);
+
+    // The explainer page and its assets, embedded in the binary.
+    for (path, kind, needle) in [
+        ("/", "text/html", "id=\"statute\""),
+        ("/assets/app.js", "text/javascript", "/v1/statutes"),
+        ("/assets/style.css", "text/css", "@media print"),
+    ] {
+        let mut r = Server::agent()
+            .get(&format!("{}{path}", server.base))
+            .call()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        let ct = r
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(ct.starts_with(kind), "{path}: {ct}");
+        assert!(
+            r.body_mut().read_to_string().unwrap().contains(needle),
+            "{path}"
+        );
+    }
 }
 
 #[test]
