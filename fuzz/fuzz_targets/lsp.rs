@@ -15,36 +15,6 @@ use std::path::Path;
 
 const RULES: &str = include_str!("../../rules/usc/18/2259.law");
 const CPI_U: &str = include_str!("../../rules/data/cpi-u.law");
-const SNIPPETS: &[&str] = &[
-    "",
-    "(",
-    ")",
-    "{",
-    "}",
-    "\"",
-    ".",
-    "victim.",
-    "court.",
-    "§",
-    "§2252A(g)",
-    " and ",
-    " or ",
-    "not ",
-    "rule x = ",
-    "exception to (b)(1): ",
-    "when ",
-    "$3,000",
-    "2018-12-07",
-    "é",
-    "// c\n",
-    "\n",
-    "[",
-    "]",
-    "recovery_remaining",
-    "import \"nowhere.law\"\n",
-    "(b)(2)(C)",
-    "1e400",
-];
 
 fuzz_target!(|data: &[u8]| {
     let entry = normalize(Path::new("rules/usc/18/2259.law"));
@@ -56,16 +26,13 @@ fuzz_target!(|data: &[u8]| {
     let mut text = RULES.to_string();
     for edit in data.chunks(4).take(16) {
         let [a, b, del, what] = <[u8; 4]>::try_from(edit).unwrap_or([edit[0], 0, 0, 0]);
-        let fraction = u16::from_le_bytes([a, b]) as usize;
-        let mut at = fraction * text.len() / usize::from(u16::MAX);
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
-        let mut end = (at + usize::from(del % 24)).min(text.len());
-        while !text.is_char_boundary(end) {
-            end += 1;
-        }
-        text.replace_range(at..end, SNIPPETS[usize::from(what) % SNIPPETS.len()]);
+        let fraction = f64::from(u16::from_le_bytes([a, b])) / f64::from(u16::MAX);
+        let (at, end) = queries::edit(
+            &mut text,
+            fraction,
+            usize::from(del % 24),
+            usize::from(what),
+        );
 
         overlay.open.insert(entry.clone(), text.clone());
         let analysis = Analysis::run(&overlay, &entry);

@@ -552,46 +552,19 @@ mod edits {
     use proptest::prelude::*;
     use std::path::Path;
 
-    const SNIPPETS: &[&str] = &[
-        "",
-        "(",
-        ")",
-        "{",
-        "}",
-        "\"",
-        ".",
-        "victim.",
-        "§",
-        " and ",
-        "not ",
-        "rule x = ",
-        "exception to (b)(1): ",
-        "when ",
-        "$3,000",
-        "é",
-        "// c\n",
-        "\n",
-        "[",
-        "recovery_remaining",
-    ];
-
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
         #[test]
         fn random_edits_never_panic_any_query(
-            edits in prop::collection::vec((0.0f64..1.0, 0usize..24, 0usize..SNIPPETS.len()), 1..6)
+            edits in prop::collection::vec((0.0f64..1.0, 0usize..24, 0usize..crate::queries::SNIPPETS.len()), 1..6)
         ) {
             let root = crate::support::repo();
             let entry = normalize(&root.join("rules/usc/18/2259.law"));
             let mut text = std::fs::read_to_string(&entry).unwrap();
             let mut overlay = Overlay::default();
             for (fraction, del, what) in edits {
-                let mut at = (fraction * text.len() as f64) as usize;
-                while !text.is_char_boundary(at) { at -= 1; }
-                let mut end = (at + del).min(text.len());
-                while !text.is_char_boundary(end) { end += 1; }
-                text.replace_range(at..end, SNIPPETS[what]);
+                let (at, end) = crate::queries::edit(&mut text, fraction, del, what);
                 overlay.open.insert(entry.clone(), text.clone());
                 let analysis = Analysis::run(&overlay, Path::new(&entry));
                 crate::queries::ask_everything(&analysis, &entry.display().to_string(), &text, &[at, end, at / 2]);

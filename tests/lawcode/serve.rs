@@ -320,19 +320,25 @@ fn concurrency_and_time_limits() {
     assert_eq!(slow.get("/healthz").0, 200);
 }
 
+/// Sends `sig` (`-TERM`, `-HUP`) to process `pid`.
+#[cfg(unix)]
+fn signal(sig: &str, pid: &str) {
+    assert!(
+        Command::new("kill")
+            .args([sig, pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_ends_the_server_cleanly() {
     let mut server = Server::start(&[]);
     assert_eq!(server.get("/healthz").0, 200);
     let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal("-TERM", &pid);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(status) = server.child.try_wait().unwrap() {
@@ -368,13 +374,7 @@ fn sighup_reloads_and_a_failed_reload_keeps_the_old_rules() {
             .collect()
     };
     let hangup_and_wait = |want: &[&str]| {
-        assert!(
-            Command::new("kill")
-                .args(["-HUP", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        signal("-HUP", &pid);
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if ids(&server) == want {
@@ -400,13 +400,7 @@ fn sighup_reloads_and_a_failed_reload_keeps_the_old_rules() {
         "statute \"T\"\n(a) { rule x = }\n",
     )
     .unwrap();
-    assert!(
-        Command::new("kill")
-            .args(["-HUP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal("-HUP", &pid);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let line = server
