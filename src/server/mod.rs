@@ -177,6 +177,14 @@ fn app(state: Arc<AppState>, config: &Config) -> Router {
                 json!({ "help": "GET /v1/statutes, /v1/statutes/{id}/schema or /examples; POST /v1/statutes/{id}/evaluate or /batch; GET /healthz" }),
             )
         })
+        .method_not_allowed_fallback(|| async {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "lawcode::serve::method_not_allowed",
+                "this endpoint does not take that method",
+                json!({ "help": "GET /v1/statutes, …/schema, …/examples and /healthz; POST …/evaluate and …/batch" }),
+            )
+        })
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body))
         .layer(tower_http::trace::TraceLayer::new_for_http());
@@ -341,28 +349,35 @@ async fn post_statute(
     let id = id.to_string();
     let batch = what == "batch";
     let trace = query.trace.unwrap_or(!batch);
+    let options = EvalOptions { trace, as_of };
+    let before_first_version = move |program: &Program| {
+        let date = as_of?;
+        let e = crate::tools::rule_source::check_as_of(program, date).err()?;
+        Some(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "lawcode::source::before_first_version",
+            e.to_string(),
+            J::Null,
+        ))
+    };
+    if batch {
+        let Some(statute) = catalog.statutes.get(&id) else {
+            return not_found(&id);
+        };
+        if let Some(refused) = before_first_version(&statute.program) {
+            return refused;
+        }
+        return stream_batch(catalog, id, options, body, permit, state.timeout);
+    }
     let work = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let Some(statute) = catalog.statutes.get(&id) else {
             return not_found(&id);
         };
-        let program = &statute.program;
-        if let Some(date) = as_of {
-            if let Err(e) = crate::tools::rule_source::check_as_of(program, date) {
-                return error(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "lawcode::source::before_first_version",
-                    e.to_string(),
-                    J::Null,
-                );
-            }
+        if let Some(refused) = before_first_version(&statute.program) {
+            return refused;
         }
-        let options = EvalOptions { trace, as_of };
-        if batch {
-            evaluate_batch(program, options, &body)
-        } else {
-            evaluate_one(program, options, &body)
-        }
+        evaluate_one(&statute.program, options, &body)
     });
     match tokio::time::timeout(state.timeout, work).await {
         Ok(Ok(response)) => response,
@@ -454,26 +469,102 @@ fn facts_error(e: &crate::facts::FactsError) -> Response {
     )
 }
 
-fn evaluate_batch(program: &Program, options: EvalOptions, body: &[u8]) -> Response {
-    let mut out = Vec::new();
-    let result = crate::tools::batch::run(
-        program,
-        body,
-        &mut out,
-        crate::tools::batch::BatchOptions {
+/// `…/batch`: the results are streamed as they are written, in chunks, so a large batch is
+/// never held whole in memory. The status is sent before the first line is evaluated, so the
+/// request's time limit ends the stream with one last error line
+/// (`{"error": {"code": "lawcode::serve::timeout", …}}`) rather than a 503; a client that goes
+/// away stops the evaluation at its next chunk.
+fn stream_batch(
+    catalog: Arc<Catalog>,
+    id: String,
+    options: EvalOptions,
+    body: Bytes,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    timeout: Duration,
+) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(STREAM_CHUNKS_IN_FLIGHT);
+    let deadline = std::time::Instant::now() + timeout;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let Some(statute) = catalog.statutes.get(&id) else {
+            return;
+        };
+        let mut out = ChunkWriter {
+            tx,
+            buffer: Vec::new(),
+            deadline,
+        };
+        let options = crate::tools::batch::BatchOptions {
             eval: options,
             threads: 1,
-        },
-        None,
-    );
-    match result {
-        Ok(_) => ([(header::CONTENT_TYPE, "application/x-ndjson")], out).into_response(),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "lawcode::serve::internal",
-            format!("the batch could not be written: {e}"),
-            J::Null,
-        ),
+        };
+        match crate::tools::batch::run(&statute.program, &body[..], &mut out, options, None) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                let line = json!({ "error": {
+                    "code": "lawcode::serve::timeout",
+                    "message": format!("the batch took longer than {} ms; the lines above are all that were evaluated", timeout.as_millis()),
+                    "help": "send fewer lines per request, or start the server with a larger --timeout-ms",
+                }});
+                out.buffer.clear();
+                let _ = out.tx.blocking_send(Bytes::from(format!("{line}\n")));
+            }
+            // The client went away: nobody is left to tell.
+            Err(_) => {}
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        let chunk = rx.recv().await?;
+        Some((Ok::<_, std::io::Error>(chunk), rx))
+    });
+    (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// Chunks of a streamed batch that may wait for a slow client.
+const STREAM_CHUNKS_IN_FLIGHT: usize = 4;
+/// The size at which a streamed batch's output is sent on.
+const STREAM_CHUNK_BYTES: usize = 64 * 1024;
+
+/// The output of a streamed batch: bytes gathered into chunks and sent to the response body.
+struct ChunkWriter {
+    tx: tokio::sync::mpsc::Sender<Bytes>,
+    buffer: Vec<u8>,
+    deadline: std::time::Instant,
+}
+
+impl ChunkWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buffer));
+        self.tx.blocking_send(chunk).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+        })
+    }
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if std::time::Instant::now() > self.deadline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the batch's time is up",
+            ));
+        }
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= STREAM_CHUNK_BYTES {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
     }
 }
 
@@ -566,3 +657,6 @@ async fn reload_on_hangup(state: Arc<AppState>, config: Config) {
     #[cfg(not(unix))]
     let _ = (state, config);
 }
+
+#[cfg(test)]
+mod tests;

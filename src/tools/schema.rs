@@ -91,10 +91,9 @@ fn object(
             .get(&format!("{prefix}{}", f.name))
             .map(|s| s.iter().collect())
             .unwrap_or_default();
-        p.insert(
-            "x-lawcode".into(),
-            json!({ "type": type_word(&f.ty), "provisions": provisions }),
-        );
+        let mut x = lawcode_type(schema, &f.ty);
+        x.insert("provisions".into(), json!(provisions));
+        p.insert("x-lawcode".into(), J::Object(x));
         if !may_be_left_out(schema, f) {
             required.push(json!(f.name));
         }
@@ -163,6 +162,31 @@ fn type_schema(schema: &Schema, ty: &Type, nonempty: bool) -> J {
         }
         Type::Empty => json!({ "type": "array", "maxItems": 0 }),
     }
+}
+
+/// `x-lawcode`'s description of a type: its word, the declared name of an enumeration or a
+/// record (`"name": "loss"`), and a list's item type (`"items": {…}`), so a form can label
+/// every level without reading `$defs`.
+fn lawcode_type(schema: &Schema, ty: &Type) -> Map<String, J> {
+    let mut x = Map::new();
+    x.insert("type".into(), json!(type_word(ty)));
+    match ty {
+        Type::Enum(e) => {
+            if let Some(decl) = schema.enums.get(*e) {
+                x.insert("name".into(), json!(decl.name));
+            }
+        }
+        Type::Record(r) => {
+            if let Some(decl) = schema.records.get(*r) {
+                x.insert("name".into(), json!(decl.name));
+            }
+        }
+        Type::List(item) => {
+            x.insert("items".into(), J::Object(lawcode_type(schema, item)));
+        }
+        _ => {}
+    }
+    x
 }
 
 /// The lawcode type's word, as the rule file writes it (`money`, `list`, `record`…).

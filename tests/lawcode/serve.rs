@@ -312,11 +312,30 @@ fn concurrency_and_time_limits() {
     assert_eq!(server.post(EVALUATE, &facts).0, 200);
 
     let slow = Server::start(&["--timeout-ms", "1", "--max-body", "104857600"]);
+    // One case past the time limit: 503.
+    let losses: Vec<String> = (0..100_000)
+        .map(|_| r#"{"category": "medical", "amount": "1.00"}"#.to_string())
+        .collect();
+    let huge = format!(
+        r#"{{"offense_date": "2020-02-14", "order_date": "2023-06-15", "convictions": [{{"section": "2252(a)(2)"}}], "victim": {{"losses": [{}]}}}}"#,
+        losses.join(",")
+    );
+    let (status, body, _) = slow.post(EVALUATE, huge.as_bytes());
+    assert_eq!(status, 503, "{}", &body[..body.len().min(300)]);
+    assert!(body.contains("lawcode::serve::timeout"), "{body}");
+    // A batch is streamed, so its status is sent first: past the limit it ends with one error
+    // line after the lines it evaluated.
     let mut g = crate::generate::Generator::new(12);
     let big: String = (0..5_000).map(|_| g.line() + "\n").collect();
     let (status, body, _) = slow.post("/v1/statutes/usc/18/2259/batch?trace=true", big.as_bytes());
-    assert_eq!(status, 503, "{}", &body[..body.len().min(300)]);
-    assert!(body.contains("lawcode::serve::timeout"));
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = body.lines().collect();
+    assert!(lines.len() < 5_000, "{} lines", lines.len());
+    let last = lines.last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with(r#"{"error":{"code":"lawcode::serve::timeout""#),
+        "{last}"
+    );
     assert_eq!(slow.get("/healthz").0, 200);
 }
 
