@@ -78,6 +78,21 @@ impl Citation {
         self.section == other.section && self.parts.starts_with(&other.parts)
     }
 
+    /// The order of the statute's text: section by section, then `(a)` before `(a)(1)` before
+    /// `(b)`, numbers numerically and letters as read (`(z)` before `(aa)`). Roman-numeral
+    /// parts order by length first (`(iv)` before `(iii)`): no part is read as a numeral.
+    pub fn statute_order(&self, other: &Citation) -> Ordering {
+        compare_sections(&self.section, &other.section).then_with(|| {
+            for (a, b) in self.parts.iter().zip(&other.parts) {
+                let o = compare_part(a, b);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            self.parts.len().cmp(&other.parts.len())
+        })
+    }
+
     /// This citation with its last part replaced: `2252A(a)(1)` with `(5)` gives `2252A(a)(5)`.
     pub fn with_last_parts(&self, replacement: &[String]) -> Citation {
         let keep = self.parts.len().saturating_sub(replacement.len());
@@ -100,13 +115,44 @@ impl fmt::Display for Citation {
     }
 }
 
-/// Orders two parts at one level: numbers numerically, letters by length then
-/// alphabet (`a` < `z` < `aa`), so `(1)`..`(12)` and `(a)`..`(c)` both order as read.
+/// Orders two parts at one level: numbers numerically, lowercase roman numerals by value
+/// (`(iv)` < `(v)` < `(ix)`), other letters by length then alphabet (`a` < `z` < `aa`), so
+/// `(1)`..`(12)`, `(a)`..`(c)` and `(i)`..`(x)` all order as read. Only `i`, `v` and `x` are
+/// read as numerals: one of them alone orders the same read either way (`(i)` < `(v)` < `(x)`),
+/// and a longer part made of them only is a clause number, never a letter past `(z)`.
 fn compare_part(a: &str, b: &str) -> Ordering {
     match (a.parse::<u64>(), b.parse::<u64>()) {
         (Ok(x), Ok(y)) => x.cmp(&y),
-        _ => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
+        _ => match (roman(a), roman(b)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
+        },
     }
+}
+
+/// The value of a lowercase roman numeral of `i`, `v` and `x` (`iv` is 4); `None` for any
+/// other text.
+fn roman(part: &str) -> Option<u32> {
+    if part.is_empty() || part.len() > 8 {
+        return None;
+    }
+    let digit = |c: char| match c {
+        'i' => Some(1),
+        'v' => Some(5),
+        'x' => Some(10),
+        _ => None,
+    };
+    let values: Option<Vec<u32>> = part.chars().map(digit).collect();
+    let values = values?;
+    // A digit before a larger one is subtracted (`iv`, `ix`).
+    let mut total = 0i64;
+    for (i, v) in values.iter().enumerate() {
+        match values.get(i + 1) {
+            Some(next) if next > v => total -= i64::from(*v),
+            _ => total += i64::from(*v),
+        }
+    }
+    u32::try_from(total).ok()
 }
 
 /// A closed range of provisions at one level: `2251 through 2260A`, or
@@ -226,6 +272,37 @@ mod tests {
 
     fn c(s: &str) -> Citation {
         Citation::parse(s).unwrap()
+    }
+
+    #[test]
+    fn statute_order_is_the_order_of_the_text() {
+        let read = [
+            "2259",
+            "2259(a)",
+            "2259(b)",
+            "2259(b)(1)",
+            "2259(b)(2)",
+            "2259(b)(2)(A)",
+            "2259(b)(2)(A)(i)",
+            "2259(b)(2)(A)(ii)",
+            "2259(b)(2)(A)(iv)",
+            "2259(b)(2)(A)(v)",
+            "2259(b)(2)(A)(ix)",
+            "2259(b)(2)(A)(x)",
+            "2259(b)(2)(B)",
+            "2259(b)(10)",
+            "2259(c)",
+            "2259(i)",
+            "2259(z)",
+            "2259(aa)",
+            "2259A",
+            "2260",
+        ];
+        for (i, a) in read.iter().enumerate() {
+            for (j, b) in read.iter().enumerate() {
+                assert_eq!(c(a).statute_order(&c(b)), i.cmp(&j), "{a} vs {b}");
+            }
+        }
     }
 
     #[test]
