@@ -145,6 +145,9 @@ enum Command {
         /// Allow cross-origin requests from this origin (none by default).
         #[arg(long, value_name = "ORIGIN")]
         cors: Option<String>,
+        /// What is logged to stderr: `info` logs one line per request; `warn` only failures.
+        #[arg(long, default_value = "info", value_parser = ["error", "warn", "info", "debug"])]
+        log: String,
     },
     /// Print the JSON Schema (draft 2020-12) of a rule set's facts, for forms and validators.
     #[command(after_help = SCHEMA_EXAMPLES)]
@@ -329,6 +332,7 @@ fn main() -> ExitCode {
             timeout_ms,
             concurrency,
             cors,
+            log,
         } => {
             let config = server::Config {
                 rules,
@@ -338,6 +342,7 @@ fn main() -> ExitCode {
                 timeout: std::time::Duration::from_millis(timeout_ms),
                 concurrency,
                 cors,
+                log: log.parse().unwrap_or_default(),
             };
             server::run(config, |addr| {
                 eprintln!("lawcode serve: listening on http://{addr}")

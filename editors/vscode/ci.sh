@@ -12,22 +12,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 say() { printf 'editors/vscode/ci.sh: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  say "node or npm is missing; installing them with apt-get"
-  command -v apt-get >/dev/null 2>&1 || die "node and npm are missing and there is no apt-get to install them"
-  if [ "$(id -u)" -eq 0 ]; then
-    sudo=()
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo=(sudo)
-  else
-    die "node and npm are missing, and installing them needs root or sudo"
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq || die "apt-get update failed"
-  "${sudo[@]}" apt-get install -y -qq nodejs npm >/dev/null || die "apt-get install nodejs npm failed"
-  command -v node >/dev/null 2>&1 || die "node is still missing after apt-get install"
-  command -v npm >/dev/null 2>&1 || die "npm is still missing after apt-get install"
-fi
+# shellcheck source=../../.ci/apt.sh
+. ../../.ci/apt.sh
+apt_ensure "node npm" nodejs npm
 command -v unzip >/dev/null 2>&1 || say "unzip is missing; the .vsix is checked with node instead"
 say "node $(node --version), npm $(npm --version)"
 

@@ -43,6 +43,50 @@ pub struct Config {
     pub concurrency: usize,
     /// The one origin allowed cross-origin requests; none when `None`.
     pub cors: Option<String>,
+    /// The least severe log lines written to stderr: `Info` logs every request (method, path,
+    /// status, latency); `Warn` only what went wrong.
+    pub log: LogLevel,
+}
+
+/// How much the server logs (to stderr).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogLevel {
+    /// Errors alone: a failed reload, a bug answered as a 500.
+    Error,
+    /// Errors, and requests answered with a 5xx status.
+    Warn,
+    /// Start, reload and stop, and one line per request.
+    #[default]
+    Info,
+    /// Everything, including when each request starts.
+    Debug,
+}
+
+impl std::str::FromStr for LogLevel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "error" => Ok(LogLevel::Error),
+            "warn" => Ok(LogLevel::Warn),
+            "info" => Ok(LogLevel::Info),
+            "debug" => Ok(LogLevel::Debug),
+            _ => Err(format!(
+                "`{s}` is not a log level: error, warn, info or debug"
+            )),
+        }
+    }
+}
+
+impl LogLevel {
+    fn tracing(self) -> tracing::Level {
+        match self {
+            LogLevel::Error => tracing::Level::ERROR,
+            LogLevel::Warn => tracing::Level::WARN,
+            LogLevel::Info => tracing::Level::INFO,
+            LogLevel::Debug => tracing::Level::DEBUG,
+        }
+    }
 }
 
 /// One loaded rule set.
@@ -187,7 +231,7 @@ fn app(state: Arc<AppState>, config: &Config) -> Router {
         })
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.max_body))
-        .layer(tower_http::trace::TraceLayer::new_for_http());
+        .layer(request_log());
     if let Some(origin) = &config.cors {
         if let Ok(origin) = HeaderValue::from_str(origin) {
             router = router.layer(
@@ -199,6 +243,25 @@ fn app(state: Arc<AppState>, config: &Config) -> Router {
         }
     }
     router
+}
+
+/// One log line per request at `info` (method, path, status, latency in the request's span);
+/// a 5xx answer at `warn`; the request's start at `debug`.
+fn request_log() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+> {
+    use tower_http::trace::{
+        DefaultMakeSpan, DefaultOnFailure, DefaultOnRequest, DefaultOnResponse,
+    };
+    tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(DefaultMakeSpan::new().level(tracing::Level::INFO))
+        .on_request(DefaultOnRequest::new().level(tracing::Level::DEBUG))
+        .on_response(
+            DefaultOnResponse::new()
+                .level(tracing::Level::INFO)
+                .latency_unit(tower_http::LatencyUnit::Micros),
+        )
+        .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN))
 }
 
 fn catalog(state: &AppState) -> Arc<Catalog> {
@@ -579,6 +642,7 @@ pub fn run(config: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), String>
         ));
     }
     let _ = tracing_subscriber::fmt()
+        .with_max_level(config.log.tracing())
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .try_init();

@@ -29,6 +29,7 @@ fn config() -> Config {
         timeout: Duration::from_secs(30),
         concurrency: 4,
         cors: None,
+        log: LogLevel::Warn,
     }
 }
 

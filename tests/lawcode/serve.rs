@@ -106,6 +106,14 @@ fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
     let server = Server::start(&[]);
     let (status, list) = server.get("/v1/statutes");
     assert_eq!(status, 200);
+    // Each request is logged (`--log info`, the default): method, path, status, latency.
+    let logged = std::iter::from_fn(|| server.log.recv_timeout(Duration::from_secs(10)).ok())
+        .find(|l| l.contains("uri=/v1/statutes ") && l.contains("status=200"))
+        .expect("the request was not logged");
+    assert!(
+        logged.contains("method=GET") && logged.contains("latency="),
+        "{logged}"
+    );
     let statute = &list["statutes"][0];
     assert_eq!(statute["id"], "usc/18/2259");
     assert_eq!(statute["citation"], "18 U.S.C. § 2259");

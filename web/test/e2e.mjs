@@ -3,16 +3,22 @@
 //   npm test                                   # against test/mock-server.mjs (started here)
 //   LAWCODE_URL=http://127.0.0.1:8080 npm test # against a running `lawcode serve`
 //   CHROMIUM=/path/to/chrome npm test          # another browser binary
+//   LAWCODE_UPDATE_SCREENSHOT=1 LAWCODE_URL=http://127.0.0.1:8080 npm test
+//                                              # also rewrite ../docs/explainer.png
 //
 // Exits non-zero on any failure, including when no Chromium can be found: it never passes
-// without having run. Screenshots of each step go to test/screenshots/; the last one, the whole
-// page, is also copied to ../screenshot.png.
+// without having run. Screenshots of each step go to test/screenshots/ (ignored by git), the last
+// one of the whole page. Only with LAWCODE_UPDATE_SCREENSHOT=1, and only against a real server
+// (LAWCODE_URL) and when every check passed, is that last one copied to docs/explainer.png, the
+// committed screenshot: a CI run never rewrites it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const shots = path.join(here, 'screenshots');
+const docsShot = path.resolve(here, '..', '..', 'docs', 'explainer.png');
+const updateShot = process.env.LAWCODE_UPDATE_SCREENSHOT === '1';
 const TOTAL_MS = 55_000;
 const WAIT_MS = 10_000;
 const started = Date.now();
@@ -50,6 +56,9 @@ if (!executablePath) {
 }
 
 let base = process.env.LAWCODE_URL;
+if (updateShot && !base) {
+  die('LAWCODE_UPDATE_SCREENSHOT=1 needs LAWCODE_URL: docs/explainer.png shows a real server\'s output, not the mock\'s');
+}
 let mock = null;
 if (!base) {
   const { createMockServer } = await import('./mock-server.mjs');
@@ -64,6 +73,7 @@ if (!base) {
 fs.mkdirSync(shots, { recursive: true });
 let browser;
 let failures = 0;
+let final = null;
 const pageErrors = [];
 
 function check(cond, what) {
@@ -246,9 +256,7 @@ try {
   // final: the whole page, with the (b)(2)(B) node open (the fully expanded tree is ~45,000 px tall)
   await page2.click('#collapse-all');
   await page2.$eval(sel.node(B2B), (d) => { d.open = true; });
-  const final = await shot(page2, 'final', { fullPage: true });
-  fs.copyFileSync(final, path.resolve(here, '..', 'screenshot.png'));
-  log('     copied to screenshot.png');
+  final = await shot(page2, 'final', { fullPage: true });
 
   check(pageErrors.length === 0, `no script errors in the page${pageErrors.length ? `: ${pageErrors.join(' | ')}` : ''}`);
 } catch (e) {
@@ -260,6 +268,10 @@ try {
 }
 
 const secs = ((Date.now() - started) / 1000).toFixed(1);
-if (failures) die(`${failures} check(s) failed (${secs} s)`);
+if (failures) die(`${failures} check(s) failed (${secs} s)${updateShot ? '; docs/explainer.png was left as it was' : ''}`);
+if (updateShot) {
+  fs.copyFileSync(final, docsShot);
+  log(`     copied ${path.relative(path.resolve(here, '..'), final)} to docs/explainer.png`);
+}
 console.log(`\nPASS: all checks passed in ${secs} s`);
 process.exit(0);
