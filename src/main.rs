@@ -85,6 +85,25 @@ enum Command {
         #[arg(long, conflicts_with = "batch")]
         with_text: bool,
     },
+    /// Explain one case as a decision memo: the provisions in the statute's order, what each
+    /// decided and read, and what is still needed.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain {
+        /// The entry rule file, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
+        file: String,
+        /// The facts of the case, as JSON, `-` for standard input.
+        #[arg(long, value_name = "FACTS.json")]
+        facts: PathBuf,
+        /// Apply the version in force on this date (YYYY-MM-DD) instead of the one the facts select.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Output format: Markdown, a standalone HTML page, or plain text.
+        #[arg(long, value_enum, default_value_t = MemoFormat::Markdown)]
+        format: MemoFormat,
+        /// Explain only the provisions that decided this outcome (repeatable).
+        #[arg(long = "outcome", value_name = "NAME")]
+        outcomes: Vec<String>,
+    },
     /// Run every *.json test file under DIR and compare the outcomes with what each expects.
     #[command(after_help = TEST_EXAMPLES)]
     Test {
@@ -217,6 +236,11 @@ const SERVE_EXAMPLES: &str = "Examples:
   curl -s -X POST localhost:8080/v1/statutes/usc/18/2259/evaluate \\
       --data-binary @examples/trafficking-floor.json";
 
+const EXPLAIN_EXAMPLES: &str = "Examples:
+  lawcode explain rules/usc/18/2259.law --facts examples/trafficking-floor.json
+  lawcode explain rules/usc/18/2259.law --facts case.json --format html > memo.html
+  lawcode explain rules/usc/18/2259.law --facts case.json --outcome restitution_amount --format text";
+
 const SCHEMA_EXAMPLES: &str = "Examples:
   lawcode schema rules/usc/18/2259.law > 2259.schema.json";
 
@@ -234,6 +258,14 @@ const COMPLETIONS_EXAMPLES: &str = "Examples:
 enum Format {
     Text,
     Json,
+}
+
+/// How `explain` writes the memo.
+#[derive(Clone, Copy, ValueEnum)]
+enum MemoFormat {
+    Markdown,
+    Html,
+    Text,
 }
 
 fn main() -> ExitCode {
@@ -350,6 +382,13 @@ fn main() -> ExitCode {
             .map(|()| ExitCode::SUCCESS)
             .map_err(|e| miette::miette!(code = "lawcode::serve::start", "{e}"))
         }
+        Command::Explain {
+            file,
+            facts,
+            as_of,
+            format,
+            outcomes,
+        } => explain(&file, &facts, as_of.as_deref(), format, outcomes),
         Command::Schema { rules } => load(&rules).map(|loaded| {
             let id = rules
                 .rsplit_once(':')
@@ -577,6 +616,33 @@ fn eval(
         Format::Text => render::evaluation_text_with(program, &result, &view),
     };
     print(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(
+    file: &str,
+    facts: &std::path::Path,
+    as_of: Option<&str>,
+    format: MemoFormat,
+    outcomes: Vec<String>,
+) -> Result<ExitCode, Report> {
+    let (loaded, options) = load_for_evaluation(file, as_of, true)?;
+    let program = &loaded.program;
+    // Checks the outcome names (the nearest one in the help).
+    render::View::new(program, outcomes.clone(), false)?;
+    let (name, json) = lawcode::read_facts_file(facts)?;
+    let facts = program.read_facts(&name, &json)?;
+    let result = program.evaluate(&facts, options)?;
+    let Some(memo) = render::memo::Memo::new(program, &result, &outcomes) else {
+        return Err(miette::miette!(
+            "the evaluation kept no trace to explain; this is a bug in lawcode"
+        ));
+    };
+    print(&match format {
+        MemoFormat::Markdown => memo.markdown(),
+        MemoFormat::Html => memo.html(),
+        MemoFormat::Text => memo.text(),
+    });
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,8 @@
 //! Rendering: values and evaluations in, the contract's JSON and a readable
 //! text tree out.
 
+pub mod memo;
+
 use crate::diagnostic::{Problem, outcome_help};
 use crate::eval::trace::{NodeKind, Shown, Status, TraceNode};
 use crate::eval::{Evaluation, Program};

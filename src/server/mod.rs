@@ -226,7 +226,7 @@ fn app(state: Arc<AppState>, config: &Config) -> Router {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "lawcode::serve::method_not_allowed",
                 "this endpoint does not take that method",
-                json!({ "help": "GET /v1/statutes, …/schema, …/examples and /healthz; POST …/evaluate and …/batch" }),
+                json!({ "help": "GET /v1/statutes, …/schema, …/examples and /healthz; POST …/evaluate, …/explain and …/batch" }),
             )
         })
         .with_state(state)
@@ -328,11 +328,15 @@ async fn get_statute(
     }
 }
 
-/// The query of `evaluate` and `batch`.
+/// The query of `evaluate`, `explain` and `batch`.
 #[derive(Debug, serde::Deserialize)]
 struct EvalQuery {
     as_of: Option<String>,
     trace: Option<bool>,
+    /// `explain`'s format: `markdown` (the default), `html` or `text`.
+    format: Option<String>,
+    /// `explain`: only the provisions that decided this outcome.
+    outcome: Option<String>,
 }
 
 async fn post_statute(
@@ -365,19 +369,19 @@ async fn post_statute(
     if !catalog.statutes.contains_key(id) {
         return not_found(id);
     }
-    if what != "evaluate" && what != "batch" {
+    if !matches!(what, "evaluate" | "batch" | "explain") {
         return error(
             StatusCode::NOT_FOUND,
             "lawcode::serve::unknown_endpoint",
             format!("`{what}` is not something to POST to a statute"),
-            json!({ "help": "POST …/evaluate (one case) or …/batch (JSON Lines)" }),
+            json!({ "help": "POST …/evaluate (one case), …/explain (its memo) or …/batch (JSON Lines)" }),
         );
     }
     let Ok(Query(query)) = query else {
         return error(
             StatusCode::BAD_REQUEST,
             "lawcode::serve::bad_query",
-            "the query is not `as_of=YYYY-MM-DD&trace=true|false`",
+            "the query is not `as_of=YYYY-MM-DD&trace=true|false` (and for explain `format=markdown|html|text&outcome=NAME`)",
             J::Null,
         );
     };
@@ -409,9 +413,16 @@ async fn post_statute(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return r;
     };
+    let explain = match what {
+        "explain" => match Explain::new(&query) {
+            Ok(e) => Some(e),
+            Err(refused) => return refused,
+        },
+        _ => None,
+    };
     let id = id.to_string();
     let batch = what == "batch";
-    let trace = query.trace.unwrap_or(!batch);
+    let trace = explain.is_some() || query.trace.unwrap_or(!batch);
     let options = EvalOptions { trace, as_of };
     let before_first_version = move |program: &Program| {
         let date = as_of?;
@@ -440,7 +451,7 @@ async fn post_statute(
         if let Some(refused) = before_first_version(&statute.program) {
             return refused;
         }
-        evaluate_one(&statute.program, options, &body)
+        evaluate_one(&statute.program, options, &body, explain.as_ref())
     });
     match tokio::time::timeout(state.timeout, work).await {
         Ok(Ok(response)) => response,
@@ -462,7 +473,65 @@ async fn post_statute(
     }
 }
 
-fn evaluate_one(program: &Program, options: EvalOptions, body: &[u8]) -> Response {
+/// What `…/explain` writes: the memo in a format, of every outcome or one.
+struct Explain {
+    format: &'static str,
+    outcomes: Vec<String>,
+}
+
+impl Explain {
+    fn new(query: &EvalQuery) -> Result<Explain, Response> {
+        let format = match query.format.as_deref() {
+            None | Some("markdown") => "markdown",
+            Some("html") => "html",
+            Some("text") => "text",
+            Some(other) => {
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    "lawcode::serve::bad_query",
+                    format!("`{other}` is not a format of the memo"),
+                    json!({ "help": "format=markdown (the default), html or text" }),
+                ));
+            }
+        };
+        Ok(Explain {
+            format,
+            outcomes: query.outcome.iter().cloned().collect(),
+        })
+    }
+
+    fn respond(&self, program: &Program, result: &crate::eval::Evaluation) -> Response {
+        if let Err(p) = render::View::new(program, self.outcomes.clone(), false) {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                p.code,
+                p.message,
+                json!({ "help": p.help }),
+            );
+        }
+        let Some(memo) = render::memo::Memo::new(program, result, &self.outcomes) else {
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "lawcode::serve::internal",
+                "the evaluation kept no trace to explain; this is a bug in lawcode",
+                J::Null,
+            );
+        };
+        let (content_type, body) = match self.format {
+            "html" => ("text/html; charset=utf-8", memo.html()),
+            "text" => ("text/plain; charset=utf-8", memo.text()),
+            _ => ("text/markdown; charset=utf-8", memo.markdown()),
+        };
+        ([(header::CONTENT_TYPE, content_type)], body).into_response()
+    }
+}
+
+fn evaluate_one(
+    program: &Program,
+    options: EvalOptions,
+    body: &[u8],
+    explain: Option<&Explain>,
+) -> Response {
     let text = match std::str::from_utf8(body) {
         Ok(t) => t,
         Err(e) => {
@@ -474,21 +543,27 @@ fn evaluate_one(program: &Program, options: EvalOptions, body: &[u8]) -> Respons
         Ok(f) => f,
         Err(e) => return facts_error(&e),
     };
-    match program.evaluate(&facts, options) {
-        Ok(result) => match render::View::new(program, Vec::new(), false) {
-            Ok(view) => json_response(&render::evaluation_json_with(&result, &view)),
-            Err(p) => error(
-                StatusCode::INTERNAL_SERVER_ERROR,
+    let result = match program.evaluate(&facts, options) {
+        Ok(r) => r,
+        Err(p) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
                 p.code,
-                p.message,
-                J::Null,
-            ),
-        },
+                p.message.clone(),
+                json!({ "help": p.help }),
+            );
+        }
+    };
+    if let Some(e) = explain {
+        return e.respond(program, &result);
+    }
+    match render::View::new(program, Vec::new(), false) {
+        Ok(view) => json_response(&render::evaluation_json_with(&result, &view)),
         Err(p) => error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::INTERNAL_SERVER_ERROR,
             p.code,
-            p.message.clone(),
-            json!({ "help": p.help }),
+            p.message,
+            J::Null,
         ),
     }
 }

@@ -85,8 +85,10 @@ fn assert_well_formed(uri: &str, status: StatusCode, body: &[u8]) {
         }
         return;
     }
-    if status == StatusCode::OK && (uri == "/healthz" || !uri.starts_with("/v1")) {
-        return; // the page, its assets, the health check
+    if status == StatusCode::OK
+        && (uri == "/healthz" || !uri.starts_with("/v1") || uri.contains("/explain"))
+    {
+        return; // the page, its assets, the health check, a memo
     }
     let json: J = serde_json::from_str(text)
         .unwrap_or_else(|e| panic!("{uri}: {status}: not JSON ({e}): {text}"));
@@ -194,6 +196,8 @@ fn any_uri() -> impl Strategy<Value = String> {
     let tail = prop_oneof![
         Just("evaluate".to_string()),
         Just("batch".to_string()),
+        Just("explain".to_string()),
+        Just("explain?format=html".to_string()),
         Just("schema".to_string()),
         Just("examples".to_string()),
         Just("../../etc/passwd".to_string()),
@@ -247,6 +251,10 @@ proptest! {
         assert_well_formed(&uri, status, &out);
         prop_assert!(status == StatusCode::OK || status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
             "{status}: {}", String::from_utf8_lossy(&out));
+
+        let uri = "/v1/statutes/usc/18/2259/explain?format=text";
+        let (status, out) = send(Method::POST, uri, body.clone());
+        assert_well_formed(uri, status, &out);
 
         let mut lines = body;
         lines.push(b'\n');

@@ -22,6 +22,7 @@ mod differential;
 mod docs;
 mod evaluator;
 mod examples;
+mod explain;
 mod facts;
 mod format;
 #[path = "../support/generate.rs"]

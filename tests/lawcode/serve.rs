@@ -170,6 +170,35 @@ fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
         assert_eq!(body, stdout_of(&lawcode_in(repo(), &args)), "{query}");
     }
 
+    // The memo, as `lawcode explain` writes it, in each format.
+    for (format, args) in [
+        ("markdown", vec![]),
+        ("html", vec!["--format", "html"]),
+        ("text", vec!["--format", "text"]),
+    ] {
+        let (status, body, _) = server.post(
+            &format!("/v1/statutes/usc/18/2259/explain?format={format}"),
+            &facts,
+        );
+        assert_eq!(status, 200, "{body}");
+        let mut cli = vec![
+            "explain",
+            "rules/usc/18/2259.law",
+            "--facts",
+            "examples/trafficking-floor.json",
+        ];
+        cli.extend(args);
+        assert_eq!(body, stdout_of(&lawcode_in(repo(), &cli)), "{format}");
+    }
+    let (status, body, _) = server.post("/v1/statutes/usc/18/2259/explain?format=pdf", &facts);
+    assert_eq!(status, 400, "{body}");
+    let (status, body, _) = server.post(
+        "/v1/statutes/usc/18/2259/explain?outcome=restitution_amont",
+        &facts,
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("restitution_amount"), "{body}");
+
     // A batch: JSON Lines in, one result per line out, in order.
     let lines = b"{\"offense_date\": \"2019-05-01\", \"convictions\": [{\"section\": \"2252\"}], \"victim\": {}, \"court\": {}}\nnot json\n";
     let (status, body, _) = server.post("/v1/statutes/usc/18/2259/batch", lines);

@@ -1,0 +1,874 @@
+//! The decision memo (`lawcode explain`): an evaluation's trace retold in the statute's order,
+//! for a person who reads law rather than trees.
+//!
+//! [`Memo::new`] builds a small document model from the trace alone (the program gives the
+//! provisions' headings and words, the facts' and outcomes' descriptions): a heading with the
+//! text applied and why, the outcomes, then one entry per provision in the order of the statute
+//! (`(a)` before `(b)(1)` before `(b)(2)(B)`). A provision that decided something gets a section:
+//! its words quoted, what it decided (from the rule that applied, its condition and formula), the
+//! facts it read with their descriptions, the definitions of other provisions it relied on
+//! (referred to by citation, never explained twice), and the rule file's notes. A provision
+//! that only had rules that did not apply, a `not computed` mark or a `disregard` gets one line
+//! where it stands. Last, what is still needed: each missing fact, its description and the
+//! provision that needs it.
+//!
+//! The model is written three ways from the same blocks: Markdown ([`Memo::markdown`]), plain
+//! text ([`Memo::text`]), and a standalone HTML page ([`Memo::html`]), which is the Markdown
+//! rendered by `pulldown-cmark`, so the two cannot say different things. Nothing here is
+//! specific to one statute.
+
+use super::{defined_in_version, in_force, outcome_text, shown_value};
+use crate::citation::Citation;
+use crate::eval::trace::{NodeKind, Status, TraceNode};
+use crate::eval::{Evaluation, Program};
+use crate::program::{FieldDecl, Schema};
+use crate::value::Type;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+/// A run of text in a line of the memo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inline {
+    /// Words.
+    Text(String),
+    /// A name of the rule file (a fact path, a definition, a formula): code in Markdown.
+    Code(String),
+    /// A value that decided something: bold in Markdown.
+    Strong(String),
+}
+
+/// A line of the memo: runs of text.
+pub type Line = Vec<Inline>;
+
+/// The memo of one evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Memo {
+    /// `18 U.S.C. § 2259: Mandatory restitution`.
+    pub title: String,
+    /// Which text applied and why; `None` for a rule set with one text.
+    pub applied: Option<Line>,
+    /// The notes of the choice of text.
+    pub applied_notes: Vec<String>,
+    /// The outcomes shown: name, value as people read it, description.
+    pub outcomes: Vec<(String, String, Option<String>)>,
+    /// The provisions in the statute's order.
+    pub entries: Vec<Entry>,
+    /// The facts still needed to decide every outcome shown.
+    pub needed: Vec<Needed>,
+}
+
+/// One provision of the memo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A provision that decided something.
+    Section(Section),
+    /// A provision that did not apply, computes nothing, or disregards a fact: one line.
+    Brief {
+        /// `§ 2259(b)(1)`.
+        label: String,
+        /// The provision's heading, if the rule file gives one.
+        heading: Option<String>,
+        /// What happened there.
+        lines: Vec<Line>,
+    },
+}
+
+/// A provision that decided something.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// `§ 2259(b)(2)(B)`.
+    pub label: String,
+    /// The provision's heading, if the rule file gives one.
+    pub heading: Option<String>,
+    /// The statute's words for it (its `text`).
+    pub text: Vec<String>,
+    /// What it decided, one line per definition.
+    pub decided: Vec<Line>,
+    /// The terms it sets (definitions of a constant value: a sum, a date, a list of provisions).
+    pub terms: Vec<Line>,
+    /// The facts, table rows and list items it read, and the other provisions' definitions it
+    /// relied on.
+    pub read: Vec<Line>,
+    /// Its rules that did not apply, and its marks (`not computed`, `disregard`).
+    pub other: Vec<Line>,
+    /// The rule file's notes on what happened here.
+    pub notes: Vec<String>,
+}
+
+/// A fact still needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Needed {
+    /// Its path (`court.relative_role_amount`).
+    pub path: String,
+    /// Its description in the rule file.
+    pub description: Option<String>,
+    /// The provision that needs it (`§ 2259(b)(2)(B)`), when the trace says.
+    pub provision: Option<String>,
+}
+
+/// What the walk gathers for one citation before it becomes an entry.
+#[derive(Default)]
+struct Gathered {
+    decided: Vec<Line>,
+    terms: Vec<Line>,
+    read: Vec<Line>,
+    /// `read` without descriptions, for a provision told in one line.
+    read_short: Vec<Line>,
+    other: Vec<Line>,
+    notes: Vec<String>,
+    /// Lines already added, so that a fact read twice is listed once.
+    seen: BTreeSet<String>,
+}
+
+impl Gathered {
+    fn read(&mut self, key: String, line: Line, short: Line) {
+        if self.seen.insert(key) {
+            self.read.push(line);
+            self.read_short.push(short);
+        }
+    }
+
+    fn other(&mut self, line: Line) {
+        let key = plain(&line);
+        if self.seen.insert(key) {
+            self.other.push(line);
+        }
+    }
+
+    fn note(&mut self, note: &str) {
+        if !self.notes.iter().any(|n| n == note) {
+            self.notes.push(note.to_string());
+        }
+    }
+}
+
+/// The part of a full citation a reader needs once the statute is named: `§ 2259(b)(2)(B)`.
+fn short(citation: &str) -> String {
+    match citation.rsplit_once('§') {
+        Some((_, rest)) => format!("§ {}", rest.trim()),
+        None => citation.to_string(),
+    }
+}
+
+/// A citation's place in the statute's order; a citation that does not parse goes last, by its
+/// text.
+fn order(a: &str, b: &str) -> Ordering {
+    let parse = |c: &str| Citation::parse(c.rsplit_once('§').map_or(c, |(_, r)| r));
+    match (parse(a), parse(b)) {
+        (Ok(x), Ok(y)) => x.statute_order(&y).then_with(|| a.cmp(b)),
+        (Ok(_), Err(_)) => Ordering::Less,
+        (Err(_), Ok(_)) => Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    }
+}
+
+/// A node's value as people read it, without the ` = `.
+fn value_of(n: &TraceNode) -> String {
+    let v = shown_value(n);
+    v.strip_prefix(" = ")
+        .or_else(|| v.strip_prefix(" "))
+        .unwrap_or(&v)
+        .to_string()
+}
+
+/// Words with `code` in backticks (as the trace's details write names) split into runs.
+fn words(text: &str) -> Line {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, part)| !part.is_empty())
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                Inline::Code(part.to_string())
+            } else {
+                Inline::Text(part.to_string())
+            }
+        })
+        .collect()
+}
+
+fn text(s: impl Into<String>) -> Inline {
+    Inline::Text(s.into())
+}
+
+fn code(s: impl Into<String>) -> Inline {
+    Inline::Code(s.into())
+}
+
+/// A line as plain text: code that holds a space (a condition, a formula) in backticks, so that
+/// where it ends stays clear.
+fn plain(line: &Line) -> String {
+    line.iter()
+        .map(|i| match i {
+            Inline::Code(c) if c.contains(' ') => format!("`{c}`"),
+            Inline::Text(t) | Inline::Code(t) | Inline::Strong(t) => t.clone(),
+        })
+        .collect()
+}
+
+/// `text` filled to 100 columns after `first` (and `rest` on later lines), never breaking a
+/// word or a date at its hyphen.
+fn fill(text: &str, first: &str, rest: &str) -> String {
+    let options = textwrap::Options::new(100)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::fill(text, options) + "\n"
+}
+
+/// The declaration of the fact at `path` (`victim.losses[0].amount`): list indices are looked
+/// through.
+fn fact_decl<'s>(schema: &'s Schema, path: &str) -> Option<&'s FieldDecl> {
+    let mut fields = &schema.facts;
+    let mut found = None;
+    for step in path.split('.') {
+        let name = step.split('[').next().unwrap_or(step);
+        let field = fields.iter().find(|f| f.name == name)?;
+        found = Some(field);
+        let mut ty = &field.ty;
+        while let Type::List(item) = ty {
+            ty = item;
+        }
+        if let Type::Record(r) = ty {
+            if let Some(rec) = schema.records.get(*r) {
+                fields = &rec.fields;
+            }
+        }
+    }
+    found
+}
+
+fn kind_word(n: &TraceNode) -> &'static str {
+    match n.kind {
+        NodeKind::Exception => "the exception for",
+        _ => "the rule for",
+    }
+}
+
+/// The walk over the trace: what each citation decided and read.
+struct Walk<'p> {
+    program: &'p Program,
+    by_citation: BTreeMap<String, Gathered>,
+    /// Definitions already explained, by name.
+    explained: BTreeSet<String>,
+}
+
+impl Walk<'_> {
+    fn at(&mut self, citation: &str) -> &mut Gathered {
+        self.by_citation.entry(citation.to_string()).or_default()
+    }
+
+    /// `parent` is the citation of the node that read `n` (`None` at the top).
+    fn node(&mut self, n: &TraceNode, parent: Option<&str>) {
+        let here: &str = &n.citation;
+        match n.kind {
+            NodeKind::Version => {}
+            NodeKind::Definition => {
+                if let Some(p) = parent.filter(|p| *p != here) {
+                    let line = vec![
+                        code(n.name.as_ref()),
+                        text(format!(" = {}, as ", value_of(n))),
+                        text(short(here)),
+                        text(" decides"),
+                    ];
+                    let brief = vec![code(n.name.as_ref()), text(format!(" = {}", value_of(n)))];
+                    self.at(p).read(format!("def {}", n.name), line, brief);
+                }
+                if !self.explained.insert(n.name.to_string()) {
+                    return;
+                }
+                self.definition(n);
+                for c in &n.children {
+                    self.node(c, Some(here));
+                }
+            }
+            NodeKind::Rule | NodeKind::Exception => {
+                match n.status {
+                    Some(Status::Applied) => {
+                        for note in n.notes.iter() {
+                            self.at(here).note(note);
+                        }
+                    }
+                    Some(status) => {
+                        let what = match status {
+                            Status::Overridden => " does not apply, ",
+                            Status::Undecided => " cannot be decided: ",
+                            _ => " does not apply: ",
+                        };
+                        let mut line = vec![text(kind_word(n)), text(" "), code(n.name.as_ref())];
+                        line.push(text(what));
+                        line.extend(words(n.detail.as_deref().unwrap_or("")));
+                        self.at(here).other(line);
+                    }
+                    None => {}
+                }
+                for c in &n.children {
+                    self.node(c, Some(here));
+                }
+            }
+            NodeKind::Fact => {
+                let mut line = vec![code(n.name.as_ref()), text(" = "), text(value_of(n))];
+                if n.value.is_null() {
+                    line = vec![code(n.name.as_ref()), text(" is not given")];
+                }
+                let brief = line.clone();
+                if let Some(d) =
+                    fact_decl(self.program.schema(), &n.name).and_then(|f| f.description.as_deref())
+                {
+                    line.push(text(format!(" ({d})")));
+                }
+                self.at(here).read(format!("fact {}", n.name), line, brief);
+            }
+            NodeKind::Table => {
+                let line = vec![
+                    text("table "),
+                    code(n.name.as_ref()),
+                    text(format!(" = {}", value_of(n))),
+                ];
+                self.at(here)
+                    .read(format!("table {}", n.name), line.clone(), line);
+                for note in n.notes.iter() {
+                    self.at(here).note(note);
+                }
+            }
+            NodeKind::Item => {
+                if let Some(status) = n.status {
+                    let word = match status {
+                        Status::Included => "counted",
+                        Status::Excluded => "not counted",
+                        Status::Undecided => "undecided",
+                        _ => "",
+                    };
+                    let line = vec![
+                        code(n.name.as_ref()),
+                        text(format!(" = {}, {word}", value_of(n))),
+                    ];
+                    self.at(here)
+                        .read(format!("item {}", n.name), line.clone(), line);
+                }
+                for c in &n.children {
+                    self.node(c, Some(here));
+                }
+            }
+            NodeKind::NotComputed => {
+                let mut line = vec![text("not computed: ")];
+                line.extend(words(n.detail.as_deref().unwrap_or("")));
+                self.at(here).other(line);
+            }
+            NodeKind::Disregarded => {
+                let mut line = vec![
+                    text("disregards "),
+                    code(n.name.as_ref()),
+                    text(format!(" (here {}): ", value_of(n))),
+                ];
+                line.extend(words(n.detail.as_deref().unwrap_or("")));
+                self.at(here).other(line);
+            }
+            NodeKind::Undefined => {}
+        }
+    }
+
+    /// What a definition decided: its value, the rule that gave it and why, its formula.
+    fn definition(&mut self, n: &TraceNode) {
+        let rules: Vec<&TraceNode> = n
+            .children
+            .iter()
+            .filter(|c| matches!(c.kind, NodeKind::Rule | NodeKind::Exception))
+            .collect();
+        let applied = rules
+            .iter()
+            .find(|r| r.status == Some(Status::Applied))
+            .copied();
+        let formula = applied
+            .and_then(|r| r.formula.as_ref())
+            .or(n.formula.as_ref());
+        // A definition of a constant (no rule, no formula, nothing read) is a term the
+        // provision sets, not a decision.
+        if rules.is_empty() && formula.is_none() && n.children.is_empty() && !n.value.is_null() {
+            let line = vec![code(n.name.as_ref()), text(format!(" = {}", value_of(n)))];
+            let g = self.at(&n.citation);
+            g.terms.push(line);
+            for note in n.notes.iter() {
+                g.note(note);
+            }
+            return;
+        }
+        let mut line = vec![code(n.name.as_ref())];
+        if n.value.is_null() {
+            line.push(text(" is undecided"));
+        } else {
+            line.push(text(" is "));
+            line.push(Inline::Strong(value_of(n)));
+        }
+        if let Some(r) = applied {
+            if let Some(d) = &r.detail {
+                line.push(text(if r.kind == NodeKind::Exception {
+                    ": the exception applies ("
+                } else {
+                    ": the rule applies ("
+                }));
+                line.extend(words(d));
+                line.push(text(")"));
+            }
+        }
+        // A rule whose expression is a bare name: the definition it names.
+        let named = applied.and_then(|r| match r.children.as_slice() {
+            [only] if only.kind == NodeKind::Definition && r.formula.is_none() => Some(only),
+            _ => None,
+        });
+        if let Some(f) = formula {
+            line.push(text(", computed as "));
+            line.push(code(f.as_ref()));
+        } else if let Some(d) = named {
+            line.push(text(", as "));
+            line.push(code(d.name.as_ref()));
+        }
+        let g = self.at(&n.citation);
+        g.decided.push(line);
+        for note in n.notes.iter() {
+            g.note(note);
+        }
+    }
+}
+
+impl Memo {
+    /// The memo of `e` (evaluated with the trace) for `outcomes` (every outcome when empty,
+    /// with the provisions that compute nothing); `None` when `e` has no trace.
+    pub fn new(program: &Program, e: &Evaluation, outcomes: &[String]) -> Option<Memo> {
+        let trace = e.trace()?;
+        let view = super::View {
+            outcomes: outcomes.to_vec(),
+            with_text: false,
+        };
+        let nodes = view.select(trace);
+        let statute = program.statute();
+        let title = match &statute.title {
+            Some(t) => format!("{}: {t}", statute.citation),
+            None => statute.citation.clone(),
+        };
+        let mut applied = None;
+        let mut applied_notes = Vec::new();
+        if let Some(v) = nodes.iter().find(|n| n.kind == NodeKind::Version) {
+            let detail = v.detail.as_deref().unwrap_or("");
+            // "offense_date 2020-02-14 is on or after 2018-12-07: the text in force from …"
+            let line = match detail.split_once(": ") {
+                Some((why, what)) => {
+                    let mut line = vec![text(capitalised(what)), text(" applies, because ")];
+                    let selector = program.version_selector().map(|s| s.fact_name.as_str());
+                    match selector.and_then(|f| why.strip_prefix(f).map(|rest| (f, rest))) {
+                        Some((fact, rest)) => {
+                            line.push(code(fact));
+                            line.extend(words(rest));
+                        }
+                        None => line.extend(words(why)),
+                    }
+                    line.push(text("."));
+                    line
+                }
+                None => {
+                    let mut line = vec![text("The text applied: ")];
+                    line.extend(words(detail));
+                    line.push(text("."));
+                    line
+                }
+            };
+            applied = Some(line);
+            applied_notes = v.notes.to_vec();
+        }
+        let shown: Vec<(String, String, Option<String>)> = e
+            .outcomes()
+            .enumerate()
+            .filter(|(_, (name, _))| outcomes.is_empty() || outcomes.iter().any(|o| o == name))
+            .map(|(i, (name, value))| {
+                let decl = program.outcomes().get(i);
+                let value = match value {
+                    serde_json::Value::Null if defined_in_version(program, e, name) => {
+                        "undecided".to_string()
+                    }
+                    serde_json::Value::Null => "not defined by this text".to_string(),
+                    v => outcome_text(decl.map(|o| &o.ty), v),
+                };
+                (
+                    name.to_string(),
+                    value,
+                    decl.and_then(|o| o.description.clone()),
+                )
+            })
+            .collect();
+
+        let mut walk = Walk {
+            program,
+            by_citation: BTreeMap::new(),
+            explained: BTreeSet::new(),
+        };
+        for n in &nodes {
+            walk.node(n, None);
+        }
+        let provisions: BTreeMap<&str, &crate::program::Provision> = in_force(program, e)
+            .map(|p| (p.citation.as_str(), p))
+            .collect();
+        let mut gathered: Vec<(String, Gathered)> = walk.by_citation.into_iter().collect();
+        gathered.sort_by(|(a, _), (b, _)| order(a, b));
+        let mut entries = Vec::new();
+        for (citation, g) in gathered {
+            let provision = provisions.get(citation.as_str());
+            let heading = provision.and_then(|p| p.heading.clone());
+            let label = short(&citation);
+            if g.decided.is_empty() && g.terms.is_empty() {
+                let mut lines = g.other;
+                if !lines.is_empty() && !g.read_short.is_empty() {
+                    let mut read = vec![text("it read ")];
+                    for (i, l) in g.read_short.into_iter().enumerate() {
+                        if i > 0 {
+                            read.push(text(", "));
+                        }
+                        read.extend(l);
+                    }
+                    lines.push(read);
+                }
+                if !lines.is_empty() {
+                    entries.push(Entry::Brief {
+                        label,
+                        heading,
+                        lines,
+                    });
+                }
+                continue;
+            }
+            entries.push(Entry::Section(Section {
+                label,
+                heading,
+                text: provision.map(|p| p.text.clone()).unwrap_or_default(),
+                decided: g.decided,
+                terms: g.terms,
+                read: g.read,
+                other: g.other,
+                notes: g.notes,
+            }));
+        }
+
+        let needed = e
+            .missing
+            .iter()
+            .map(|path| Needed {
+                path: path.clone(),
+                description: fact_decl(program.schema(), path).and_then(|f| f.description.clone()),
+                provision: needed_by(&nodes, path).map(short),
+            })
+            .collect();
+        Some(Memo {
+            title,
+            applied,
+            applied_notes,
+            outcomes: shown,
+            entries,
+            needed,
+        })
+    }
+
+    /// The memo in Markdown (CommonMark with a table).
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# {}\n", escape(&self.title));
+        if let Some(a) = &self.applied {
+            let _ = writeln!(out, "{}\n", md_line(a));
+        }
+        for n in &self.applied_notes {
+            let _ = writeln!(out, "> *Note:* {}\n", escape(n));
+        }
+        out.push_str("## Outcomes\n\n| Outcome | Value | What it is |\n| --- | --- | --- |\n");
+        for (name, value, description) in &self.outcomes {
+            let _ = writeln!(
+                out,
+                "| `{name}` | **{}** | {} |",
+                escape(value),
+                escape(description.as_deref().unwrap_or(""))
+            );
+        }
+        out.push_str("\n## The provisions, in the statute's order\n\n");
+        let mut after_brief = false;
+        for entry in &self.entries {
+            match entry {
+                Entry::Section(s) => {
+                    // A list of one-line provisions ends with a blank line.
+                    if std::mem::take(&mut after_brief) {
+                        out.push('\n');
+                    }
+                    let _ = writeln!(out, "### {}\n", escape(&heading(&s.label, &s.heading)));
+                    for t in &s.text {
+                        let _ = writeln!(out, "> {}\n", escape(t));
+                    }
+                    for l in &s.decided {
+                        let _ = writeln!(out, "{}\n", md_line(l));
+                    }
+                    if !s.terms.is_empty() {
+                        out.push_str("It sets:\n\n");
+                        for l in &s.terms {
+                            let _ = writeln!(out, "- {}", md_line(l));
+                        }
+                        out.push('\n');
+                    }
+                    if !s.read.is_empty() {
+                        out.push_str("It read:\n\n");
+                        for l in &s.read {
+                            let _ = writeln!(out, "- {}", md_line(l));
+                        }
+                        out.push('\n');
+                    }
+                    for l in &s.other {
+                        let _ = writeln!(out, "{}\n", capitalised(&md_line(l)));
+                    }
+                    for n in &s.notes {
+                        let _ = writeln!(out, "{}\n", md_note(n));
+                    }
+                }
+                Entry::Brief {
+                    label,
+                    heading: h,
+                    lines,
+                } => {
+                    let body: Vec<String> = lines.iter().map(md_line).collect();
+                    let _ = writeln!(
+                        out,
+                        "- **{}**: {}",
+                        escape(&heading(label, h)),
+                        body.join("; ")
+                    );
+                    after_brief = true;
+                }
+            }
+        }
+        if after_brief {
+            out.push('\n');
+        }
+        out.push_str("## What is still needed\n\n");
+        if self.needed.is_empty() {
+            out.push_str("Nothing: every outcome is decided.\n");
+        }
+        for n in &self.needed {
+            let _ = write!(out, "- `{}`", n.path);
+            if let Some(d) = &n.description {
+                let _ = write!(out, ": {}", escape(d));
+            }
+            if let Some(p) = &n.provision {
+                let _ = write!(out, " (needed by {})", escape(p));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The memo as plain text, wrapped at 100 columns.
+    pub fn text(&self) -> String {
+        let wrap = |s: &str, indent: &str| fill(s, indent, indent);
+        let mut out = String::new();
+        out.push_str(&self.title);
+        out.push('\n');
+        out.push_str(&"=".repeat(self.title.chars().count()));
+        out.push_str("\n\n");
+        if let Some(a) = &self.applied {
+            out.push_str(&wrap(&plain(a), ""));
+            out.push('\n');
+        }
+        for n in &self.applied_notes {
+            out.push_str(&wrap(&format!("Note: {n}"), "  "));
+            out.push('\n');
+        }
+        out.push_str("Outcomes\n--------\n");
+        let width = self
+            .outcomes
+            .iter()
+            .map(|(n, _, _)| n.len())
+            .max()
+            .unwrap_or(0);
+        for (name, value, _) in &self.outcomes {
+            let _ = writeln!(out, "  {name:<width$}  {value}");
+        }
+        out.push_str(
+            "\nThe provisions, in the statute's order\n--------------------------------------\n",
+        );
+        for entry in &self.entries {
+            out.push('\n');
+            match entry {
+                Entry::Section(s) => {
+                    out.push_str(&heading(&s.label, &s.heading));
+                    out.push('\n');
+                    for t in &s.text {
+                        out.push_str(&wrap(&format!("\"{t}\""), "  | "));
+                    }
+                    for l in &s.decided {
+                        out.push_str(&wrap(&plain(l), "  "));
+                    }
+                    if !s.terms.is_empty() {
+                        out.push_str("  It sets:\n");
+                        for l in &s.terms {
+                            out.push_str(&fill(&plain(l), "  - ", "    "));
+                        }
+                    }
+                    if !s.read.is_empty() {
+                        out.push_str("  It read:\n");
+                        for l in &s.read {
+                            out.push_str(&fill(&plain(l), "  - ", "    "));
+                        }
+                    }
+                    for l in &s.other {
+                        out.push_str(&wrap(&capitalised(&plain(l)), "  "));
+                    }
+                    for n in &s.notes {
+                        out.push_str(&wrap(&note_text(n), "  "));
+                    }
+                }
+                Entry::Brief {
+                    label,
+                    heading: h,
+                    lines,
+                } => {
+                    let body: Vec<String> = lines.iter().map(plain).collect();
+                    out.push_str(&wrap(
+                        &format!("{}: {}", heading(label, h), body.join("; ")),
+                        "",
+                    ));
+                }
+            }
+        }
+        out.push_str("\nWhat is still needed\n--------------------\n");
+        if self.needed.is_empty() {
+            out.push_str("Nothing: every outcome is decided.\n");
+        }
+        for n in &self.needed {
+            let mut line = n.path.clone();
+            if let Some(d) = &n.description {
+                let _ = write!(line, ": {d}");
+            }
+            if let Some(p) = &n.provision {
+                let _ = write!(line, " (needed by {p})");
+            }
+            out.push_str(&fill(&line, "  - ", "    "));
+        }
+        out
+    }
+
+    /// The memo as a standalone HTML page: the Markdown rendered by `pulldown-cmark`, with a
+    /// style sheet of its own (no external assets) that prints well.
+    pub fn html(&self) -> String {
+        let markdown = self.markdown();
+        let parser =
+            pulldown_cmark::Parser::new_ext(&markdown, pulldown_cmark::Options::ENABLE_TABLES);
+        let mut body = String::new();
+        pulldown_cmark::html::push_html(&mut body, parser);
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n\
+             <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+            html_escape(&self.title)
+        )
+    }
+}
+
+/// The page's style: readable on a screen and on paper, no external assets.
+const STYLE: &str = "body { font: 16px/1.5 Georgia, 'Times New Roman', serif; color: #111; background: #fff; margin: 0; }
+main { max-width: 46em; margin: 0 auto; padding: 1.5em; }
+h1 { font-size: 1.6em; margin-bottom: 0.3em; }
+h2 { font-size: 1.25em; border-bottom: 1px solid #999; margin-top: 1.8em; }
+h3 { font-size: 1.05em; margin: 1.6em 0 0.4em; }
+blockquote { margin: 0.4em 0 0.8em; padding: 0.1em 1em; border-left: 3px solid #777; color: #333; }
+code { font: 0.9em/1.4 'DejaVu Sans Mono', Menlo, monospace; background: #f2f2f2; padding: 0 0.2em; }
+table { border-collapse: collapse; margin: 0.6em 0; }
+th, td { border: 1px solid #999; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+@media print {
+  body { font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  code { background: none; }
+  h3 { break-after: avoid; }
+  blockquote, li { break-inside: avoid; }
+}
+";
+
+/// The first fact node at `path` in `nodes` (the provision that read it), else the first
+/// undecided rule's provision whose detail names it.
+fn needed_by<'t>(nodes: &[&'t TraceNode], path: &str) -> Option<&'t str> {
+    fn find<'t>(n: &'t TraceNode, path: &str) -> Option<&'t str> {
+        if n.kind == NodeKind::Fact && *n.name == *path {
+            return Some(&n.citation);
+        }
+        n.children.iter().find_map(|c| find(c, path))
+    }
+    nodes.iter().find_map(|n| find(n, path))
+}
+
+fn heading(label: &str, heading: &Option<String>) -> String {
+    match heading {
+        Some(h) => format!("{label} {h}"),
+        None => label.to_string(),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A note, set off as what it is: the rule file's interpretation, or a note.
+fn note_text(n: &str) -> String {
+    match n.strip_prefix("interpretation: ") {
+        Some(rest) => format!("Interpretation: {rest}"),
+        None => format!("Note: {n}"),
+    }
+}
+
+fn md_note(n: &str) -> String {
+    match n.strip_prefix("interpretation: ") {
+        Some(rest) => format!("> *Interpretation:* {}", escape(rest)),
+        None => format!("> *Note:* {}", escape(n)),
+    }
+}
+
+fn md_line(line: &Line) -> String {
+    line.iter()
+        .map(|i| match i {
+            Inline::Text(t) => escape(t),
+            Inline::Code(c) => md_code(c),
+            Inline::Strong(s) => format!("**{}**", escape(s)),
+        })
+        .collect()
+}
+
+/// Code in backticks, with as many backticks around it as it needs.
+fn md_code(c: &str) -> String {
+    let mut fence = "`".to_string();
+    while c.contains(fence.as_str()) {
+        fence.push('`');
+    }
+    let pad = if c.starts_with('`') || c.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{c}{pad}{fence}")
+}
+
+/// Text with the characters Markdown would read as markup escaped.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '&'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

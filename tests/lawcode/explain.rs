@@ -1,0 +1,146 @@
+//! `lawcode explain`: the decision memo of every bundled example, in Markdown and in text, as
+//! snapshots; its HTML page parsed as well-formed XML; the command's errors.
+
+use crate::support::{lawcode_in, program_2259, repo};
+use lawcode::render::memo::{Entry, Memo};
+
+fn memo_of(path: &std::path::Path) -> Memo {
+    let program = program_2259();
+    let json = std::fs::read_to_string(path).unwrap();
+    let result = crate::support::evaluate_traced(program, "example.json", &json);
+    Memo::new(program, &result, &[]).unwrap()
+}
+
+#[test]
+fn the_memo_of_every_example() {
+    insta::glob!("../../examples", "*.json", |path| {
+        let memo = memo_of(path);
+        insta::assert_snapshot!("markdown", memo.markdown());
+        insta::assert_snapshot!("text", memo.text());
+    });
+}
+
+/// Provisions come in the statute's order, each once.
+#[test]
+fn provisions_come_in_the_statute_order_once_each() {
+    for path in crate::support::files("examples", "json") {
+        let memo = memo_of(&path);
+        let labels: Vec<String> = memo
+            .entries
+            .iter()
+            .map(|e| match e {
+                Entry::Section(s) => s.label.clone(),
+                Entry::Brief { label, .. } => label.clone(),
+            })
+            .collect();
+        let citations: Vec<lawcode::citation::Citation> = labels
+            .iter()
+            .map(|l| lawcode::citation::Citation::parse(l).unwrap())
+            .collect();
+        for pair in citations.windows(2) {
+            assert_eq!(
+                pair[0].statute_order(&pair[1]),
+                std::cmp::Ordering::Less,
+                "{}: {} before {}",
+                path.display(),
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+}
+
+/// The HTML page is well-formed (a strict XML parser reads it), standalone (no external
+/// assets), and says what the Markdown says.
+#[test]
+fn the_html_page_is_well_formed_and_standalone() {
+    for path in crate::support::files("examples", "json") {
+        let memo = memo_of(&path);
+        let html = memo.html();
+        let doc = roxmltree::Document::parse_with_options(
+            &html,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{}: not well-formed: {e}\n{html}", path.display()));
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "html");
+        for node in doc.descendants() {
+            for attr in ["src", "href"] {
+                if let Some(url) = node.attribute(attr) {
+                    panic!("{}: an external asset: {url}", path.display());
+                }
+            }
+        }
+        let text: String = doc
+            .descendants()
+            .filter(|n| n.is_text())
+            .map(|n| n.text().unwrap_or_default())
+            .collect();
+        assert!(text.contains(&memo.title), "{}", path.display());
+        assert!(text.contains("What is still needed"));
+    }
+}
+
+#[test]
+fn explain_on_the_command_line() {
+    let run = |args: &[&str]| lawcode_in(repo(), args);
+    let out = run(&[
+        "explain",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "examples/trafficking-floor.json",
+    ]);
+    assert!(out.status.success());
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.starts_with("# 18 U.S.C. § 2259: Mandatory restitution\n"));
+    assert!(md.contains("`restitution_amount` is **$3,000.00**"), "{md}");
+
+    // One outcome: only the provisions that decided it.
+    let out = run(&[
+        "explain",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "examples/trafficking-floor.json",
+        "--outcome",
+        "production",
+        "--format",
+        "text",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("§ 2259(c)(1)"), "{text}");
+    assert!(!text.contains("§ 2259(b)(2)(B)"), "{text}");
+    assert!(!text.contains("restitution_amount"), "{text}");
+
+    let out = run(&[
+        "explain",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "examples/trafficking-floor.json",
+        "--format",
+        "html",
+    ]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+
+    // An unknown outcome: the diagnostic names the nearest one.
+    let out = run(&[
+        "explain",
+        "rules/usc/18/2259.law",
+        "--facts",
+        "examples/trafficking-floor.json",
+        "--outcome",
+        "restitution_amont",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("lawcode::render::unknown_outcome"), "{err}");
+    assert!(err.contains("restitution_amount"), "{err}");
+}
