@@ -9,12 +9,13 @@
 use clap::{ArgGroup, CommandFactory, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use lawcode::diagnostic::{MAX_SHOWN, More};
+use lawcode::facts::set::Assignment;
 #[cfg(feature = "lsp")]
 use lawcode::lsp;
 use lawcode::rule_source::{LoadedRules, RuleSource, parse_date};
 #[cfg(feature = "serve")]
 use lawcode::server;
-use lawcode::{EvalOptions, batch, diff, render, runner};
+use lawcode::{EvalOptions, batch, diff, render, runner, what_if};
 use miette::Report;
 use std::io::{BufReader, BufWriter, IsTerminal, Read, Write as _};
 use std::path::{Path, PathBuf};
@@ -84,6 +85,10 @@ enum Command {
         /// Quote each provision's heading and text in the trace, where it is first cited.
         #[arg(long, conflicts_with = "batch")]
         with_text: bool,
+        /// Evaluate as if the facts held VALUE at PATH (`victim.losses[0].amount=2500`; VALUE a
+        /// JSON literal, else a string); repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE", conflicts_with = "batch", value_parser = parse_set)]
+        sets: Vec<Assignment>,
     },
     /// Explain one case as a decision memo: the provisions in the statute's order, what each
     /// decided and read, and what is still needed.
@@ -103,6 +108,28 @@ enum Command {
         /// Explain only the provisions that decided this outcome (repeatable).
         #[arg(long = "outcome", value_name = "NAME")]
         outcomes: Vec<String>,
+        /// Explain the case as if the facts held VALUE at PATH; repeatable.
+        #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
+        sets: Vec<Assignment>,
+    },
+    /// Evaluate a case as given and with some facts changed: the outcomes before and after, and
+    /// the provisions where they diverged.
+    #[command(name = "what-if", after_help = WHAT_IF_EXAMPLES)]
+    WhatIf {
+        /// The entry rule file, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
+        file: String,
+        /// The facts of the case, as JSON, `-` for standard input.
+        #[arg(long, value_name = "FACTS.json")]
+        facts: PathBuf,
+        /// The change: VALUE at PATH (`victim.prior_recovery=0`); repeatable, at least one.
+        #[arg(long = "set", value_name = "PATH=VALUE", required = true, value_parser = parse_set)]
+        sets: Vec<Assignment>,
+        /// Apply the version in force on this date (YYYY-MM-DD) instead of the one the facts select.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Run every *.json test file under DIR and compare the outcomes with what each expects.
     #[command(after_help = TEST_EXAMPLES)]
@@ -241,6 +268,10 @@ const EXPLAIN_EXAMPLES: &str = "Examples:
   lawcode explain rules/usc/18/2259.law --facts case.json --format html > memo.html
   lawcode explain rules/usc/18/2259.law --facts case.json --outcome restitution_amount --format text";
 
+const WHAT_IF_EXAMPLES: &str = "Examples:
+  lawcode what-if rules/usc/18/2259.law --facts examples/trafficking-floor.json --set court.relative_role_amount=5000
+  lawcode what-if rules/usc/18/2259.law --facts case.json --set victim.prior_recovery=0 --set offense_date=2018-12-06 --format json";
+
 const SCHEMA_EXAMPLES: &str = "Examples:
   lawcode schema rules/usc/18/2259.law > 2259.schema.json";
 
@@ -321,6 +352,7 @@ fn main() -> ExitCode {
             no_trace,
             outcomes,
             with_text,
+            sets,
         } => {
             let Some(facts) = facts else {
                 // Unreachable: the `input` group requires --facts or --batch.
@@ -338,6 +370,7 @@ fn main() -> ExitCode {
                 format.unwrap_or(Format::Text),
                 no_trace,
                 (outcomes, with_text),
+                &sets,
             )
         }
         Command::Test {
@@ -388,7 +421,15 @@ fn main() -> ExitCode {
             as_of,
             format,
             outcomes,
-        } => explain(&file, &facts, as_of.as_deref(), format, outcomes),
+            sets,
+        } => explain(&file, &facts, as_of.as_deref(), format, outcomes, &sets),
+        Command::WhatIf {
+            file,
+            facts,
+            sets,
+            as_of,
+            format,
+        } => what_if(&file, &facts, &sets, as_of.as_deref(), format),
         Command::Schema { rules } => load(&rules).map(|loaded| {
             let id = rules
                 .rsplit_once(':')
@@ -604,11 +645,13 @@ fn eval(
     format: Format,
     no_trace: bool,
     (outcomes, with_text): (Vec<String>, bool),
+    sets: &[Assignment],
 ) -> Result<ExitCode, Report> {
     let (loaded, options) = load_for_evaluation(file, as_of, !no_trace)?;
     let view = render::View::new(&loaded.program, outcomes, with_text)?;
     let (name, json) = lawcode::read_facts_file(facts)?;
     let program = &loaded.program;
+    let (name, json) = what_if::apply(program, &name, &json, sets)?;
     let facts = program.read_facts(&name, &json)?;
     let result = program.evaluate(&facts, options)?;
     let out = match format {
@@ -625,12 +668,14 @@ fn explain(
     as_of: Option<&str>,
     format: MemoFormat,
     outcomes: Vec<String>,
+    sets: &[Assignment],
 ) -> Result<ExitCode, Report> {
     let (loaded, options) = load_for_evaluation(file, as_of, true)?;
     let program = &loaded.program;
     // Checks the outcome names (the nearest one in the help).
     render::View::new(program, outcomes.clone(), false)?;
     let (name, json) = lawcode::read_facts_file(facts)?;
+    let (name, json) = what_if::apply(program, &name, &json, sets)?;
     let facts = program.read_facts(&name, &json)?;
     let result = program.evaluate(&facts, options)?;
     let Some(memo) = render::memo::Memo::new(program, &result, &outcomes) else {
@@ -644,6 +689,31 @@ fn explain(
         MemoFormat::Text => memo.text(),
     });
     Ok(ExitCode::SUCCESS)
+}
+
+fn what_if(
+    file: &str,
+    facts: &std::path::Path,
+    sets: &[Assignment],
+    as_of: Option<&str>,
+    format: Format,
+) -> Result<ExitCode, Report> {
+    let (loaded, options) = load_for_evaluation(file, as_of, true)?;
+    let (name, json) = lawcode::read_facts_file(facts)?;
+    let report = what_if::what_if(&loaded.program, &name, &json, sets, options.as_of)?;
+    print(&match format {
+        Format::Json => json_text(&report),
+        Format::Text => report.text(),
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--set PATH=VALUE`, read by clap.
+fn parse_set(text: &str) -> Result<Assignment, String> {
+    lawcode::facts::set::parse_assignment(text).map_err(|p| match p.help {
+        Some(help) => format!("{} ({help})", p.message),
+        None => p.message,
+    })
 }
 
 fn test(

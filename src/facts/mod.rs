@@ -9,6 +9,7 @@
 
 mod direct;
 mod locate;
+pub mod set;
 mod validate;
 
 use crate::diagnostic::{Problem, Problems};
@@ -62,6 +63,9 @@ crate::diagnostic::stage_kinds! {
     TEST_FILE, TestFile = "lawcode::facts::test_file";
     /// The facts file cannot be read.
     UNREADABLE, Unreadable = "lawcode::facts::unreadable";
+    /// A `--set PATH=VALUE` cannot be read, or its path cannot be followed in the facts (an
+    /// index past the end of a list, a field of something that is not an object).
+    BAD_ASSIGNMENT, BadAssignment = "lawcode::facts::bad_assignment";
 }
 
 /// Most items a list fact may hold.

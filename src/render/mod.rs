@@ -376,7 +376,7 @@ fn shown_value(n: &TraceNode) -> String {
 }
 
 /// An outcome's value in the outcomes table.
-fn outcome_text(ty: Option<&Type>, value: &serde_json::Value) -> String {
+pub(crate) fn outcome_text(ty: Option<&Type>, value: &serde_json::Value) -> String {
     let decimal = || match value {
         serde_json::Value::String(s) => s.parse::<Decimal>().ok(),
         _ => None,
@@ -474,7 +474,7 @@ pub fn trace_text(nodes: &[TraceNode], indent: &str) -> String {
     out
 }
 
-fn defined_in_version(program: &Program, e: &Evaluation, name: &str) -> bool {
+pub(crate) fn defined_in_version(program: &Program, e: &Evaluation, name: &str) -> bool {
     let Some(i) = program.outcomes().iter().position(|o| o.name == name) else {
         return false;
     };

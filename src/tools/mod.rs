@@ -10,3 +10,4 @@ pub mod diff;
 pub mod rule_source;
 pub mod runner;
 pub mod schema;
+pub mod what_if;

@@ -41,3 +41,4 @@ mod sources;
 mod support;
 mod syntax;
 mod trace;
+mod what_if;
