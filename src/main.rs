@@ -102,9 +102,14 @@ enum Command {
         /// Apply the version in force on this date (YYYY-MM-DD) instead of the one the facts select.
         #[arg(long, value_name = "DATE")]
         as_of: Option<String>,
-        /// Output format: Markdown, a standalone HTML page, or plain text.
+        /// Output format: Markdown, a standalone HTML page, plain text, or JSON (the memo's
+        /// document model; with --why-not, `{"outcome", "value", "asked", "because"}`).
         #[arg(long, value_enum, default_value_t = MemoFormat::Markdown)]
         format: MemoFormat,
+        /// Instead of the memo: why the outcome NAME is not VALUE (a JSON literal, else a
+        /// string), as the chain of provisions that made it what it is.
+        #[arg(long, value_name = "NAME=VALUE")]
+        why_not: Option<String>,
         /// Explain only the provisions that decided this outcome (repeatable).
         #[arg(long = "outcome", value_name = "NAME")]
         outcomes: Vec<String>,
@@ -297,6 +302,7 @@ enum MemoFormat {
     Markdown,
     Html,
     Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -422,7 +428,15 @@ fn main() -> ExitCode {
             format,
             outcomes,
             sets,
-        } => explain(&file, &facts, as_of.as_deref(), format, outcomes, &sets),
+            why_not,
+        } => explain(
+            &file,
+            &facts,
+            as_of.as_deref(),
+            (format, why_not.as_deref()),
+            outcomes,
+            &sets,
+        ),
         Command::WhatIf {
             file,
             facts,
@@ -666,7 +680,7 @@ fn explain(
     file: &str,
     facts: &std::path::Path,
     as_of: Option<&str>,
-    format: MemoFormat,
+    (format, why_not): (MemoFormat, Option<&str>),
     outcomes: Vec<String>,
     sets: &[Assignment],
 ) -> Result<ExitCode, Report> {
@@ -678,6 +692,17 @@ fn explain(
     let (name, json) = what_if::apply(program, &name, &json, sets)?;
     let facts = program.read_facts(&name, &json)?;
     let result = program.evaluate(&facts, options)?;
+    if let Some(question) = why_not {
+        let (name, asked) = render::why_not::parse_question(question)?;
+        let answer = render::why_not::WhyNot::new(program, &result, &name, asked)?;
+        print(&match format {
+            MemoFormat::Json => json_text(&answer),
+            MemoFormat::Text => answer.text(),
+            MemoFormat::Markdown => answer.markdown(),
+            MemoFormat::Html => render::memo::html_page(&answer.markdown(), &name),
+        });
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(memo) = render::memo::Memo::new(program, &result, &outcomes) else {
         return Err(miette::miette!(
             "the evaluation kept no trace to explain; this is a bug in lawcode"
@@ -687,6 +712,7 @@ fn explain(
         MemoFormat::Markdown => memo.markdown(),
         MemoFormat::Html => memo.html(),
         MemoFormat::Text => memo.text(),
+        MemoFormat::Json => json_text(&memo),
     });
     Ok(ExitCode::SUCCESS)
 }

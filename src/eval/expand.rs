@@ -9,8 +9,8 @@ use super::record::{
     Binding, ChildRecord, Element, Linked, List, Outcome, Record, SharedText, key_text,
 };
 use super::{Applies, join_facts, label_of_rule};
-use crate::eval::trace::{NodeKind, Shown, Status, TraceNode};
-use crate::program::{DefId, ProgramData, ProvisionId, RuleId, Version};
+use crate::eval::trace::{Limit, LimitKind, NodeKind, Operand, Shown, Status, TraceNode};
+use crate::program::{DefId, Expr, ExprKind, ProgramData, ProvisionId, RuleId, Version};
 use crate::value::{Type, Value};
 use std::sync::Arc;
 
@@ -403,6 +403,7 @@ impl<'a> Expander<'a> {
                     node.notes = notes;
                 }
                 node.formula = self.rule_formula(id, i);
+                node.limits = self.limits(&rule.value, rr.value_reads);
                 node.children.extend(children);
                 continue;
             }
@@ -437,11 +438,113 @@ impl<'a> Expander<'a> {
                     rn.notes = notes;
                 }
                 rn.formula = self.rule_formula(id, i);
+                rn.limits = self.limits(&rule.value, rr.value_reads);
             }
             rn.children = children;
             node.children.push(rn);
         }
         node
+    }
+
+    /// Which operand each `min(…)`/`max(…)` of `value` took, innermost first, from the values the
+    /// record holds for its leaves: definitions, facts read (`reads`, the rule's value reads)
+    /// and literals. Empty when `value` is not `min`/`max`, or when an operand is anything else
+    /// (the record keeps no value of a sum or a quotient inside a rule): nothing is evaluated
+    /// again here.
+    fn limits(&self, value: &Expr, reads: List) -> Vec<Limit> {
+        let mut out = Vec::new();
+        if matches!(value.kind, ExprKind::Min(_) | ExprKind::Max(_))
+            && self.operand_value(value, reads, &mut out).is_none()
+        {
+            out.clear();
+        }
+        out
+    }
+
+    /// The value of a leaf or of a `min`/`max` of leaves, pushing each `min`/`max`'s choice to
+    /// `out`; `None` for anything else.
+    fn operand_value(&self, e: &Expr, reads: List, out: &mut Vec<Limit>) -> Option<Value> {
+        match &e.kind {
+            ExprKind::Literal(v) => Some(v.clone()),
+            ExprKind::Def(d) => self.def_value(*d),
+            ExprKind::Fact(_) | ExprKind::Field(..) => std::iter::successors(
+                self.linked(reads.first),
+                |l| self.linked(l.next),
+            )
+            .find_map(|l| match &l.child {
+                ChildRecord::Fact { expr, value, .. } if *expr == e.id => Some(value.clone()),
+                _ => None,
+            }),
+            ExprKind::Min(items) | ExprKind::Max(items) => {
+                let kind = if matches!(e.kind, ExprKind::Min(_)) {
+                    LimitKind::Min
+                } else {
+                    LimitKind::Max
+                };
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    values.push(self.operand_value(item, reads, out)?);
+                }
+                let mut chosen = 0;
+                for (i, v) in values.iter().enumerate() {
+                    let better = match (values.get(chosen)?, v, kind) {
+                        (Value::Number(best), Value::Number(x), LimitKind::Min) => x < best,
+                        (Value::Number(best), Value::Number(x), LimitKind::Max) => x > best,
+                        (Value::Date(best), Value::Date(x), LimitKind::Min) => x < best,
+                        (Value::Date(best), Value::Date(x), LimitKind::Max) => x > best,
+                        _ => return None,
+                    };
+                    if better {
+                        chosen = i;
+                    }
+                }
+                let operands = items
+                    .iter()
+                    .zip(&values)
+                    .map(|(item, v)| Operand {
+                        text: Arc::from(self.program.sources.snippet(item.span)),
+                        value: self.json(&item.ty, v),
+                        shown: shown(&item.ty, v),
+                        citation: match item.kind {
+                            ExprKind::Def(d) => Some(self.def_citation(d)),
+                            _ => None,
+                        },
+                    })
+                    .collect();
+                let value = values.get(chosen).cloned();
+                out.push(Limit {
+                    kind,
+                    operands,
+                    chosen,
+                });
+                value
+            }
+            _ => None,
+        }
+    }
+
+    /// A definition's value in this case (or in the version's constants).
+    fn def_value(&self, id: DefId) -> Option<Value> {
+        let from = |r: &Record| match r.defs.get(id) {
+            Some(Some(t)) => match &t.outcome {
+                Outcome::Value(v) => Some(v.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        from(self.record).or_else(|| from(&self.code.constants_record))
+    }
+
+    /// The citation of the rule that decided definition `id` (its first rule when none did).
+    fn def_citation(&self, id: DefId) -> Arc<str> {
+        let winner = |r: &Record| match r.defs.get(id) {
+            Some(Some(t)) => Some(t.winner.unwrap_or(0)),
+            _ => None,
+        };
+        let rule = winner(self.record)
+            .or_else(|| winner(&self.code.constants_record))
+            .unwrap_or(0);
+        self.citation_of_rule(id, rule)
     }
 
     /// The nodes of the records in `lists`, in order; a definition, fact, row or item that

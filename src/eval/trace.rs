@@ -92,6 +92,47 @@ pub struct TraceNode {
     /// JSON keeps the exact `value`.
     #[serde(skip)]
     pub shown: Shown,
+    /// On a rule that applied (or a definition with one unconditional rule) whose value is
+    /// `min(…)` or `max(…)`, possibly nested: which operand each of them took, innermost first.
+    /// What "why not" and the decision memo say moved the value. Not in the JSON trace, whose
+    /// keys are the contract's.
+    #[serde(skip)]
+    pub limits: Vec<Limit>,
+}
+
+/// One `min(…)` or `max(…)` of a rule's value, and the operand it took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    /// `max` raises its first operand to a floor; `min` lowers it to a cap.
+    pub kind: LimitKind,
+    /// The operands, in written order.
+    pub operands: Vec<Operand>,
+    /// The operand whose value it took: the first of those with that value (so `0` when no
+    /// other operand moved the first).
+    pub chosen: usize,
+}
+
+/// `min` or `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKind {
+    /// `min(…)`.
+    Min,
+    /// `max(…)`.
+    Max,
+}
+
+/// An operand of a [`Limit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operand {
+    /// The operand as the rule file writes it (`court.relative_role_amount`,
+    /// `max(court.relative_role_amount, minimum_restitution)`).
+    pub text: Arc<str>,
+    /// Its value in the contract's JSON form.
+    pub value: serde_json::Value,
+    /// How its value reads for a person.
+    pub shown: Shown,
+    /// When the operand is a definition: the citation of the provision that decided it.
+    pub citation: Option<Arc<str>>,
 }
 
 /// The kind of a node's value, for the text a person reads.
@@ -128,6 +169,7 @@ impl TraceNode {
             notes: Arc::default(),
             children: Vec::new(),
             shown: Shown::Json,
+            limits: Vec::new(),
         }
     }
 

@@ -19,7 +19,7 @@
 
 use super::{defined_in_version, in_force, outcome_text, shown_value};
 use crate::citation::Citation;
-use crate::eval::trace::{NodeKind, Status, TraceNode};
+use crate::eval::trace::{Limit, LimitKind, NodeKind, Operand, Status, TraceNode};
 use crate::eval::{Evaluation, Program};
 use crate::program::{FieldDecl, Schema};
 use crate::value::Type;
@@ -28,7 +28,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 /// A run of text in a line of the memo.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "text", rename_all = "snake_case")]
 pub enum Inline {
     /// Words.
     Text(String),
@@ -41,8 +42,8 @@ pub enum Inline {
 /// A line of the memo: runs of text.
 pub type Line = Vec<Inline>;
 
-/// The memo of one evaluation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The memo of one evaluation (`--format json` writes it as it is).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Memo {
     /// `18 U.S.C. § 2259: Mandatory restitution`.
     pub title: String,
@@ -59,7 +60,8 @@ pub struct Memo {
 }
 
 /// One provision of the memo.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Entry {
     /// A provision that decided something.
     Section(Section),
@@ -75,7 +77,7 @@ pub enum Entry {
 }
 
 /// A provision that decided something.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Section {
     /// `§ 2259(b)(2)(B)`.
     pub label: String,
@@ -97,7 +99,7 @@ pub struct Section {
 }
 
 /// A fact still needed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Needed {
     /// Its path (`court.relative_role_amount`).
     pub path: String,
@@ -164,7 +166,7 @@ fn order(a: &str, b: &str) -> Ordering {
 }
 
 /// A node's value as people read it, without the ` = `.
-fn value_of(n: &TraceNode) -> String {
+pub(crate) fn value_of(n: &TraceNode) -> String {
     let v = shown_value(n);
     v.strip_prefix(" = ")
         .or_else(|| v.strip_prefix(" "))
@@ -423,6 +425,11 @@ impl Walk<'_> {
         } else if let Some(d) = named {
             line.push(text(", as "));
             line.push(code(d.name.as_ref()));
+        }
+        let limits = applied.map_or(&n.limits, |r| &r.limits);
+        for limit in limits {
+            line.push(text("; "));
+            line.extend(limit_line(limit));
         }
         let g = self.at(&n.citation);
         g.decided.push(line);
@@ -752,18 +759,22 @@ impl Memo {
     /// The memo as a standalone HTML page: the Markdown rendered by `pulldown-cmark`, with a
     /// style sheet of its own (no external assets) that prints well.
     pub fn html(&self) -> String {
-        let markdown = self.markdown();
-        let parser =
-            pulldown_cmark::Parser::new_ext(&markdown, pulldown_cmark::Options::ENABLE_TABLES);
-        let mut body = String::new();
-        pulldown_cmark::html::push_html(&mut body, parser);
-        format!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n\
-             <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-            html_escape(&self.title)
-        )
+        html_page(&self.markdown(), &self.title)
     }
+}
+
+/// A standalone HTML page of `markdown`, rendered by `pulldown-cmark`, titled `title`, with
+/// the memo's style sheet (no external assets; it prints well).
+pub fn html_page(markdown: &str, title: &str) -> String {
+    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    let mut body = String::new();
+    pulldown_cmark::html::push_html(&mut body, parser);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n\
+         <title>{}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        html_escape(title)
+    )
 }
 
 /// The page's style: readable on a screen and on paper, no external assets.
@@ -784,6 +795,56 @@ th, td { border: 1px solid #999; padding: 0.25em 0.6em; text-align: left; vertic
   blockquote, li { break-inside: avoid; }
 }
 ";
+
+/// What one `min`/`max` did, in words: "the floor `minimum_restitution` ($3,000.00) raised
+/// `court.relative_role_amount` ($1,200.00) to $3,000.00", or, when it moved nothing,
+/// "`…` ($5,000.00) is not below `minimum_restitution` ($3,000.00)". An operand that is
+/// itself a `min`/`max` is named by its value (the sentence before says how it came about).
+pub(crate) fn limit_line(limit: &Limit) -> Line {
+    let operand = |o: &Operand| -> Line {
+        let value = shown_operand(o);
+        if o.text.starts_with("min(") || o.text.starts_with("max(") {
+            vec![text(value)]
+        } else {
+            vec![code(o.text.as_ref()), text(format!(" ({value})"))]
+        }
+    };
+    let (bound, moved, kept) = match limit.kind {
+        LimitKind::Max => ("the floor ", " raised ", " is not below "),
+        LimitKind::Min => ("the cap ", " lowered ", " is not above "),
+    };
+    let (Some(first), Some(chosen)) = (limit.operands.first(), limit.operands.get(limit.chosen))
+    else {
+        return Vec::new();
+    };
+    let mut line = Vec::new();
+    if limit.chosen == 0 {
+        line.extend(operand(first));
+        line.push(text(kept));
+        for (i, o) in limit.operands.iter().enumerate().skip(1) {
+            if i > 1 {
+                line.push(text(" and "));
+            }
+            line.extend(operand(o));
+        }
+    } else {
+        line.push(text(bound));
+        line.extend(operand(chosen));
+        line.push(text(moved));
+        line.extend(operand(first));
+        line.push(text(format!(" to {}", shown_operand(chosen))));
+    }
+    line
+}
+
+/// An operand's value as people read it.
+fn shown_operand(o: &Operand) -> String {
+    let node = TraceNode {
+        shown: o.shown,
+        ..TraceNode::new("", NodeKind::Fact, "", o.value.clone())
+    };
+    value_of(&node)
+}
 
 /// The first fact node at `path` in `nodes` (the provision that read it), else the first
 /// undecided rule's provision whose detail names it.

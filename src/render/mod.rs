@@ -2,6 +2,7 @@
 //! text tree out.
 
 pub mod memo;
+pub mod why_not;
 
 use crate::diagnostic::{Problem, outcome_help};
 use crate::eval::trace::{NodeKind, Shown, Status, TraceNode};
@@ -29,6 +30,8 @@ pub struct View {
 pub mod codes {
     /// `--outcome NAME` names no outcome of the rules.
     pub const UNKNOWN_OUTCOME: &str = "lawcode::render::unknown_outcome";
+    /// `--why-not` is not `NAME=VALUE`.
+    pub const BAD_QUESTION: &str = "lawcode::render::bad_question";
 }
 
 impl View {

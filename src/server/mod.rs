@@ -303,10 +303,24 @@ fn split(rest: &str) -> (&str, &str) {
     rest.rsplit_once('/').unwrap_or((rest, ""))
 }
 
+/// A path that does not decode (`%aa` is not UTF-8) names no endpoint.
+fn undecodable(e: &axum::extract::rejection::PathRejection) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "lawcode::serve::unknown_endpoint",
+        format!("no such endpoint: {}", e.body_text()),
+        json!({ "help": "statute ids are paths like usc/18/2259; GET /v1/statutes lists them" }),
+    )
+}
+
 async fn get_statute(
     State(state): State<Arc<AppState>>,
-    UrlPath(rest): UrlPath<String>,
+    rest: Result<UrlPath<String>, axum::extract::rejection::PathRejection>,
 ) -> Response {
+    let rest = match rest {
+        Ok(UrlPath(rest)) => rest,
+        Err(e) => return undecodable(&e),
+    };
     let (id, what) = split(&rest);
     let catalog = catalog(&state);
     let Some(statute) = catalog.statutes.get(id) else {
@@ -335,16 +349,35 @@ struct EvalQuery {
     trace: Option<bool>,
     /// `explain`'s format: `markdown` (the default), `html` or `text`.
     format: Option<String>,
-    /// `explain`: only the provisions that decided this outcome.
+    /// `explain`: only the provisions that decided this outcome; `why-not`: the outcome asked
+    /// about.
     outcome: Option<String>,
+    /// `why-not`: the value asked about (a JSON literal, else a string).
+    value: Option<String>,
+}
+
+/// What a POST about one case answers.
+enum Answer {
+    /// The contract's JSON (`…/evaluate`).
+    Contract,
+    /// The decision memo (`…/explain`).
+    Memo(Explain),
+    /// Why an outcome is not a value (`…/why-not`).
+    WhyNot { outcome: String, value: J },
+    /// The outcomes with some facts changed (`…/what-if`; the body is `{"facts", "set"}`).
+    WhatIf,
 }
 
 async fn post_statute(
     State(state): State<Arc<AppState>>,
-    UrlPath(rest): UrlPath<String>,
+    rest: Result<UrlPath<String>, axum::extract::rejection::PathRejection>,
     query: Result<Query<EvalQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let rest = match rest {
+        Ok(UrlPath(rest)) => rest,
+        Err(e) => return undecodable(&e),
+    };
     let body = match body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -369,12 +402,15 @@ async fn post_statute(
     if !catalog.statutes.contains_key(id) {
         return not_found(id);
     }
-    if !matches!(what, "evaluate" | "batch" | "explain") {
+    if !matches!(
+        what,
+        "evaluate" | "batch" | "explain" | "why-not" | "what-if"
+    ) {
         return error(
             StatusCode::NOT_FOUND,
             "lawcode::serve::unknown_endpoint",
             format!("`{what}` is not something to POST to a statute"),
-            json!({ "help": "POST …/evaluate (one case), …/explain (its memo) or …/batch (JSON Lines)" }),
+            json!({ "help": "POST …/evaluate (one case), …/explain (its memo), …/why-not, …/what-if or …/batch (JSON Lines)" }),
         );
     }
     let Ok(Query(query)) = query else {
@@ -413,16 +449,31 @@ async fn post_statute(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return r;
     };
-    let explain = match what {
+    let answer = match what {
         "explain" => match Explain::new(&query) {
-            Ok(e) => Some(e),
+            Ok(e) => Answer::Memo(e),
             Err(refused) => return refused,
         },
-        _ => None,
+        "why-not" => match (&query.outcome, &query.value) {
+            (Some(outcome), Some(value)) => Answer::WhyNot {
+                outcome: outcome.clone(),
+                value: serde_json::from_str(value).unwrap_or_else(|_| J::String(value.clone())),
+            },
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "lawcode::serve::bad_query",
+                    "why-not needs `outcome=NAME&value=VALUE`",
+                    json!({ "help": "POST …/why-not?outcome=restitution_amount&value=1200.00 with the facts as the body" }),
+                );
+            }
+        },
+        "what-if" => Answer::WhatIf,
+        _ => Answer::Contract,
     };
     let id = id.to_string();
     let batch = what == "batch";
-    let trace = explain.is_some() || query.trace.unwrap_or(!batch);
+    let trace = !matches!(answer, Answer::Contract) || query.trace.unwrap_or(!batch);
     let options = EvalOptions { trace, as_of };
     let before_first_version = move |program: &Program| {
         let date = as_of?;
@@ -451,7 +502,10 @@ async fn post_statute(
         if let Some(refused) = before_first_version(&statute.program) {
             return refused;
         }
-        evaluate_one(&statute.program, options, &body, explain.as_ref())
+        match answer {
+            Answer::WhatIf => what_if_one(&statute.program, options, &body),
+            answer => evaluate_one(&statute.program, options, &body, &answer),
+        }
     });
     match tokio::time::timeout(state.timeout, work).await {
         Ok(Ok(response)) => response,
@@ -526,12 +580,7 @@ impl Explain {
     }
 }
 
-fn evaluate_one(
-    program: &Program,
-    options: EvalOptions,
-    body: &[u8],
-    explain: Option<&Explain>,
-) -> Response {
+fn evaluate_one(program: &Program, options: EvalOptions, body: &[u8], answer: &Answer) -> Response {
     let text = match std::str::from_utf8(body) {
         Ok(t) => t,
         Err(e) => {
@@ -554,8 +603,20 @@ fn evaluate_one(
             );
         }
     };
-    if let Some(e) = explain {
-        return e.respond(program, &result);
+    match answer {
+        Answer::Memo(e) => return e.respond(program, &result),
+        Answer::WhyNot { outcome, value } => {
+            return match render::why_not::WhyNot::new(program, &result, outcome, value.clone()) {
+                Ok(w) => json_response(&serde_json::to_value(&w).unwrap_or_default()),
+                Err(p) => error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    p.code,
+                    p.message,
+                    json!({ "help": p.help }),
+                ),
+            };
+        }
+        Answer::Contract | Answer::WhatIf => {}
     }
     match render::View::new(program, Vec::new(), false) {
         Ok(view) => json_response(&render::evaluation_json_with(&result, &view)),
@@ -565,6 +626,61 @@ fn evaluate_one(
             p.message,
             J::Null,
         ),
+    }
+}
+
+/// `…/what-if`: the body is `{"facts": {…}, "set": {"PATH": VALUE, …}}`; the answer is what
+/// `lawcode what-if --format json` prints.
+fn what_if_one(program: &Program, options: EvalOptions, body: &[u8]) -> Response {
+    let shape = || {
+        error(
+            StatusCode::BAD_REQUEST,
+            "lawcode::serve::bad_body",
+            "the body of what-if is `{\"facts\": {…}, \"set\": {\"PATH\": VALUE, …}}`",
+            json!({ "help": "put the case under `facts` and each change under `set`, e.g. {\"set\": {\"court.relative_role_amount\": \"5000\"}}" }),
+        )
+    };
+    let Ok(J::Object(doc)) = serde_json::from_slice::<J>(body) else {
+        return shape();
+    };
+    let (Some(facts), Some(J::Object(sets))) = (doc.get("facts"), doc.get("set")) else {
+        return shape();
+    };
+    let mut assignments = Vec::new();
+    for (path, value) in sets {
+        match crate::facts::set::parse_path(path) {
+            Ok(steps) => assignments.push(crate::facts::set::Assignment {
+                path_text: path.clone(),
+                path: steps,
+                value: value.clone(),
+            }),
+            Err(p) => {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    p.code,
+                    p.message,
+                    json!({ "help": p.help, "path": path }),
+                );
+            }
+        }
+    }
+    let text = serde_json::to_string_pretty(facts).unwrap_or_default();
+    match crate::tools::what_if::what_if(program, "facts", &text, &assignments, options.as_of) {
+        Ok(report) => json_response(&serde_json::to_value(&report).unwrap_or_default()),
+        Err(crate::pipeline::Error::Facts(e)) => facts_error(&e),
+        Err(e) => {
+            // An evaluation error (overflow, a missing table row): its own code.
+            let code = miette::Diagnostic::code(&e)
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "lawcode::serve::internal".to_string());
+            let help = miette::Diagnostic::help(&e).map(|h| h.to_string());
+            error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &code,
+                e.to_string(),
+                json!({ "help": help }),
+            )
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! `lawcode explain`: the decision memo of every bundled example, in Markdown and in text, as
 //! snapshots; its HTML page parsed as well-formed XML; the command's errors.
 
-use crate::support::{lawcode_in, program_2259, repo};
+use crate::support::{lawcode_in, program_2259, repo, stdout_of};
 use lawcode::render::memo::{Entry, Memo};
 
 fn memo_of(path: &std::path::Path) -> Memo {
@@ -143,4 +143,138 @@ fn explain_on_the_command_line() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("lawcode::render::unknown_outcome"), "{err}");
     assert!(err.contains("restitution_amount"), "{err}");
+}
+
+/// "Why not", on the six kinds of case: the floor, the cap, termination, no chapter 110
+/// conviction, the 1996 text, a missing fact; and a value that is the actual one.
+#[test]
+fn why_not_on_six_kinds_of_case() {
+    use lawcode::render::why_not::{WhyNot, parse_question};
+    let program = program_2259();
+    let cases = [
+        (
+            "floor",
+            "trafficking-floor.json",
+            "restitution_amount=1200.00",
+        ),
+        (
+            "cap",
+            "trafficking-cap-prevails.json",
+            "restitution_amount=3000",
+        ),
+        (
+            "terminated",
+            "trafficking-terminated.json",
+            "restitution_amount=\"5000.00\"",
+        ),
+        (
+            "not-chapter-110",
+            "not-chapter-110.json",
+            "trafficking=true",
+        ),
+        (
+            "1996-text",
+            "original-1996-text.json",
+            "restitution_amount=3000.00",
+        ),
+        (
+            "missing-fact",
+            "missing-relative-role.json",
+            "restitution_amount=3000.00",
+        ),
+        (
+            "the-actual-value",
+            "trafficking-floor.json",
+            "restitution_amount=3000",
+        ),
+    ];
+    for (name, file, question) in cases {
+        let json = std::fs::read_to_string(repo().join("examples").join(file)).unwrap();
+        let result = crate::support::evaluate_traced(program, file, &json);
+        let (outcome, asked) = parse_question(question).unwrap();
+        let answer = WhyNot::new(program, &result, &outcome, asked).unwrap();
+        if name == "the-actual-value" {
+            assert!(answer.because.is_empty());
+            assert!(
+                answer
+                    .text()
+                    .contains("It is: restitution_amount is $3,000.00.")
+            );
+        } else {
+            assert!(!answer.because.is_empty(), "{name}");
+        }
+        insta::assert_snapshot!(format!("why-not-text-{name}"), answer.text());
+        insta::assert_json_snapshot!(format!("why-not-json-{name}"), answer);
+    }
+}
+
+/// The chain says what the reader asks: the floor raised 1200.00 to 3000.00 in
+/// (b)(2)(B); the cap in (b)(2)(C) lowered 3000.00 to 2000.00.
+#[test]
+fn why_not_names_the_floor_and_the_cap() {
+    let run = |file: &str, q: &str| {
+        stdout_of(&lawcode_in(
+            repo(),
+            &[
+                "explain",
+                "rules/usc/18/2259.law",
+                "--facts",
+                &format!("examples/{file}"),
+                "--why-not",
+                q,
+                "--format",
+                "json",
+            ],
+        ))
+    };
+    let floor: serde_json::Value =
+        serde_json::from_str(&run("trafficking-floor.json", "restitution_amount=1200.00")).unwrap();
+    assert_eq!(floor["outcome"], "restitution_amount");
+    assert_eq!(floor["value"], "3000.00");
+    let because = floor["because"].as_array().unwrap();
+    assert!(because.iter().any(|b| {
+        b["citation"] == "18 U.S.C. § 2259(b)(2)(B)"
+            && b["reason"]
+                .as_str()
+                .unwrap()
+                .contains("raised `court.relative_role_amount` ($1,200.00) to $3,000.00")
+    }));
+    let cap: serde_json::Value = serde_json::from_str(&run(
+        "trafficking-cap-prevails.json",
+        "restitution_amount=3000",
+    ))
+    .unwrap();
+    assert!(cap["because"].as_array().unwrap().iter().any(|b| {
+        b["citation"] == "18 U.S.C. § 2259(b)(2)(C)"
+            && b["reason"]
+                .as_str()
+                .unwrap()
+                .contains("lowered $3,000.00 to $2,000.00")
+    }));
+    // An unknown outcome: the nearest one.
+    let out = lawcode_in(
+        repo(),
+        &[
+            "explain",
+            "rules/usc/18/2259.law",
+            "--facts",
+            "examples/trafficking-floor.json",
+            "--why-not",
+            "restitution=1",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(crate::support::stderr_of(&out).contains("restitution_amount"));
+    let out = lawcode_in(
+        repo(),
+        &[
+            "explain",
+            "rules/usc/18/2259.law",
+            "--facts",
+            "examples/trafficking-floor.json",
+            "--why-not",
+            "restitution_amount",
+        ],
+    );
+    assert!(crate::support::stderr_of(&out).contains("lawcode::render::bad_question"));
 }

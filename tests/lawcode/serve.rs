@@ -199,6 +199,48 @@ fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("restitution_amount"), "{body}");
 
+    // Why not, and what if: as `lawcode explain --why-not` and `lawcode what-if` print them.
+    let (status, body, _) = server.post(
+        "/v1/statutes/usc/18/2259/why-not?outcome=restitution_amount&value=1200.00",
+        &facts,
+    );
+    assert_eq!(status, 200, "{body}");
+    let cli = stdout_of(&lawcode_in(
+        repo(),
+        &[
+            "explain",
+            "rules/usc/18/2259.law",
+            "--facts",
+            "examples/trafficking-floor.json",
+            "--why-not",
+            "restitution_amount=1200.00",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(body, cli);
+    let case: Value = serde_json::from_slice(&facts).unwrap();
+    let request =
+        serde_json::json!({ "facts": case, "set": { "court.relative_role_amount": "5000" } });
+    let (status, body, _) = server.post(
+        "/v1/statutes/usc/18/2259/what-if",
+        request.to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["changed"], serde_json::json!(["restitution_amount"]));
+    assert_eq!(answer["outcomes"][5]["after"], "5000.00");
+    let bad = serde_json::json!({ "facts": {}, "set": { "victim.losses[9].amount": 1 } });
+    let (status, body, _) = server.post(
+        "/v1/statutes/usc/18/2259/what-if",
+        bad.to_string().as_bytes(),
+    );
+    assert_eq!(status, 422, "{body}");
+    let (status, _, _) = server.post("/v1/statutes/usc/18/2259/what-if", b"{}");
+    assert_eq!(status, 400);
+    let (status, _, _) = server.post("/v1/statutes/usc/18/2259/why-not", &facts);
+    assert_eq!(status, 400);
+
     // A batch: JSON Lines in, one result per line out, in order.
     let lines = b"{\"offense_date\": \"2019-05-01\", \"convictions\": [{\"section\": \"2252\"}], \"victim\": {}, \"court\": {}}\nnot json\n";
     let (status, body, _) = server.post("/v1/statutes/usc/18/2259/batch", lines);
