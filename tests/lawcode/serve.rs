@@ -515,3 +515,44 @@ fn sighup_reloads_and_a_failed_reload_keeps_the_old_rules() {
     std::fs::remove_file(rules.join("usc/18/broken.law")).unwrap();
     hangup_and_wait(&["usc/18/2259", "usc/18/9999"]);
 }
+
+/// Cross-origin requests are refused unless `--cors ORIGIN` allows that one origin: without it
+/// no answer carries `Access-Control-Allow-Origin`; with it, only that origin's do.
+#[test]
+fn cors_is_off_unless_one_origin_is_allowed() {
+    let allow_origin = |base: &str, origin: &str| -> (Option<String>, Option<String>) {
+        let agent = Server::agent();
+        let get = agent
+            .get(&format!("{base}/v1/statutes"))
+            .header("Origin", origin)
+            .call()
+            .unwrap();
+        let preflight = agent
+            .options(&format!("{base}{EVALUATE}"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "content-type")
+            .call()
+            .unwrap();
+        let header = |r: &ureq::http::Response<ureq::Body>| {
+            r.headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap().to_string())
+        };
+        (header(&get), header(&preflight))
+    };
+    let closed = Server::start(&[]);
+    assert_eq!(
+        allow_origin(&closed.base, "https://court.example"),
+        (None, None)
+    );
+    let open = Server::start(&["--cors", "https://court.example"]);
+    let allowed = Some("https://court.example".to_string());
+    assert_eq!(
+        allow_origin(&open.base, "https://court.example"),
+        (allowed.clone(), allowed)
+    );
+    let (get, preflight) = allow_origin(&open.base, "https://elsewhere.example");
+    assert_ne!(get.as_deref(), Some("https://elsewhere.example"));
+    assert_ne!(preflight.as_deref(), Some("https://elsewhere.example"));
+}
