@@ -456,26 +456,39 @@ impl Memo {
         };
         let mut applied = None;
         let mut applied_notes = Vec::new();
+        // The date fact that chose the text, as code where the reason starts with it.
+        let selector_words = |why: &str| -> Line {
+            let selector = program.version_selector().map(|s| s.fact_name.as_str());
+            match selector.and_then(|f| why.strip_prefix(f).map(|rest| (f, rest))) {
+                Some((fact, rest)) => {
+                    let mut line = vec![code(fact)];
+                    line.extend(words(rest));
+                    line
+                }
+                None => words(why),
+            }
+        };
         if let Some(v) = nodes.iter().find(|n| n.kind == NodeKind::Version) {
             let detail = v.detail.as_deref().unwrap_or("");
             // "offense_date 2020-02-14 is on or after 2018-12-07: the text in force from …"
             let line = match detail.split_once(": ") {
                 Some((why, what)) => {
-                    let mut line = vec![text(capitalised(what)), text(" applies, because ")];
-                    let selector = program.version_selector().map(|s| s.fact_name.as_str());
-                    match selector.and_then(|f| why.strip_prefix(f).map(|rest| (f, rest))) {
-                        Some((fact, rest)) => {
-                            line.push(code(fact));
-                            line.extend(words(rest));
-                        }
-                        None => line.extend(words(why)),
+                    let applies = if what.ends_with("applies") {
+                        ", because "
+                    } else {
+                        " applies, because "
+                    };
+                    let mut line = vec![text(capitalised(what)), text(applies)];
+                    if why.starts_with("pinned") {
+                        line.push(text("the date is "));
                     }
+                    line.extend(selector_words(why));
                     line.push(text("."));
                     line
                 }
                 None => {
                     let mut line = vec![text("The text applied: ")];
-                    line.extend(words(detail));
+                    line.extend(selector_words(detail));
                     line.push(text("."));
                     line
                 }
