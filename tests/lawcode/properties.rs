@@ -239,3 +239,58 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Explanations over generated cases: the memo is built in every format (its HTML
+    /// well-formed, its provisions in the statute's order); "why not" names a reason whenever
+    /// the value asked is not the value, and the floor whenever it raised the court's amount;
+    /// a what-if that sets a fact to the value it has changes nothing.
+    #[test]
+    fn explanations_hold_on_generated_cases(f in facts(), asked in 0u32..10_000) {
+        use lawcode::render::memo::{Entry, Memo};
+        use lawcode::render::why_not::WhyNot;
+        let program = program_2259();
+        let text = f.to_string();
+        let facts = program.read_facts("generated.json", &text).unwrap();
+        let r = program.evaluate(&facts, EvalOptions { trace: true, ..Default::default() }).unwrap();
+
+        let memo = Memo::new(program, &r, &[]).unwrap();
+        let _ = memo.text();
+        let html = memo.html();
+        let parsed = roxmltree::Document::parse_with_options(&html, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() });
+        prop_assert!(parsed.is_ok(), "{:?}", parsed.err());
+        let citations: Vec<lawcode::citation::Citation> = memo.entries.iter().map(|e| match e {
+            Entry::Section(s) => s.label.clone(),
+            Entry::Brief { label, .. } => label.clone(),
+        }).map(|l| lawcode::citation::Citation::parse(&l).unwrap()).collect();
+        for pair in citations.windows(2) {
+            prop_assert_eq!(pair[0].statute_order(&pair[1]), std::cmp::Ordering::Less);
+        }
+
+        let asked = json!(format!("{asked}.00"));
+        let answer = WhyNot::new(program, &r, "restitution_amount", asked.clone()).unwrap();
+        let value = r.outcome("restitution_amount").unwrap().clone();
+        if value != asked {
+            prop_assert!(!answer.because.is_empty());
+        } else {
+            prop_assert!(answer.because.is_empty());
+        }
+        let role = f["court"].get("relative_role_amount").and_then(|v| v.as_str()).map(|s| Decimal::from_str(s).unwrap());
+        if r.outcome("trafficking") == Some(&json!(true))
+            && r.outcome("liability_terminated") == Some(&json!(false))
+            && role.is_some_and(|role| role < Decimal::from(3000))
+            && value.as_str().is_some_and(|v| Decimal::from_str(v).unwrap() >= Decimal::from(3000))
+            && value != asked
+        {
+            prop_assert!(answer.because.iter().any(|b| b.reason.contains("the floor `minimum_restitution`") && b.reason.contains("raised")), "{:?}", answer.because);
+        }
+
+        let prior = f["victim"]["prior_recovery"].clone();
+        let same = lawcode::facts::set::parse_assignment(&format!("victim.prior_recovery={prior}")).unwrap();
+        let report = lawcode::what_if::what_if(program, "generated.json", &text, &[same], None).unwrap();
+        prop_assert!(report.changed.is_empty(), "{:?}", report.changed);
+        prop_assert!(report.provisions.is_empty());
+    }
+}
