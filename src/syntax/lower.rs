@@ -488,7 +488,8 @@ impl Lower<'_> {
     }
 
     fn postfix_expr(&self, pair: Pair<Rule>) -> Result<Expr> {
-        let mut inner = pair.into_inner();
+        let outer = self.span(&pair);
+        let mut inner = pair.into_inner().peekable();
         let Some(first) = inner.next() else {
             return Err(self.literal_error(
                 Span::default(),
@@ -496,7 +497,18 @@ impl Lower<'_> {
                 "write an expression",
             ));
         };
+        let parenthesised = first.as_rule() == Rule::expr;
         let mut expr = self.primary(first)?;
+        if parenthesised {
+            // `(a or b)`: the expression's span takes in its brackets, so that a condition
+            // quoted from the source (`(a or b) and c`) keeps them.
+            let end = inner.peek().map_or(outer.end, |p| self.span(p).start);
+            expr.span = Span {
+                start: outer.start,
+                end: end.max(expr.span.end),
+                ..expr.span
+            };
+        }
         for post in inner {
             let span = expr.span.to(self.span(&post));
             let grammar_rule = post.as_rule();

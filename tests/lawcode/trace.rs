@@ -191,3 +191,16 @@ fn a_long_formula_is_cut_short() {
     assert!(formula.ends_with('…'), "{formula}");
     assert_eq!(formula.chars().count(), 501, "{formula}");
 }
+
+/// A condition or formula that starts with a bracket is quoted with it: `(a or b) and c`, not
+/// `a or b) and c`.
+#[test]
+fn a_leading_bracket_is_quoted_with_the_condition_and_the_formula() {
+    let source = "statute \"Act § 1\"\nfacts {\n    a: bool \"a\"\n    b: bool \"b\"\n    c: bool \"c\"\n    n: integer \"n\"\n}\noutcomes {\n    award: money \"the award\"\n    count: integer \"a count\"\n}\n(a) {\n    rule award = $0\n    rule count = (n + 1) * 2\n}\n(b) {\n    exception to (a): award = $5 when (a or b) and c\n}\n";
+    let program = lawcode::compile("brackets.law", source)
+        .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
+    let e = traced(&program, r#"{ "a": true, "b": false, "c": true, "n": 1 }"#);
+    let text = lawcode::render::evaluation_text(&program, &e);
+    assert!(text.contains("condition `(a or b) and c` is true"), "{text}");
+    assert!(text.contains("formula: (n + 1) * 2"), "{text}");
+}
