@@ -355,7 +355,7 @@ pub(super) fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::optional_mark => "`optional`",
         Rule::default_value => "`default …`",
         Rule::nonempty_mark => "`nonempty`",
-        Rule::type_expr | Rule::list_type | Rule::named_type => {
+        Rule::type_expr | Rule::list_type | Rule::named_type | Rule::text_type => {
             "a type like `money` or `list of conviction`"
         }
         Rule::table_decl => "`table name: key -> value`",

@@ -204,3 +204,18 @@ fn a_leading_bracket_is_quoted_with_the_condition_and_the_formula() {
     assert!(text.contains("condition `(a or b) and c` is true"), "{text}");
     assert!(text.contains("formula: (n + 1) * 2"), "{text}");
 }
+
+/// `text` is a type as the language reference says, though it is also the keyword of a
+/// provision's words: a fact may be declared `name: text`.
+#[test]
+fn a_fact_may_be_declared_text() {
+    let source = "statute \"Act § 1\"\nfacts {\n    name: text \"the claimant's name\"\n}\noutcomes {\n    award: money \"the award\"\n}\n(a) {\n    text \"An award to the named claimant.\"\n    rule award = $0\n    rule award = $5 when name = \"Jane\"\n}\n";
+    let source = source.replace("    rule award = $0\n", "    rule award = $0 when name != \"Jane\"\n");
+    let program = lawcode::compile("text.law", &source)
+        .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
+    let e = traced(&program, r#"{ "name": "Jane" }"#);
+    assert_eq!(e.outcome("award").unwrap(), "5.00");
+    let formatted = lawcode::format::format_source("text.law", &source).unwrap();
+    assert!(formatted.contains("    name: text \"the claimant's name\"\n"), "{formatted}");
+    assert_eq!(lawcode::format::format_source("text.law", &formatted).unwrap(), formatted);
+}
