@@ -396,6 +396,7 @@ pub(super) fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::money_lit | Rule::digits_grouped => "a money amount like `$3,000` or `$3000.00`",
         Rule::date_lit => "a date like `2018-12-07`",
         Rule::decimal_lit => "a decimal number like `245.120`",
+        Rule::percent_lit => "a percentage like `65%`",
         Rule::integer_lit => "a whole number like `2017`",
         Rule::citation_lit | Rule::citation_body => "a provision citation like `§2252A(a)(5)`",
         Rule::keyword => "a keyword",

@@ -535,6 +535,21 @@ impl Lower<'_> {
             Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
             Rule::integer_lit => ExprKind::Integer(self.decimal(span, pair.as_str(), "number")?),
             Rule::decimal_lit => ExprKind::Decimal(self.decimal(span, pair.as_str(), "number")?),
+            Rule::percent_lit => {
+                let number = pair.as_str().trim_end_matches('%');
+                let d = self.decimal(span, number, "percentage")?;
+                // Exact: dividing by 100 only moves the decimal point.
+                match d.checked_div(rust_decimal::Decimal::ONE_HUNDRED) {
+                    Some(fraction) => ExprKind::Decimal(fraction),
+                    None => {
+                        return Err(self.literal_error(
+                            span,
+                            format!("percentage `{}` cannot be read", pair.as_str()),
+                            "write a percentage like `65%` or `12.5%`",
+                        ));
+                    }
+                }
+            }
             Rule::money_lit => {
                 let digits: String = pair
                     .as_str()

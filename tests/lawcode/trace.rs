@@ -201,7 +201,10 @@ fn a_leading_bracket_is_quoted_with_the_condition_and_the_formula() {
         .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
     let e = traced(&program, r#"{ "a": true, "b": false, "c": true, "n": 1 }"#);
     let text = lawcode::render::evaluation_text(&program, &e);
-    assert!(text.contains("condition `(a or b) and c` is true"), "{text}");
+    assert!(
+        text.contains("condition `(a or b) and c` is true"),
+        "{text}"
+    );
     assert!(text.contains("formula: (n + 1) * 2"), "{text}");
 }
 
@@ -210,12 +213,39 @@ fn a_leading_bracket_is_quoted_with_the_condition_and_the_formula() {
 #[test]
 fn a_fact_may_be_declared_text() {
     let source = "statute \"Act § 1\"\nfacts {\n    name: text \"the claimant's name\"\n}\noutcomes {\n    award: money \"the award\"\n}\n(a) {\n    text \"An award to the named claimant.\"\n    rule award = $0\n    rule award = $5 when name = \"Jane\"\n}\n";
-    let source = source.replace("    rule award = $0\n", "    rule award = $0 when name != \"Jane\"\n");
+    let source = source.replace(
+        "    rule award = $0\n",
+        "    rule award = $0 when name != \"Jane\"\n",
+    );
     let program = lawcode::compile("text.law", &source)
         .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
     let e = traced(&program, r#"{ "name": "Jane" }"#);
     assert_eq!(e.outcome("award").unwrap(), "5.00");
     let formatted = lawcode::format::format_source("text.law", &source).unwrap();
-    assert!(formatted.contains("    name: text \"the claimant's name\"\n"), "{formatted}");
-    assert_eq!(lawcode::format::format_source("text.law", &formatted).unwrap(), formatted);
+    assert!(
+        formatted.contains("    name: text \"the claimant's name\"\n"),
+        "{formatted}"
+    );
+    assert_eq!(
+        lawcode::format::format_source("text.law", &formatted).unwrap(),
+        formatted
+    );
+}
+
+/// `65%` is the decimal 0.65, exactly; the formatter keeps it as written.
+#[test]
+fn a_percentage_is_a_decimal() {
+    let source = "statute \"Act § 1\"\nfacts {\n    losses: money \"the losses\"\n}\noutcomes {\n    award: money \"the award\"\n}\n\n(a) {\n    rule award = round(losses * 65% + losses * 12.5%, cents, half_away_from_zero)\n}\n";
+    let program = lawcode::compile("percent.law", source)
+        .unwrap_or_else(|e| panic!("{}", crate::support::render(&e)));
+    let e = traced(&program, r#"{ "losses": "1001.00" }"#);
+    // 1001 × 0.65 = 650.65, 1001 × 0.125 = 125.125: 775.775, rounded 775.78.
+    assert_eq!(e.outcome("award").unwrap(), "775.78");
+    let formatted = lawcode::format::format_source("percent.law", source).unwrap();
+    assert!(
+        formatted.contains("losses * 65% + losses * 12.5%"),
+        "{formatted}"
+    );
+    let err = lawcode::compile("bad.law", &source.replace("65%", "65%%")).unwrap_err();
+    assert!(crate::support::render(&err).contains("lawcode::parse::"));
 }
