@@ -290,6 +290,9 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
             }
         }
         if failed {
+            // A rule that did not type-check still has its exception target checked, so that
+            // one error does not hide another.
+            let _ = self.exception_targets(&name, &raws);
             return None;
         }
         let ty = declared.or(ty.map(|t| t.0))?;
@@ -308,35 +311,26 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         })
     }
 
-    /// The rules of definition `name` as [`RuleDef`]s, each exception linked to the rule it
-    /// displaces: the one rule of the definition in the provision it names.
-    fn link_exceptions(
+    /// For each rule of definition `name`, the index of the rule its `exception to (…)` names:
+    /// the one rule of the definition in that provision. Every target that names no rule, or
+    /// several, is reported (not only the first); `None` when any is.
+    fn exception_targets(
         &mut self,
         name: &str,
-        rules: Vec<(&'c RawRule<'a>, Expr, Option<Expr>)>,
-    ) -> Option<Vec<RuleDef>> {
-        let mut compiled: Vec<RuleDef> = Vec::new();
-        let mut targets: Vec<Option<ast::Spanned<Vec<String>>>> = Vec::new();
-        for (raw, value, condition) in rules {
-            targets.push(raw.rule.exception_to.clone());
-            compiled.push(RuleDef {
-                provision: raw.provision,
-                exception_to: None,
-                exceptions: Vec::new(),
-                condition,
-                value,
-                notes: raw.rule.notes.clone(),
-                span: raw.rule.span,
-            });
-        }
-        for (i, target) in targets.iter().enumerate() {
-            let Some(target) = target else { continue };
-            self.context = compiled
-                .get(i)
-                .and_then(|r| self.provisions.get(r.provision))
+        raws: &[&'c RawRule<'a>],
+    ) -> Option<Vec<Option<usize>>> {
+        let mut links = vec![None; raws.len()];
+        let mut ok = true;
+        for (i, raw) in raws.iter().enumerate() {
+            let Some(target) = &raw.rule.exception_to else {
+                continue;
+            };
+            self.context = self
+                .provisions
+                .get(raw.provision)
                 .map(|p| p.citation.clone());
             let label: String = target.node.iter().map(|l| format!("({l})")).collect();
-            let candidates: Vec<usize> = compiled
+            let candidates: Vec<usize> = raws
                 .iter()
                 .enumerate()
                 .filter(|(j, r)| {
@@ -350,16 +344,12 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 .collect();
             match candidates.as_slice() {
                 [one] => {
-                    let one = *one;
-                    if let Some(r) = compiled.get_mut(i) {
-                        r.exception_to = Some(one);
-                    }
-                    if let Some(t) = compiled.get_mut(one) {
-                        t.exceptions.push(i);
+                    if let Some(l) = links.get_mut(i) {
+                        *l = Some(*one);
                     }
                 }
                 [] => {
-                    let here: Vec<String> = compiled
+                    let here: Vec<String> = raws
                         .iter()
                         .filter_map(|r| self.provisions.get(r.provision).map(|p| p.label.clone()))
                         .collect();
@@ -382,14 +372,48 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                             None => format!("rules for `{name}` stand in {}", here.join(", ")),
                         });
                     self.report(p);
-                    return None;
+                    ok = false;
                 }
                 _ => {
                     let p = self.err(codes::EXCEPTION_TARGET, target.span, format!("{label} holds several rules for `{name}`; the exception is ambiguous"), "which one?")
                         .with_help("keep one rule per name in the targeted provision");
                     self.report(p);
-                    return None;
+                    ok = false;
                 }
+            }
+        }
+        self.context = None;
+        ok.then_some(links)
+    }
+
+    /// The rules of definition `name` as [`RuleDef`]s, each exception linked to the rule it
+    /// displaces ([`Self::exception_targets`]).
+    fn link_exceptions(
+        &mut self,
+        name: &str,
+        rules: Vec<(&'c RawRule<'a>, Expr, Option<Expr>)>,
+    ) -> Option<Vec<RuleDef>> {
+        let raws: Vec<&'c RawRule<'a>> = rules.iter().map(|(raw, _, _)| *raw).collect();
+        let links = self.exception_targets(name, &raws)?;
+        let mut compiled: Vec<RuleDef> = Vec::new();
+        for (raw, value, condition) in rules {
+            compiled.push(RuleDef {
+                provision: raw.provision,
+                exception_to: None,
+                exceptions: Vec::new(),
+                condition,
+                value,
+                notes: raw.rule.notes.clone(),
+                span: raw.rule.span,
+            });
+        }
+        for (i, link) in links.iter().enumerate() {
+            let Some(one) = *link else { continue };
+            if let Some(r) = compiled.get_mut(i) {
+                r.exception_to = Some(one);
+            }
+            if let Some(t) = compiled.get_mut(one) {
+                t.exceptions.push(i);
             }
         }
         self.context = None;
