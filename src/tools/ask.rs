@@ -94,6 +94,70 @@ pub enum Answer {
     Skip,
 }
 
+impl Answer {
+    /// One line of the JSON protocol: `{"answer": VALUE}` or `{"skip": true}`.
+    pub fn from_line(line: &str) -> Result<Answer, Problem> {
+        let help = "answer with one JSON object on one line: {\"answer\": VALUE}, or {\"skip\": true} for a fact that is not known";
+        let v: J = serde_json::from_str(line.trim()).map_err(|e| {
+            Problem::error(codes::BAD_ANSWER, format!("the answer is not JSON: {e}"))
+                .with_help(help)
+        })?;
+        let J::Object(map) = &v else {
+            return Err(Problem::error(
+                codes::BAD_ANSWER,
+                format!("the answer is {v}, not an object"),
+            )
+            .with_help(help));
+        };
+        match (map.len(), map.get("answer"), map.get("skip")) {
+            (1, Some(a), _) => Ok(Answer::Value(a.clone())),
+            (1, _, Some(J::Bool(true))) => Ok(Answer::Skip),
+            _ => {
+                let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                Err(Problem::error(
+                    codes::BAD_ANSWER,
+                    format!(
+                        "the answer has the keys [{}]; it takes `answer` or `skip` alone",
+                        keys.join(", ")
+                    ),
+                )
+                .with_help(help))
+            }
+        }
+    }
+}
+
+/// The JSON protocol's line for a refused answer: `{"error": {"code", "message", "path",
+/// "help"}}`.
+pub fn error_line(p: &Problem) -> J {
+    serde_json::json!({
+        "error": {
+            "code": p.code,
+            "message": p.message,
+            "path": p.fact_path,
+            "help": p.help,
+        }
+    })
+}
+
+/// The problem of an interview whose input ended (or whose prompt was cancelled) while
+/// `question` was unanswered.
+pub fn end_of_input(question: &Question, what: &str) -> Problem {
+    Problem {
+        fact_path: Some(question.path.clone()),
+        ..Problem::error(
+            codes::END_OF_INPUT,
+            format!(
+                "{what} before the interview ended: `{}` was not answered",
+                question.path
+            ),
+        )
+        .with_help(
+            "answer every question (with {\"skip\": true} for a fact that is not known); the facts given so far are not saved",
+        )
+    }
+}
+
 /// What comes next.
 #[derive(Debug, Clone)]
 pub enum Next {
@@ -109,6 +173,8 @@ pub enum Next {
 struct Open {
     path: Vec<Step>,
     text: String,
+    /// The provision that first needed it, cited by its "add another?" questions.
+    provision: Option<String>,
     /// "Add" was answered; the item's value is the next question.
     awaiting_item: bool,
 }
@@ -257,6 +323,7 @@ impl Interview {
                     open.push(Open {
                         path: steps.clone(),
                         text: q.path.clone(),
+                        provision: q.provision.clone(),
                         awaiting_item: false,
                     });
                 }
@@ -298,7 +365,7 @@ impl Interview {
                             q.path
                         ),
                     )
-                    .with_help(format!("{}: true or false", q.prompt))
+                    .with_help(format!("{}: true adds one, false ends the list", q.prompt))
                 });
             }
             (QuestionKind::Value, Answer::Value(v)) => {
@@ -369,7 +436,7 @@ impl Interview {
                     .map_or(0, Vec::len);
                 let mut item = o.path.clone();
                 item.push(Step::Index(len));
-                return Ok(Some((item, None)));
+                return Ok(Some((item, o.provision.clone())));
             }
         }
         let prefix = self.open.last().map(|o| format!("{}[", o.text));
@@ -396,7 +463,10 @@ impl Interview {
         if let Some(g) = gap {
             return Ok(Some((g, None)));
         }
-        Ok(self.open.last().map(|o| (o.path.clone(), None)))
+        Ok(self
+            .open
+            .last()
+            .map(|o| (o.path.clone(), o.provision.clone())))
     }
 
     /// The question about the fact at `steps`.
@@ -971,6 +1041,38 @@ mod tests {
             i.answer(Answer::Skip).unwrap();
         }
         assert!(i.answered() >= 2, "only the answers taken are counted");
+    }
+
+    /// The protocol's answer lines.
+    #[test]
+    fn answer_lines_are_read_strictly() {
+        assert_eq!(
+            Answer::from_line(r#"{"answer": "2019-05-01"}"#).unwrap(),
+            Answer::Value(json!("2019-05-01"))
+        );
+        assert_eq!(
+            Answer::from_line(r#" {"skip": true}"#).unwrap(),
+            Answer::Skip
+        );
+        for bad in [
+            "",
+            "2019-05-01",
+            "[1]",
+            r#"{"skip": false}"#,
+            r#"{"answer": 1, "skip": true}"#,
+            r#"{"value": 1}"#,
+        ] {
+            assert_eq!(
+                Answer::from_line(bad).unwrap_err().code,
+                codes::BAD_ANSWER,
+                "{bad}"
+            );
+        }
+        let p = Problem::error(codes::REQUIRED, "m");
+        assert_eq!(
+            error_line(&p)["error"]["code"],
+            json!("lawcode::ask::required")
+        );
     }
 
     /// Under the 1996 text the court's relative-role amount is read through `given(…)`: not
