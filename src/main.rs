@@ -525,7 +525,7 @@ mod ask {
     use lawcode::tools::ask::{self as interview, Answer, Interview, Next, Question, QuestionKind};
     use lawcode::{Evaluation, Problem, render};
     use miette::Report;
-    use std::io::{BufRead, IsTerminal, Read as _};
+    use std::io::{BufRead, IsTerminal, Read as _, Write as _};
     use std::path::Path;
     use std::process::ExitCode;
 
@@ -618,9 +618,18 @@ mod ask {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         loop {
-            let q = match interview.next_step()? {
-                Next::Done(result) => return Ok(*result),
-                Next::Ask(q) => q,
+            let q = match interview.next_step() {
+                Ok(Next::Done(result)) => return Ok(*result),
+                Ok(Next::Ask(q)) => q,
+                Err(e) => {
+                    // The evaluation failed (an overflow, a conflict…): said on the protocol
+                    // too, so that a program reading it knows why it ends.
+                    let code = miette::Diagnostic::code(&e).map(|c| c.to_string());
+                    let line =
+                        serde_json::json!({"error": {"code": code, "message": e.to_string()}});
+                    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+                    return Err(e.into());
+                }
             };
             let line = serde_json::to_value(&q).unwrap_or_default();
             send(&mut out, &line, &q)?;

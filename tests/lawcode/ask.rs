@@ -27,9 +27,13 @@ struct Session {
 
 impl Session {
     fn start(args: &[&str]) -> Session {
+        Session::start_with(RULES_2259, args)
+    }
+
+    fn start_with(rules: &str, args: &[&str]) -> Session {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lawcode"))
             .arg("ask")
-            .arg(RULES_2259)
+            .arg(rules)
             .args(args)
             .current_dir(repo())
             .env("NO_COLOR", "1")
@@ -389,6 +393,34 @@ fn end_of_input_is_an_error_not_a_hang() {
     let o = crate::support::lawcode_with_stdin(&["ask", RULES_2259], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("lawcode::ask::end_of_input"));
+}
+
+/// An evaluation that fails (two rules apply) ends the protocol with its error line, and
+/// the report on standard error.
+#[test]
+fn an_evaluation_error_ends_the_session_with_its_line() {
+    let mut s = Session::start_with("tests/fixtures/eval/conflict.law", &[]);
+    let facts: J = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/fixtures/eval/conflict.json")).unwrap(),
+    )
+    .unwrap();
+    let last = loop {
+        let line = s.recv().unwrap();
+        match line["ask"].as_str() {
+            Some(path) => {
+                let v = value_at(&facts, path).cloned().unwrap();
+                s.send(&json!({ "answer": v }));
+            }
+            None => break line,
+        }
+    };
+    assert_eq!(last["error"]["code"], "lawcode::eval::conflict", "{last}");
+    let (code, stderr, _) = s.finish();
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("neither is an exception to the other"),
+        "{stderr}"
+    );
 }
 
 /// `--save` writes facts that `eval` accepts as they are, with the same result; a partial
