@@ -92,7 +92,7 @@ pub mod value;
 
 pub use eval::trace;
 pub use syntax::{ast, load};
-pub use tools::{batch, corpus, coverage, diff, rule_source, runner, what_if};
+pub use tools::{ask, batch, corpus, coverage, diff, rule_source, runner, what_if};
 
 pub use check::{CheckKind, CheckReport};
 pub use diagnostic::{Kind, Problem};

@@ -136,6 +136,32 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Ask, one question at a time, for the facts still needed to decide a case, then evaluate it.
+    ///
+    /// On a terminal: prompts; otherwise (or with --format json): a JSON line protocol, one
+    /// question per line out, one answer per line in (see the README).
+    #[command(after_help = ASK_EXAMPLES)]
+    Ask {
+        /// The entry rule file, `[REV:]PATH[@DATE]`, e.g. rules/usc/18/2259.law
+        file: String,
+        /// What is known already: a partial facts document; its facts are not asked (`null`:
+        /// not known, not asked either).
+        #[arg(long, value_name = "PARTIAL.json")]
+        facts: Option<PathBuf>,
+        /// Ask only for what this outcome needs (repeatable); the result shows only its tree.
+        #[arg(long = "outcome", value_name = "NAME")]
+        outcomes: Vec<String>,
+        /// Write the completed facts to this file, which `lawcode eval --facts` accepts as it is.
+        #[arg(long, value_name = "OUT.json")]
+        save: Option<PathBuf>,
+        /// `text`: prompts on a terminal; `json`: one JSON object per line (the default when
+        /// standard input is not a terminal).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// End with the decision memo (Markdown) instead of the result.
+        #[arg(long)]
+        explain: bool,
+    },
     /// Run every *.json test file under DIR and compare the outcomes with what each expects.
     #[command(after_help = TEST_EXAMPLES)]
     Test {
@@ -245,6 +271,12 @@ const EVAL_EXAMPLES: &str = "Examples:
   cat examples/trafficking-floor.json | lawcode eval rules/usc/18/2259.law --facts -
   lawcode eval rules/usc/18/2259.law --batch cases.jsonl > results.jsonl
   cat cases.jsonl | lawcode eval rules/usc/18/2259.law --batch - --no-trace";
+
+const ASK_EXAMPLES: &str = "Examples:
+  lawcode ask rules/usc/18/2259.law                      # on a terminal: one prompt per fact
+  lawcode ask rules/usc/18/2259.law --facts partial.json --save case.json --explain
+  lawcode ask rules/usc/18/2259.law --outcome restitution_amount
+  program | lawcode ask rules/usc/18/2259.law --format json   # the line protocol (README)";
 
 const TEST_EXAMPLES: &str = "Examples:
   lawcode test rules/usc/18/2259.law tests/cases/usc-18-2259
@@ -444,6 +476,31 @@ fn main() -> ExitCode {
             as_of,
             format,
         } => what_if(&file, &facts, &sets, as_of.as_deref(), format),
+        Command::Ask {
+            file,
+            facts,
+            outcomes,
+            save,
+            format,
+            explain,
+        } => {
+            if facts.as_deref() == Some(Path::new("-")) {
+                Cli::command()
+                    .error(
+                        clap::error::ErrorKind::InvalidValue,
+                        "`ask --facts -` cannot read the facts from standard input, which carries the answers; give a file",
+                    )
+                    .exit();
+            }
+            ask::run(
+                &file,
+                facts.as_deref(),
+                outcomes,
+                save.as_deref(),
+                format,
+                explain,
+            )
+        }
         Command::Schema { rules } => load(&rules).map(|loaded| {
             let id = rules
                 .rsplit_once(':')
@@ -469,6 +526,304 @@ fn main() -> ExitCode {
         Err(report) => {
             eprintln!("{report:?}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// `lawcode ask`: the interview's prompts or line protocol around `tools::ask`.
+mod ask {
+    use super::{Format, json_text, load_for_evaluation};
+    use dialoguer::theme::ColorfulTheme;
+    use dialoguer::{Input, Select};
+    use lawcode::facts::{MAX_FACTS_BYTES, read_file};
+    use lawcode::tools::ask::{self as interview, Answer, Interview, Next, Question, QuestionKind};
+    use lawcode::{Evaluation, Problem, render};
+    use miette::Report;
+    use std::io::{BufRead, IsTerminal, Read as _, Write as _};
+    use std::path::Path;
+    use std::process::ExitCode;
+
+    /// The longest answer line read (a whole list may be given on one line).
+    const MAX_LINE: u64 = MAX_FACTS_BYTES as u64;
+
+    pub(super) fn run(
+        file: &str,
+        facts: Option<&Path>,
+        outcomes: Vec<String>,
+        save: Option<&Path>,
+        format: Option<Format>,
+        explain: bool,
+    ) -> Result<ExitCode, Report> {
+        let (loaded, options) = load_for_evaluation(file, None, true)?;
+        let program = &loaded.program;
+        let view = render::View::new(program, outcomes.clone(), false)?;
+        let mut interview = match facts {
+            Some(path) => {
+                let (name, text) = read_file(path)?;
+                Interview::from_text(program, &name, &text, outcomes.clone(), options)?
+            }
+            None => Interview::new(
+                program,
+                "the answers",
+                serde_json::Value::Object(serde_json::Map::new()),
+                outcomes.clone(),
+                options,
+            )?,
+        };
+        let lines = matches!(format, Some(Format::Json))
+            || !std::io::stdin().is_terminal()
+            || !std::io::stderr().is_terminal();
+        let result = if lines {
+            protocol(&mut interview)?
+        } else {
+            prompts(&mut interview)?
+        };
+        if let Some(path) = save {
+            std::fs::write(path, json_text(interview.facts())).map_err(|e| {
+                miette::miette!(
+                    code = "lawcode::ask::unwritable",
+                    help = "check that the directory exists and can be written",
+                    "cannot write the facts to `{}`: {e}",
+                    path.display()
+                )
+            })?;
+        }
+        let memo = || -> Result<String, Report> {
+            match render::memo::Memo::new(program, &result, &outcomes) {
+                Some(memo) => Ok(memo.markdown()),
+                None => Err(miette::miette!(
+                    "the evaluation kept no trace to explain; this is a bug in lawcode"
+                )),
+            }
+        };
+        if lines {
+            let mut last = serde_json::Map::new();
+            last.insert(
+                "result".into(),
+                render::evaluation_json_with(&result, &view),
+            );
+            if explain {
+                last.insert("memo".into(), serde_json::Value::String(memo()?));
+            }
+            super::print(&format!("{}\n", serde_json::Value::Object(last)));
+        } else if explain {
+            super::print(&memo()?);
+        } else {
+            super::print(&render::evaluation_text_with(program, &result, &view));
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// Writes one line of the protocol; a closed standard output ends the interview.
+    fn send(
+        out: &mut impl std::io::Write,
+        line: &serde_json::Value,
+        q: &Question,
+    ) -> Result<(), Report> {
+        writeln!(out, "{line}")
+            .and_then(|()| out.flush())
+            .map_err(|_| Report::new(interview::end_of_input(q, "standard output was closed")))
+    }
+
+    /// The JSON line protocol: a question per line out, an answer per line in.
+    fn protocol(interview: &mut Interview) -> Result<Evaluation, Report> {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        loop {
+            let q = match interview.next_step() {
+                Ok(Next::Done(result)) => return Ok(*result),
+                Ok(Next::Ask(q)) => q,
+                Err(e) => {
+                    // The evaluation failed (an overflow, a conflict…): said on the protocol
+                    // too, so that a program reading it knows why it ends.
+                    let code = miette::Diagnostic::code(&e).map(|c| c.to_string());
+                    let line =
+                        serde_json::json!({"error": {"code": code, "message": e.to_string()}});
+                    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+                    return Err(e.into());
+                }
+            };
+            let line = serde_json::to_value(&q).unwrap_or_default();
+            send(&mut out, &line, &q)?;
+            let answer = loop {
+                let mut bytes = Vec::new();
+                let read = (&mut input).take(MAX_LINE).read_until(b'\n', &mut bytes);
+                match read {
+                    Ok(0) | Err(_) => {
+                        let p = interview::end_of_input(&q, "the input ended");
+                        let _ = send(&mut out, &interview::error_line(&p), &q);
+                        return Err(Report::new(p));
+                    }
+                    Ok(_) if !bytes.ends_with(b"\n") && bytes.len() as u64 >= MAX_LINE => {
+                        let p = Problem::error(
+                            interview::codes::BAD_ANSWER,
+                            format!("the answer line is longer than {MAX_LINE} bytes"),
+                        );
+                        let _ = send(&mut out, &interview::error_line(&p), &q);
+                        return Err(Report::new(p));
+                    }
+                    Ok(_) => {}
+                }
+                let text = match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(_) => {
+                        let p = Problem::error(
+                            interview::codes::BAD_ANSWER,
+                            "the answer is not UTF-8 text",
+                        );
+                        break Err(p);
+                    }
+                };
+                if !text.trim().is_empty() {
+                    break Answer::from_line(&text);
+                }
+            };
+            if let Err(p) = answer.and_then(|a| interview.answer(a)) {
+                let mut p = p;
+                p.fact_path = p.fact_path.or(Some(q.path.clone()));
+                send(&mut out, &interview::error_line(&p), &q)?;
+            }
+        }
+    }
+
+    /// On a terminal: a prompt per question on standard error, selection lists for yes/no,
+    /// enumerations and lists.
+    fn prompts(interview: &mut Interview) -> Result<Evaluation, Report> {
+        let theme = ColorfulTheme::default();
+        loop {
+            let q = match interview.next_step()? {
+                Next::Done(result) => return Ok(*result),
+                Next::Ask(q) => q,
+            };
+            describe(&q);
+            let answer = prompt(&theme, &q).ok_or_else(|| {
+                Report::new(interview::end_of_input(&q, "the prompt was cancelled"))
+            })?;
+            if let Err(p) = interview.answer(answer) {
+                let help = p.help.map(|h| format!(" ({h})")).unwrap_or_default();
+                eprintln!("  not accepted: {}{help}", p.message);
+            }
+        }
+    }
+
+    /// What the question is about, before its prompt.
+    fn describe(q: &Question) {
+        let mut about = Vec::new();
+        if let Some(p) = &q.provision {
+            about.push(p.clone());
+        }
+        about.push(q.ty.clone());
+        if !q.default.is_null() {
+            about.push(format!("default {}", render::plain_value(&q.default)));
+        }
+        eprintln!();
+        if let Some(d) = &q.description {
+            eprintln!("{}: {d}", q.path);
+        }
+        eprintln!("  ({})", about.join("; "));
+    }
+
+    /// The answer to `q` from the person at the terminal; `None` when they cancel.
+    fn prompt(theme: &ColorfulTheme, q: &Question) -> Option<Answer> {
+        let skip = if q.default.is_null() {
+            "not known (leave it out)".to_string()
+        } else {
+            format!(
+                "not known (take the default, {})",
+                render::plain_value(&q.default)
+            )
+        };
+        let skippable = !q.required;
+        let choose = |prompt: &str, items: Vec<String>, default: usize| {
+            Select::with_theme(theme)
+                .with_prompt(prompt)
+                .items(&items)
+                .default(default)
+                .interact_opt()
+                .ok()
+                .flatten()
+        };
+        let with_skip = |mut items: Vec<String>, answers: Vec<Answer>| {
+            let mut answers = answers;
+            if skippable {
+                items.push(skip.clone());
+                answers.push(Answer::Skip);
+            }
+            (items, answers)
+        };
+        let pick = |prompt: &str, items: Vec<String>, answers: Vec<Answer>, default: usize| {
+            let (items, answers) = with_skip(items, answers);
+            choose(prompt, items, default).and_then(|i| answers.get(i).cloned())
+        };
+        let yes_no = |yes: &str, no: &str| {
+            (
+                vec![yes.to_string(), no.to_string()],
+                vec![Answer::Value(true.into()), Answer::Value(false.into())],
+            )
+        };
+        match q.kind {
+            QuestionKind::List => {
+                let (items, answers) = if q.items.unwrap_or(0) == 0 {
+                    yes_no("yes, add one", "no, none")
+                } else {
+                    yes_no("yes, add another", "no more")
+                };
+                let items_given = q.items.unwrap_or(0);
+                let (items, answers) = if items_given == 0 {
+                    with_skip(items, answers)
+                } else {
+                    (items, answers)
+                };
+                choose(&q.prompt, items, 0).and_then(|i| answers.get(i).cloned())
+            }
+            QuestionKind::Record => {
+                let (items, answers) = yes_no("yes", "no");
+                choose(&q.prompt, items, 0).and_then(|i| answers.get(i).cloned())
+            }
+            QuestionKind::Value if q.ty == "bool" => {
+                let (items, answers) = yes_no("yes", "no");
+                let default = usize::from(q.default == serde_json::Value::Bool(false));
+                pick(&q.path, items, answers, default)
+            }
+            QuestionKind::Value if !q.members.is_empty() => {
+                let answers = q
+                    .members
+                    .iter()
+                    .map(|m| Answer::Value(m.clone().into()))
+                    .collect();
+                let default = q
+                    .members
+                    .iter()
+                    .position(|m| q.default == serde_json::Value::String(m.clone()))
+                    .unwrap_or(0);
+                pick(&q.path, q.members.clone(), answers, default)
+            }
+            QuestionKind::Value => {
+                let hint = if skippable { ", empty: not known" } else { "" };
+                let text: String = Input::with_theme(theme)
+                    .with_prompt(format!("{} ({}{hint})", q.path, q.ty))
+                    .allow_empty(skippable)
+                    .interact_text()
+                    .ok()?;
+                let text = text.trim();
+                if text.is_empty() {
+                    return Some(Answer::Skip);
+                }
+                Some(Answer::Value(value_of(&q.ty, text)))
+            }
+        }
+    }
+
+    /// Typed text as the JSON the facts reader takes: numbers and lists as JSON literals when
+    /// they are, everything else (money, dates, citations, texts) as a string.
+    fn value_of(ty: &str, text: &str) -> serde_json::Value {
+        let literal =
+            matches!(ty, "integer" | "decimal" | "provisions") || ty.starts_with("list of");
+        match serde_json::from_str(text) {
+            Ok(v) if literal => v,
+            _ => serde_json::Value::String(text.to_string()),
         }
     }
 }

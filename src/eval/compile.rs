@@ -333,6 +333,7 @@ fn constants(
         version,
         code: compiled,
         facts: &[],
+        unknown: &[],
         memo: vec![Memo::Todo; n],
         computed: Vec::new(),
         locals: Vec::new(),
@@ -693,6 +694,10 @@ fn value_of(e: &Expr, at: RuleSite) -> Code<Value> {
                 let v = x(ev)?;
                 let given = !matches!(v, Value::Absent);
                 ev.record(|ev| ChildRecord::fact(at.provision, x_id, ev.binding(), v));
+                // Of partial facts, one not given yet may still be: undecided, not false.
+                if !given && ev.is_unknown(x_id) {
+                    return Err(ev.missing(x_id));
+                }
                 Ok(Value::Bool(given))
             })
         }
@@ -969,7 +974,14 @@ fn comprehension(
     code(move |ev| {
         let items = match list(ev)? {
             Value::List(items) => items,
-            Value::Absent if list_is_fact => return Err(ev.missing(source_id)),
+            Value::Absent if list_is_fact => {
+                // The list is not given: shown as a fact read without a value, as any other
+                // absent fact is, so that the trace names what the rule needed, where.
+                ev.record(|ev| {
+                    ChildRecord::fact(at.provision, source_id, ev.binding(), Value::Absent)
+                });
+                return Err(ev.missing(source_id));
+            }
             other => return Err(ev.ill_typed(at, source_id, &other)),
         };
         if items.is_empty() {

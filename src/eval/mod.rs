@@ -131,6 +131,26 @@ impl Program {
         crate::facts::read_facts(self.schema(), name, json)
     }
 
+    /// Validates a partial facts document (JSON text): what is given is checked as strictly as by
+    /// [`Program::read_facts`], and every fact not given, required ones and ones with a default
+    /// too, is unknown (see [`crate::facts::read_partial_facts`]).
+    pub fn read_partial_facts(
+        &self,
+        name: &str,
+        json: &str,
+    ) -> Result<Facts, crate::facts::FactsError> {
+        crate::facts::read_partial_facts(self.schema(), name, json)
+    }
+
+    /// [`Program::read_partial_facts`] of facts already parsed as JSON.
+    pub fn partial_facts_from_value(
+        &self,
+        name: &str,
+        doc: &serde_json::Value,
+    ) -> Result<Facts, crate::facts::FactsError> {
+        crate::facts::validate_partial(self.schema(), name, doc)
+    }
+
     /// Validates facts already parsed as JSON (a batch line, a request body, a Python dict).
     /// The problems name each fact by its path but carry no source location.
     pub fn facts_from_value(
@@ -375,6 +395,7 @@ pub fn evaluate(
         version,
         code,
         facts: &facts.values,
+        unknown: &facts.unknown,
         memo: scratch.memo,
         computed: scratch.computed,
         locals: scratch.locals,
@@ -525,6 +546,8 @@ struct Evaluator<'p> {
     version: &'p Version,
     code: &'p CompiledVersion,
     facts: &'p [Value],
+    /// Of partial facts, the paths not given yet (sorted; empty for facts read in full).
+    unknown: &'p [String],
     memo: Vec<Memo>,
     /// The definitions with a value or missing facts in `memo`, to be forgotten after the case.
     computed: Vec<DefId>,
@@ -937,6 +960,15 @@ impl<'p> Evaluator<'p> {
         Stop::Missing(Arc::new(m))
     }
 
+    /// Whether the fact expression `id` reads is one of partial facts not given yet.
+    fn is_unknown(&self, id: u32) -> bool {
+        !self.unknown.is_empty()
+            && self
+                .unknown
+                .binary_search(&self.code.path_text(id, self.locals.as_slice()))
+                .is_ok()
+    }
+
     /// The innermost bound list element, as the trace records it.
     #[inline]
     fn binding(&self) -> Option<u32> {
@@ -1122,6 +1154,41 @@ mod tests {
     use super::*;
     use crate::compile;
     use serde_json::json;
+
+    /// Of partial facts, a fact not given yet is unknown: `given(fact)` is undecided (not false)
+    /// and names it in `missing`, an unknown list is shown in the trace as a fact read without a
+    /// value; a fact given as `null` is left out, so `given` is false.
+    #[test]
+    fn unknown_facts_of_partial_facts_are_undecided() {
+        let program = compile(
+            "t.law",
+            "statute \"Act § 1\"\nrecord item { amount: money \"a\" }\nfacts {\n  role: money optional \"r\"\n  items: list of item \"i\"\n}\noutcomes {\n  award: money \"a\"\n  total: money \"t\"\n}\n(a) {\n  rule award = $1 when not given(role)\n  rule award = role when given(role)\n  rule total = sum(i.amount for i in items)\n}\n",
+        )
+        .unwrap();
+        let traced = EvalOptions {
+            trace: true,
+            ..EvalOptions::default()
+        };
+        let facts = program.read_partial_facts("f.json", "{}").unwrap();
+        let e = program.evaluate(&facts, traced).unwrap();
+        assert_eq!(e.outcome("award"), Some(&json!(null)));
+        assert_eq!(e.missing, ["items", "role"]);
+        let facts_read: Vec<&str> = e
+            .trace()
+            .unwrap()
+            .iter()
+            .flat_map(|n| n.walk())
+            .filter(|n| n.kind == trace::NodeKind::Fact)
+            .map(|n| &*n.name)
+            .collect();
+        assert!(facts_read.contains(&"items"), "{facts_read:?}");
+        let facts = program
+            .read_partial_facts("f.json", r#"{"role": null, "items": []}"#)
+            .unwrap();
+        let e = program.evaluate(&facts, traced).unwrap();
+        assert_eq!(e.outcome("award"), Some(&json!("1.00")));
+        assert!(e.missing.is_empty());
+    }
 
     /// The evaluator trusts the checker's types but does not panic when they are wrong: a program
     /// altered after checking gets an error that says it is lawcode's bug.

@@ -32,6 +32,8 @@ pub(super) fn read(schema: &Schema, json: &str) -> Option<super::Facts> {
         val: Validator {
             schema,
             problems: Vec::new(),
+            partial: false,
+            unknown: Vec::new(),
         },
         buf: BUF.with(Cell::take),
     };
@@ -55,11 +57,10 @@ fn read_with(reader: &mut Reader<'_>, json: &str) -> Option<super::Facts> {
     .ok()?;
     de.end().ok()?;
     let values = reader.buf.drain(start..).collect();
-    reader
-        .val
-        .problems
-        .is_empty()
-        .then_some(super::Facts { values })
+    reader.val.problems.is_empty().then_some(super::Facts {
+        values,
+        unknown: Vec::new(),
+    })
 }
 
 /// What a fact or field that is not given (or is `null`) stands for, as

@@ -93,6 +93,10 @@ pub struct Facts {
     /// One value per top-level fact, indexed as the schema declares them (a fact's slot); an absent
     /// optional fact is held as its "absent" value, not left out.
     pub values: Vec<Value>,
+    /// Partial facts ([`read_partial_facts`]): the paths of the facts not given, which are
+    /// unknown rather than left out (`given(fact)` is then undecided, not false), sorted. Empty
+    /// for facts read in full.
+    pub unknown: Vec<String>,
 }
 
 /// Problems located in the text, at most: each is found by walking the document from its
@@ -108,6 +112,27 @@ const TEST_FILE_KEYS: [&str; 3] = ["description", "facts", "expect"];
 /// A UTF-8 byte order mark before the document is ignored (RFC 8259 § 8.1); spans, lines and
 /// columns are then counted from the text after it, as an editor shows it.
 pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, FactsError> {
+    read_facts_as(schema, name, json, false)
+}
+
+/// Parses and validates a partial facts document, as [`read_facts`] does, except that a fact
+/// whose key is not there is unknown rather than missing or defaulted: required facts and facts
+/// with a default too are held as `Value::Absent` (which the evaluator treats as it treats an
+/// absent optional fact: what needs it is undecided, and `Evaluation::missing` names it) with
+/// their paths in [`Facts::unknown`], and a record that is not given (unless it is optional) as
+/// a record of unknown fields. A fact given as `null` is known to be left out: its default, or
+/// absent if it is optional (a required one stays unknown). What is given is checked as
+/// strictly as ever. The interview (`lawcode ask`) reads what it has been told so.
+pub fn read_partial_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, FactsError> {
+    read_facts_as(schema, name, json, true)
+}
+
+fn read_facts_as(
+    schema: &Schema,
+    name: &str,
+    json: &str,
+    partial: bool,
+) -> Result<Facts, FactsError> {
     let json = json.strip_prefix('\u{feff}').unwrap_or(json);
     let fail = |p: Problem| {
         FactsError(Problems {
@@ -131,9 +156,12 @@ pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, Fact
         return Err(fail(empty(schema, name, json)));
     }
     // Valid facts, the common case, are read in one pass; anything else is read again below,
-    // which finds and reports every problem.
-    if let Some(facts) = direct::read(schema, json) {
-        return Ok(facts);
+    // which finds and reports every problem. (Partial facts are not the common case, and the
+    // one-pass reader gives facts not given their defaults.)
+    if !partial {
+        if let Some(facts) = direct::read(schema, json) {
+            return Ok(facts);
+        }
     }
     // One copy of the text, shared by every problem shown against it.
     let source = NamedSource::new(name, Arc::<str>::from(json));
@@ -160,7 +188,10 @@ pub fn read_facts(schema: &Schema, name: &str, json: &str) -> Result<Facts, Fact
     }
     // serde_json keeps the last of two equal keys; a fact given twice must not be silently dropped.
     let duplicates = locate::duplicate_keys(json);
-    let validated = match (validate_places(schema, &doc), duplicates.is_empty()) {
+    let validated = match (
+        validate_places(schema, &doc, partial),
+        duplicates.is_empty(),
+    ) {
         (Ok(facts), true) => Ok(facts),
         (Ok(_), false) => Err(Vec::new()),
         (Err(problems), _) => Err(problems),
@@ -333,7 +364,18 @@ pub fn not_utf8(name: &str, bytes: &[u8], e: std::str::Utf8Error) -> Problem {
 /// Validates an already parsed JSON value (batch input parses lines itself). The
 /// problems name each fact by its path but carry no source location.
 pub fn validate(schema: &Schema, name: &str, doc: &serde_json::Value) -> Result<Facts, FactsError> {
-    validate_places(schema, doc)
+    validate_places(schema, doc, false)
+        .map_err(|problems| summarize(name, problems.into_iter().map(|(p, _)| p).collect()))
+}
+
+/// [`validate`] of a partial document: facts not given are unknown, as [`read_partial_facts`]
+/// reads them.
+pub fn validate_partial(
+    schema: &Schema,
+    name: &str,
+    doc: &serde_json::Value,
+) -> Result<Facts, FactsError> {
+    validate_places(schema, doc, true)
         .map_err(|problems| summarize(name, problems.into_iter().map(|(p, _)| p).collect()))
 }
 
@@ -366,7 +408,71 @@ mod tests {
         if !locate::duplicate_keys(json).is_empty() {
             return None;
         }
-        validate_places(schema, &doc).ok()
+        validate_places(schema, &doc, false).ok()
+    }
+
+    /// Partial facts: nothing not given is missing or defaulted, records not given are records of
+    /// unknown fields, and what is given is checked as strictly as by `read_facts`.
+    #[test]
+    fn partial_facts_hold_what_is_not_given_as_unknown() {
+        use crate::value::Value;
+        let schema = schema_2259();
+        let facts = read_partial_facts(&schema, "case", "{}").unwrap();
+        let at = |name: &str| {
+            let i = schema.facts.iter().position(|f| f.name == name).unwrap();
+            facts.values[i].clone()
+        };
+        assert_eq!(at("offense_date"), Value::Absent);
+        assert_eq!(at("convictions"), Value::Absent);
+        // `victim` is a record of unknown fields: `losses` and `prior_recovery` have defaults,
+        // which a partial reading does not apply.
+        let Value::Record(victim) = at("victim") else {
+            panic!("victim is {:?}", at("victim"));
+        };
+        assert!(victim.iter().all(|v| *v == Value::Absent), "{victim:?}");
+        assert!(facts.unknown.contains(&"victim.losses".to_string()));
+        assert!(
+            facts
+                .unknown
+                .contains(&"court.relative_role_amount".to_string())
+        );
+        assert!(facts.unknown.is_sorted());
+        // `null` is a fact known to be left out: its default, or absent when optional.
+        let skipped = r#"{"order_date": null, "victim": {"prior_recovery": null}, "court": null}"#;
+        let facts = read_partial_facts(&schema, "case", skipped).unwrap();
+        let Value::Record(victim) = &facts.values[3] else {
+            panic!("{:?}", facts.values[3]);
+        };
+        assert_eq!(victim[2], Value::Number(rust_decimal::Decimal::ZERO));
+        for known in [
+            "order_date",
+            "victim.prior_recovery",
+            "court.relative_role_amount",
+        ] {
+            assert!(!facts.unknown.contains(&known.to_string()), "{known}");
+        }
+        assert!(facts.unknown.contains(&"offense_date".to_string()));
+        let given = r#"{"convictions": [{"section": "2252(a)(2)"}], "victim": {"losses": [{}]}}"#;
+        let facts = read_partial_facts(&schema, "case", given).unwrap();
+        assert!(matches!(&facts.values[2], Value::List(l) if l.len() == 1));
+        // The full reading of the same documents reports the facts that are missing.
+        let e = read_facts(&schema, "case", "{}").unwrap_err();
+        assert!(e.problems.iter().all(|p| p.code == codes::MISSING_REQUIRED));
+        for (bad, code) in [
+            (r#"{"offense_date": "May 1"}"#, codes::WRONG_TYPE),
+            (r#"{"convictions": []}"#, codes::EMPTY_LIST),
+            (
+                r#"{"victim": {"losses": [{"category": "rent"}]}}"#,
+                codes::UNKNOWN_MEMBER,
+            ),
+            (r#"{"victm": {}}"#, codes::UNKNOWN_KEY),
+        ] {
+            let e = read_partial_facts(&schema, "case", bad).unwrap_err();
+            let doc: serde_json::Value = serde_json::from_str(bad).unwrap();
+            let v = validate_partial(&schema, "case", &doc).unwrap_err();
+            assert_eq!(e.problems[0].code, code, "{bad}");
+            assert_eq!(v.problems[0].code, code, "{bad}");
+        }
     }
 
     /// What the one-pass reader accepts, the full way accepts too, with the same values; and it

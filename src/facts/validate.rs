@@ -11,13 +11,21 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Reads a parsed document against the schema. With `partial`, a fact that is not given
+/// (required ones and ones with a default too) is held as unknown (`Value::Absent`, its path in
+/// [`Facts::unknown`]) rather than reported or defaulted, and a record that is not given
+/// (unless optional) as a record of unknown fields: the interview's view of what it has been
+/// told so far (see [`Validator::absent`]).
 pub(super) fn validate_places(
     schema: &Schema,
     doc: &serde_json::Value,
+    partial: bool,
 ) -> Result<Facts, Vec<(Problem, Place)>> {
     let mut v = Validator {
         schema,
         problems: Vec::new(),
+        partial,
+        unknown: Vec::new(),
     };
     let values = match doc {
         serde_json::Value::Object(map) => v.fields(&schema.facts, map, &FactPath::Root),
@@ -37,7 +45,9 @@ pub(super) fn validate_places(
         }
     };
     if v.problems.is_empty() {
-        Ok(Facts { values })
+        let mut unknown = v.unknown;
+        unknown.sort();
+        Ok(Facts { values, unknown })
     } else {
         Err(v.problems)
     }
@@ -77,6 +87,10 @@ impl std::fmt::Display for FactPath<'_> {
 pub(super) struct Validator<'p> {
     pub(super) schema: &'p Schema,
     pub(super) problems: Vec<(Problem, Place)>,
+    /// Facts not given are unknown, not missing or defaulted (see [`validate_places`]).
+    pub(super) partial: bool,
+    /// Reading partial facts: the paths of the facts not given, in the order of the schema.
+    pub(super) unknown: Vec<String>,
 }
 
 /// Where in the facts document a problem lies.
@@ -150,7 +164,8 @@ impl<'p> Validator<'p> {
             .map(|d| {
                 let path = join(d.name.as_str());
                 match map.get(&d.name) {
-                    Some(serde_json::Value::Null) | None => self.absent(d, &path),
+                    Some(serde_json::Value::Null) => self.absent(d, &path, true),
+                    None => self.absent(d, &path, false),
                     Some(v) => self.value(&d.ty, v, &path, d.nonempty),
                 }
             })
@@ -159,7 +174,24 @@ impl<'p> Validator<'p> {
 
     /// A fact that is not given: its default, `Absent` if optional, an empty record if
     /// every field of the record may be left out, else an error.
-    pub(super) fn absent(&mut self, d: &FieldDecl, path: &FactPath<'_>) -> Value {
+    ///
+    /// Reading partial facts, a fact whose key is not there at all (`null`: false) is unknown:
+    /// `Absent`, its path kept in `unknown`, or for a record that is not optional a record of
+    /// unknown fields; one given as `null` is known to be left out (a skipped question): its
+    /// default, `Absent` if optional, a record of its fields so read; a required fact stays
+    /// unknown rather than being reported.
+    pub(super) fn absent(&mut self, d: &FieldDecl, path: &FactPath<'_>, null: bool) -> Value {
+        if self.partial && !null {
+            let schema: &'p Schema = self.schema;
+            if let (Type::Record(r), false) = (&d.ty, d.optional) {
+                if let Some(rec) = schema.records.get(*r) {
+                    let empty = serde_json::Map::new();
+                    return Value::Record(self.fields(&rec.fields, &empty, path).into());
+                }
+            }
+            self.unknown.push(path.to_string());
+            return Value::Absent;
+        }
         if let Some(default) = &d.default {
             return default.clone();
         }
@@ -169,11 +201,24 @@ impl<'p> Validator<'p> {
         if let Type::Record(r) = &d.ty {
             let schema: &'p Schema = self.schema;
             if let Some(rec) = schema.records.get(*r) {
+                if self.partial {
+                    // A record given as `null`: each of its fields given as `null`.
+                    let nulls = rec
+                        .fields
+                        .iter()
+                        .map(|f| (f.name.clone(), serde_json::Value::Null))
+                        .collect();
+                    return Value::Record(self.fields(&rec.fields, &nulls, path).into());
+                }
                 if rec.fields.iter().all(FieldDecl::may_be_absent) {
                     let empty = serde_json::Map::new();
                     return Value::Record(self.fields(&rec.fields, &empty, path).into());
                 }
             }
+        }
+        if self.partial {
+            self.unknown.push(path.to_string());
+            return Value::Absent;
         }
         let what = d
             .description
@@ -550,6 +595,8 @@ mod tests {
         let mut v = Validator {
             schema: &schema,
             problems: Vec::new(),
+            partial: false,
+            unknown: Vec::new(),
         };
         for year in [0, 1, 4, 100, 400, 1900, 1996, 2000, 2019, 2024, 2100, 9999] {
             for month in 0..100 {

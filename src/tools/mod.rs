@@ -3,6 +3,7 @@
 //! coverage, amendment diffs, batch evaluation). Nothing in the pipeline imports them.
 
 pub mod analysis;
+pub mod ask;
 pub mod batch;
 pub mod corpus;
 pub mod coverage;

@@ -287,7 +287,7 @@ fn help_shows_examples_and_that_eval_needs_facts_or_batch() {
     );
     insta::assert_snapshot!("eval_help", help);
 
-    for sub in ["check", "test", "diff", "completions"] {
+    for sub in ["check", "test", "diff", "completions", "ask"] {
         let o = lawcode(&[sub, "--help"]);
         assert_eq!(o.status.code(), Some(0), "{sub}: {}", stderr(&o));
         let help = stdout(&o);

@@ -11,6 +11,7 @@
 
 mod analysis;
 mod architecture;
+mod ask;
 mod batch;
 mod cases;
 mod catalogue;
