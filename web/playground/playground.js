@@ -1,10 +1,33 @@
 // The lawcode playground: the library compiled to WebAssembly (pkg/, written by
 // bindings/wasm/build.sh) checks the rule file as you type and evaluates the case, in the
 // browser. Plain ES2020, no dependencies; nothing is sent anywhere.
-import init, { check, evaluate, format, version } from './pkg/lawcode_wasm.js';
 import { entry, files, examples } from './bundle.js';
 
 const $ = (sel) => document.querySelector(sel);
+
+// The module. A trap (the browser's stack exhausted by a very deeply nested input) leaves an
+// instance unusable, so the page answers with a diagnostic and loads a fresh one.
+let api = null;
+let instances = 0;
+async function load() {
+  instances += 1;
+  const m = await import(instances === 1 ? './pkg/lawcode_wasm.js' : `./pkg/lawcode_wasm.js?${instances}`);
+  await m.default();
+  api = m;
+}
+function call(name, ...args) {
+  if (!api) return trapped('the module is restarting; try again');
+  try {
+    return JSON.parse(api[name](...args));
+  } catch (e) {
+    api = null;
+    load().then(() => { runCheck(); runEvaluate(); }).catch((err) => { $('#status').textContent = `The module could not restart: ${err}`; });
+    return trapped(`the browser could not finish (${e.message}): the input nests or chains too deeply for WebAssembly's stack`);
+  }
+}
+function trapped(message) {
+  return { ok: false, diagnostics: [{ code: 'lawcode::wasm::trap', severity: 'error', message, help: null, file: null, labels: [], citation: null }] };
+}
 const DEBOUNCE_MS = 250;
 
 function el(tag, attrs = {}, ...children) {
@@ -101,7 +124,7 @@ function diagnosticItem(d, select) {
 
 function runCheck() {
   const text = rules.value;
-  const res = JSON.parse(check(text, options()));
+  const res = call('check', text, options());
   lastCheck = res;
   const marks = ranges(res.diagnostics, text);
   paintBackdrop(marks);
@@ -168,7 +191,7 @@ function traceNode(n, provisions) {
 }
 
 function runEvaluate() {
-  const res = JSON.parse(evaluate(rules.value, factsBox.value, options()));
+  const res = call('evaluate', rules.value, factsBox.value, options());
   const list = $('#facts-diagnostics');
   list.textContent = '';
   const tbody = $('#outcomes tbody');
@@ -208,7 +231,7 @@ function loadExample(name) {
 }
 
 async function main() {
-  await init();
+  await load();
   $('#rules-path').textContent = entry;
   rules.value = files[entry];
   const select = $('#example');
@@ -226,7 +249,7 @@ async function main() {
   $('#evaluate').addEventListener('click', runEvaluate);
   $('#reset-rules').addEventListener('click', () => { rules.value = files[entry]; runCheck(); runEvaluate(); });
   $('#format').addEventListener('click', () => {
-    const res = JSON.parse(format(rules.value, options()));
+    const res = call('format', rules.value, options());
     if (res.ok) rules.value = res.text;
     runCheck();
     runEvaluate();
@@ -236,7 +259,7 @@ async function main() {
 
   runCheck();
   runEvaluate();
-  $('#status').textContent = `Ready: lawcode ${version()} in WebAssembly.`;
+  $('#status').textContent = `Ready: lawcode ${api.version()} in WebAssembly.`;
   document.body.dataset.ready = 'true';
 }
 

@@ -174,6 +174,17 @@ try {
   check(factsCode.startsWith('lawcode::facts::'), `a misspelled fact is a diagnostic (${factsCode})`);
   await shot(page, '3-facts-typo');
 
+  // An input that exhausts the browser's stack (a chain of 5,000 terms, which the CLI reads):
+  // a diagnostic, a fresh instance of the module, and the page goes on.
+  const deep = `statute "A"\nfacts { x: money "x" }\noutcomes { y: money "y" }\n(a) { rule y = ${Array(5000).fill('x').join(' + ')} }\n`;
+  await page.$eval('#rules', (e, t) => { e.value = t; e.dispatchEvent(new Event('input')); }, deep);
+  await page.waitForSelector('#diagnostics li.diagnostic[data-code="lawcode::wasm::trap"]');
+  check(true, 'a stack-exhausting input is a diagnostic (lawcode::wasm::trap)');
+  await page.click('#reset-rules');
+  await page.select('#example', 'trafficking-floor.json');
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === '3000.00', {}, outcome('restitution_amount'));
+  check(await page.$eval('body', (b) => b.dataset.checked) === 'ok', 'after it, a fresh module checks and evaluates again');
+
   check(elsewhere.length === 0, `the page requested nothing but its own files${elsewhere.length ? `: ${elsewhere.join(', ')}` : ''}`);
   check(pageErrors.length === 0, `no errors in the page${pageErrors.length ? `: ${pageErrors.join(' | ')}` : ''}`);
 } catch (e) {
