@@ -669,7 +669,12 @@ fn value_of(e: &Expr, at: RuleSite) -> Code<Value> {
         }
         ExprKind::If(c, t, f) => {
             let (c, t, f) = (truth(c, at), value(t, at), value(f, at));
-            code(move |ev| if c(ev)? { t(ev) } else { f(ev) })
+            code(move |ev| {
+                let taken = c(ev)?;
+                // For "why not" and the memo: which branch decided the value.
+                ev.record(|_| ChildRecord::Branch { expr: id, taken });
+                if taken { t(ev) } else { f(ev) }
+            })
         }
         ExprKind::Min(args) | ExprKind::Max(args) => {
             let want_max = matches!(e.kind, ExprKind::Max(_));

@@ -9,7 +9,7 @@ use super::record::{
     Binding, ChildRecord, Element, Linked, List, Outcome, Record, SharedText, key_text,
 };
 use super::{Applies, join_facts, label_of_rule};
-use crate::eval::trace::{Limit, LimitKind, NodeKind, Operand, Shown, Status, TraceNode};
+use crate::eval::trace::{Branch, Limit, LimitKind, NodeKind, Operand, Shown, Status, TraceNode};
 use crate::program::{DefId, Expr, ExprKind, ProgramData, ProvisionId, RuleId, Version};
 use crate::value::{Type, Value};
 use std::sync::Arc;
@@ -404,6 +404,7 @@ impl<'a> Expander<'a> {
                 }
                 node.formula = self.rule_formula(id, i);
                 node.limits = self.limits(&rule.value, rr.value_reads);
+                node.branches = self.branches(&rule.value, rr.value_reads);
                 node.children.extend(children);
                 continue;
             }
@@ -439,6 +440,7 @@ impl<'a> Expander<'a> {
                 }
                 rn.formula = self.rule_formula(id, i);
                 rn.limits = self.limits(&rule.value, rr.value_reads);
+                rn.branches = self.branches(&rule.value, rr.value_reads);
             }
             rn.children = children;
             node.children.push(rn);
@@ -459,6 +461,34 @@ impl<'a> Expander<'a> {
             out.clear();
         }
         out
+    }
+
+    /// The branches the `if`s of `value` took, from the rule's value reads (an `if` inside a
+    /// list expression is recorded under its item and is not shown here).
+    fn branches(&self, value: &Expr, reads: List) -> Vec<Branch> {
+        let mut ifs = Vec::new();
+        collect_ifs(value, &mut ifs);
+        if ifs.is_empty() {
+            return Vec::new();
+        }
+        let snippet = |e: &Expr| Arc::from(self.program.sources.snippet(e.span));
+        std::iter::successors(self.linked(reads.first), |l| self.linked(l.next))
+            .filter_map(|l| match &l.child {
+                ChildRecord::Branch { expr, taken } => {
+                    let (c, t, f) = ifs
+                        .iter()
+                        .find(|(id, ..)| id == expr)
+                        .map(|(_, c, t, f)| (*c, *t, *f))?;
+                    Some(Branch {
+                        condition: snippet(c),
+                        taken: *taken,
+                        then: snippet(t),
+                        otherwise: snippet(f),
+                    })
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// The value of a leaf or of a `min`/`max` of leaves, pushing each `min`/`max`'s choice to
@@ -587,7 +617,7 @@ impl<'a> Expander<'a> {
     /// which [`Self::def_node`] shows).
     fn leaf_node(&self, c: &ChildRecord) -> Option<TraceNode> {
         Some(match c {
-            ChildRecord::Def(_) => return None,
+            ChildRecord::Def(_) | ChildRecord::Branch { .. } => return None,
             ChildRecord::Fact {
                 here,
                 expr,
@@ -668,6 +698,24 @@ impl<'a> Expander<'a> {
                 node
             }
         })
+    }
+}
+
+/// The `if`s of `e` outside list expressions (whose reads are their items'), with their parts.
+fn collect_ifs<'e>(e: &'e Expr, out: &mut Vec<(u32, &'e Expr, &'e Expr, &'e Expr)>) {
+    match &e.kind {
+        ExprKind::If(c, t, f) => {
+            out.push((e.id, c, t, f));
+            for x in [c, t, f] {
+                collect_ifs(x, out);
+            }
+        }
+        ExprKind::Comprehension { .. } => {}
+        _ => {
+            for x in e.sub_exprs() {
+                collect_ifs(x, out);
+            }
+        }
     }
 }
 

@@ -69,6 +69,8 @@ pub(super) enum ChildRecord {
         key: Value,
         value: Value,
     },
+    /// Which branch an `if … then … else …` took (`taken` is its condition's value).
+    Branch { expr: u32, taken: bool },
     /// One element of a list that a list expression went through.
     Item {
         here: Option<ProvisionId>,

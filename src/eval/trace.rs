@@ -98,6 +98,23 @@ pub struct TraceNode {
     /// keys are the contract's.
     #[serde(skip)]
     pub limits: Vec<Limit>,
+    /// On the same nodes as `limits`: each `if … then … else …` of the rule's value that was
+    /// evaluated, and the branch it took, in evaluation order. Not in the JSON trace either.
+    #[serde(skip)]
+    pub branches: Vec<Branch>,
+}
+
+/// One `if … then … else …` of a rule's value, and the branch it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branch {
+    /// The condition as the rule file writes it.
+    pub condition: Arc<str>,
+    /// The condition's value: `true` took `then`, `false` took `otherwise`.
+    pub taken: bool,
+    /// The `then` branch as written.
+    pub then: Arc<str>,
+    /// The `else` branch as written.
+    pub otherwise: Arc<str>,
 }
 
 /// One `min(…)` or `max(…)` of a rule's value, and the operand it took.
@@ -170,6 +187,7 @@ impl TraceNode {
             children: Vec::new(),
             shown: Shown::Json,
             limits: Vec::new(),
+            branches: Vec::new(),
         }
     }
 

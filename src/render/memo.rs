@@ -19,7 +19,7 @@
 
 use super::{defined_in_version, in_force, outcome_text, shown_value};
 use crate::citation::Citation;
-use crate::eval::trace::{Limit, LimitKind, NodeKind, Operand, Status, TraceNode};
+use crate::eval::trace::{Branch, Limit, LimitKind, NodeKind, Operand, Status, TraceNode};
 use crate::eval::{Evaluation, Program};
 use crate::program::{FieldDecl, Schema};
 use crate::value::Type;
@@ -430,6 +430,10 @@ impl Walk<'_> {
         for limit in limits {
             line.push(text("; "));
             line.extend(limit_line(limit));
+        }
+        for b in applied.map_or(&n.branches, |r| &r.branches) {
+            line.push(text("; "));
+            line.extend(branch_line(b));
         }
         let g = self.at(&n.citation);
         g.decided.push(line);
@@ -848,6 +852,22 @@ pub(crate) fn limit_line(limit: &Limit) -> Line {
         line.push(text(format!(" to {}", shown_operand(chosen))));
     }
     line
+}
+
+/// Which way an `if` went: "`a > b` is true, so `x`, not `y`".
+pub(crate) fn branch_line(b: &Branch) -> Line {
+    let (took, left) = if b.taken {
+        (&b.then, &b.otherwise)
+    } else {
+        (&b.otherwise, &b.then)
+    };
+    vec![
+        code(b.condition.as_ref()),
+        text(format!(" is {}, so ", b.taken)),
+        code(took.as_ref()),
+        text(", not "),
+        code(left.as_ref()),
+    ]
 }
 
 /// An operand's value as people read it.

@@ -255,6 +255,9 @@ fn chain(node: &TraceNode, out: &mut Vec<Because>, depth: usize) {
             .unwrap_or(here);
         push(out, citation, md(&limit_line(l)));
     }
+    for b in applied.map_or(&node.branches, |r| &r.branches) {
+        push(out, here, md(&super::memo::branch_line(b)));
+    }
     for r in &rules {
         let detail = r.detail.as_deref().unwrap_or("");
         let reason = match r.status {

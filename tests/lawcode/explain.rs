@@ -278,3 +278,46 @@ fn why_not_names_the_floor_and_the_cap() {
     );
     assert!(crate::support::stderr_of(&out).contains("lawcode::render::bad_question"));
 }
+
+/// An `if … then … else …` records the branch it took: "why not" and the memo say which one,
+/// and the other way round when the condition flips.
+#[test]
+fn why_not_names_the_branch_an_if_took() {
+    use lawcode::render::why_not::{WhyNot, parse_question};
+    let program = lawcode::compile(
+        "overtime.law",
+        r#"
+statute "Example Act § 1" "Overtime"
+facts {
+  hours: decimal "hours worked in the week"
+  wage: money "the hourly wage"
+}
+outcomes { pay: money "the week's pay" }
+(a) "Pay" {
+  rule pay = if hours > 40 then wage * 40 + wage * 1.5 * (hours - 40) else wage * hours
+}
+"#,
+    )
+    .unwrap();
+    let ask = |facts: &str, question: &str| {
+        let result = crate::support::evaluate_traced(&program, "case.json", facts);
+        let memo = Memo::new(&program, &result, &[]).unwrap().markdown();
+        let (outcome, asked) = parse_question(question).unwrap();
+        (
+            memo,
+            WhyNot::new(&program, &result, &outcome, asked)
+                .unwrap()
+                .text(),
+        )
+    };
+    let (memo, why) = ask(r#"{"hours": "45", "wage": "10.00"}"#, "pay=450.00");
+    let overtime =
+        "`hours > 40` is true, so `wage * 40 + wage * 1.5 * (hours - 40)`, not `wage * hours`";
+    assert!(why.contains(overtime), "{why}");
+    assert!(memo.contains(overtime), "{memo}");
+    let (memo, why) = ask(r#"{"hours": "30", "wage": "10.00"}"#, "pay=450.00");
+    let straight =
+        "`hours > 40` is false, so `wage * hours`, not `wage * 40 + wage * 1.5 * (hours - 40)`";
+    assert!(why.contains(straight), "{why}");
+    assert!(memo.contains(straight), "{memo}");
+}
