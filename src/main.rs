@@ -113,6 +113,10 @@ enum Command {
         /// Explain only the provisions that decided this outcome (repeatable).
         #[arg(long = "outcome", value_name = "NAME")]
         outcomes: Vec<String>,
+        /// The full memo: every provision's words quoted, with every formula and note (the
+        /// default memo quotes only the provisions that moved a value, to fit one page).
+        #[arg(long)]
+        full: bool,
         /// Explain the case as if the facts held VALUE at PATH; repeatable.
         #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_set)]
         sets: Vec<Assignment>,
@@ -461,11 +465,12 @@ fn main() -> ExitCode {
             outcomes,
             sets,
             why_not,
+            full,
         } => explain(
             &file,
             &facts,
             as_of.as_deref(),
-            (format, why_not.as_deref()),
+            (format, why_not.as_deref(), full),
             outcomes,
             &sets,
         ),
@@ -1035,7 +1040,7 @@ fn explain(
     file: &str,
     facts: &std::path::Path,
     as_of: Option<&str>,
-    (format, why_not): (MemoFormat, Option<&str>),
+    (format, why_not, full): (MemoFormat, Option<&str>, bool),
     outcomes: Vec<String>,
     sets: &[Assignment],
 ) -> Result<ExitCode, Report> {
@@ -1058,7 +1063,12 @@ fn explain(
         });
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(memo) = render::memo::Memo::new(program, &result, &outcomes) else {
+    let memo = if full {
+        render::memo::Memo::full(program, &result, &outcomes)
+    } else {
+        render::memo::Memo::new(program, &result, &outcomes)
+    };
+    let Some(memo) = memo else {
         return Err(miette::miette!(
             "the evaluation kept no trace to explain; this is a bug in lawcode"
         ));

@@ -702,20 +702,16 @@ impl<'a> Expander<'a> {
 }
 
 /// The `if`s of `e` outside list expressions (whose reads are their items'), with their parts.
+/// A loop over a stack, not recursion: a rule's value may be a chain of thousands of terms.
 fn collect_ifs<'e>(e: &'e Expr, out: &mut Vec<(u32, &'e Expr, &'e Expr, &'e Expr)>) {
-    match &e.kind {
-        ExprKind::If(c, t, f) => {
-            out.push((e.id, c, t, f));
-            for x in [c, t, f] {
-                collect_ifs(x, out);
-            }
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        match &e.kind {
+            ExprKind::If(c, t, f) => out.push((e.id, c, t, f)),
+            ExprKind::Comprehension { .. } => continue,
+            _ => {}
         }
-        ExprKind::Comprehension { .. } => {}
-        _ => {
-            for x in e.sub_exprs() {
-                collect_ifs(x, out);
-            }
-        }
+        todo.extend(e.sub_exprs());
     }
 }
 

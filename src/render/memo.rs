@@ -26,6 +26,7 @@ use crate::value::Type;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 /// A run of text in a line of the memo.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -45,6 +46,8 @@ pub type Line = Vec<Inline>;
 /// The memo of one evaluation (`--format json` writes it as it is).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Memo {
+    /// The full memo ([`Memo::full`]) or the one-page memo ([`Memo::new`]).
+    pub full: bool,
     /// `18 U.S.C. § 2259: Mandatory restitution`.
     pub title: String,
     /// Which text applied and why; `None` for a rule set with one text.
@@ -83,8 +86,13 @@ pub struct Section {
     pub label: String,
     /// The provision's heading, if the rule file gives one.
     pub heading: Option<String>,
-    /// The statute's words for it (its `text`).
+    /// The statute's words for it (its `text`): in the one-page memo, only where it moved a
+    /// value (see [`Section::decisive`]).
     pub text: Vec<String>,
+    /// Whether it moved a value rather than only computing one (the one-page memo gives it a
+    /// heading and its words; every other section is one line, without its formulas): a floor or a cap that bound,
+    /// an `if`'s branch, an exception that applied, or one rule chosen among several.
+    pub decisive: bool,
     /// What it decided, one line per definition.
     pub decided: Vec<Line>,
     /// The terms it sets (definitions of a constant value: a sum, a date, a list of provisions).
@@ -96,6 +104,61 @@ pub struct Section {
     pub other: Vec<Line>,
     /// The rule file's notes on what happened here.
     pub notes: Vec<String>,
+}
+
+impl Section {
+    /// The section in one line, for the one-page memo: what it decided, then "it sets …",
+    /// "it read …", what did not apply, and its notes.
+    pub fn summary(&self) -> Line {
+        let mut line = Vec::new();
+        let sep = |line: &mut Line| {
+            if !line.is_empty() {
+                line.push(text("; "));
+            }
+        };
+        for d in &self.decided {
+            sep(&mut line);
+            line.extend(d.iter().cloned());
+        }
+        for (what, list) in [("it sets ", &self.terms), ("it read ", &self.read)] {
+            for (i, l) in list.iter().enumerate() {
+                if i == 0 {
+                    sep(&mut line);
+                    line.push(text(what));
+                } else {
+                    line.push(text(", "));
+                }
+                line.extend(l.iter().cloned());
+            }
+        }
+        for l in &self.other {
+            sep(&mut line);
+            line.extend(l.iter().cloned());
+        }
+        for n in &self.notes {
+            sep(&mut line);
+            // Only interpretations reach a one-line section (see `Memo::new`).
+            if n.starts_with("interpretation: ") {
+                line.push(text(n.as_str()));
+            } else {
+                line.push(text(format!("note: {n}")));
+            }
+        }
+        line
+    }
+}
+
+impl Section {
+    /// "it sets …; it read …", in one line.
+    fn set_and_read(&self) -> Line {
+        Section {
+            decided: Vec::new(),
+            other: Vec::new(),
+            notes: Vec::new(),
+            ..self.clone()
+        }
+        .summary()
+    }
 }
 
 /// A fact still needed.
@@ -114,7 +177,9 @@ pub struct Needed {
 struct Gathered {
     decided: Vec<Line>,
     terms: Vec<Line>,
-    read: Vec<Line>,
+    /// Each line with the fact's description, which is added at its first mention only.
+    read: Vec<(Line, Option<(String, String)>)>,
+    decisive: bool,
     /// `read` without descriptions, for a provision told in one line.
     read_short: Vec<Line>,
     other: Vec<Line>,
@@ -125,8 +190,18 @@ struct Gathered {
 
 impl Gathered {
     fn read(&mut self, key: String, line: Line, short: Line) {
+        self.read_described(key, line, short, None);
+    }
+
+    fn read_described(
+        &mut self,
+        key: String,
+        line: Line,
+        short: Line,
+        description: Option<(String, String)>,
+    ) {
         if self.seen.insert(key) {
-            self.read.push(line);
+            self.read.push((line, description));
             self.read_short.push(short);
         }
     }
@@ -141,6 +216,136 @@ impl Gathered {
     fn note(&mut self, note: &str) {
         if !self.notes.iter().any(|n| n == note) {
             self.notes.push(note.to_string());
+        }
+    }
+}
+
+/// What the one-page memo leaves out, and where it is.
+const ONE_PAGE: &str = "This memo quotes the statute where a provision moved a value; the full memo \
+     (lawcode explain --full) quotes every provision, with every formula and note.";
+
+/// The longest formula the one-page memo quotes, in characters.
+const SHORT_FORMULA: usize = 80;
+
+/// A fact path as declared: `victim.losses[1].amount` is `victim.losses.amount`.
+fn declared_path(path: &str) -> String {
+    path.split('.')
+        .map(|step| step.split('[').next().unwrap_or(step))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// Consecutive one-line siblings that say the same but for their names
+/// (`not computed: a category of loss (`medical`)…`) as one line:
+/// `§ 2259(c)(2)(A)–(F): not computed: a category of loss (`medical`, `therapy`, …)…`.
+fn fold_alike(entries: Vec<Entry>) -> Vec<Entry> {
+    /// The words of a brief entry with each name blanked out, and its names in order.
+    fn shape(lines: &[Line]) -> (Vec<Vec<Option<&str>>>, Vec<&str>) {
+        let mut names = Vec::new();
+        let words = lines
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .map(|i| match i {
+                        Inline::Code(c) => {
+                            names.push(c.as_str());
+                            None
+                        }
+                        Inline::Text(t) | Inline::Strong(t) => Some(t.as_str()),
+                    })
+                    .collect()
+            })
+            .collect();
+        (words, names)
+    }
+    let mut out: Vec<Entry> = Vec::new();
+    // The run being folded: its first entry's index in `out`, its last label, and the names
+    // gathered at each name's place.
+    let mut run: Option<(usize, String, Vec<Vec<String>>)> = None;
+    for entry in entries {
+        if let Entry::Brief { label, lines, .. } = &entry {
+            let previous = match &run {
+                Some((first, _, _)) => out.get(*first),
+                None => out.last(),
+            };
+            if let Some(Entry::Brief {
+                label: before,
+                lines: before_lines,
+                ..
+            }) = previous
+            {
+                let (a, names_a) = shape(before_lines);
+                let (b, names_b) = shape(lines);
+                if a == b && names_a.len() == names_b.len() && siblings(before, label) {
+                    let start = match &run {
+                        Some((first, _, _)) => *first,
+                        None => out.len().saturating_sub(1),
+                    };
+                    let mut names = match run.take() {
+                        Some((_, _, names)) => names,
+                        None => names_a.iter().map(|n| vec![n.to_string()]).collect(),
+                    };
+                    for (place, n) in names.iter_mut().zip(&names_b) {
+                        if !place.iter().any(|p| p == n) {
+                            place.push(n.to_string());
+                        }
+                    }
+                    run = Some((start, label.clone(), names));
+                    continue;
+                }
+            }
+        }
+        close_run(&mut out, run.take());
+        out.push(entry);
+    }
+    close_run(&mut out, run.take());
+    out
+}
+
+/// Whether two labels are siblings: `§ 2259(c)(2)(A)` and `§ 2259(c)(2)(B)`.
+fn siblings(a: &str, b: &str) -> bool {
+    let parent = |l: &str| l.rfind('(').and_then(|i| l.get(..i)).map(str::to_string);
+    parent(a).is_some() && parent(a) == parent(b)
+}
+
+/// Rewrites the entry that opened a folded run: its label spans the run (`(A)–(F)`), each name
+/// lists the run's names, and the heading goes (each sibling had its own).
+fn close_run(out: &mut [Entry], run: Option<(usize, String, Vec<Vec<String>>)>) {
+    let Some((first, last, names)) = run else {
+        return;
+    };
+    if let Some(Entry::Brief {
+        label,
+        heading,
+        lines,
+    }) = out.get_mut(first)
+    {
+        let tail = last
+            .rfind('(')
+            .and_then(|i| last.get(i..))
+            .unwrap_or(last.as_str());
+        *label = format!("{label}–{tail}");
+        *heading = None;
+        let mut places = names.into_iter();
+        for line in lines.iter_mut() {
+            let mut folded = Vec::with_capacity(line.len());
+            for i in line.drain(..) {
+                match i {
+                    Inline::Code(c) => match places.next() {
+                        Some(all) if all.len() > 1 => {
+                            for (k, name) in all.into_iter().enumerate() {
+                                if k > 0 {
+                                    folded.push(text(", "));
+                                }
+                                folded.push(code(name));
+                            }
+                        }
+                        _ => folded.push(Inline::Code(c)),
+                    },
+                    other => folded.push(other),
+                }
+            }
+            *line = folded;
         }
     }
 }
@@ -251,12 +456,33 @@ fn kind_word(n: &TraceNode) -> &'static str {
 /// The walk over the trace: what each citation decided and read.
 struct Walk<'p> {
     program: &'p Program,
+    /// The full memo: every formula, however long.
+    full: bool,
     by_citation: BTreeMap<String, Gathered>,
     /// Definitions already explained, by name.
     explained: BTreeSet<String>,
 }
 
 impl Walk<'_> {
+    /// A citation as the statute's own cross-references write it: `(c)(3)` within the memo's
+    /// statute, `§ 2259(c)(3)` for another's.
+    fn relative(&self, citation: &str) -> String {
+        match citation.strip_prefix(self.program.statute().citation.as_str()) {
+            Some(rest) if rest.starts_with('(') => rest.to_string(),
+            _ => short(citation),
+        }
+    }
+
+    /// A mark's reason: in the one-page memo, its first clause (up to a `;`), which says what
+    /// the provision is; the rest (how it relates to others) is the full memo's.
+    fn reason<'n>(&self, n: &'n TraceNode) -> &'n str {
+        let reason = n.detail.as_deref().unwrap_or("");
+        match reason.split_once("; ") {
+            Some((first, _)) if !self.full => first,
+            _ => reason,
+        }
+    }
+
     fn at(&mut self, citation: &str) -> &mut Gathered {
         self.by_citation.entry(citation.to_string()).or_default()
     }
@@ -268,12 +494,19 @@ impl Walk<'_> {
             NodeKind::Version => {}
             NodeKind::Definition => {
                 if let Some(p) = parent.filter(|p| *p != here) {
-                    let line = vec![
-                        code(n.name.as_ref()),
-                        text(format!(" = {}, as ", value_of(n))),
-                        text(short(here)),
-                        text(" decides"),
-                    ];
+                    let line = if self.full {
+                        vec![
+                            code(n.name.as_ref()),
+                            text(format!(" = {}, as ", value_of(n))),
+                            text(short(here)),
+                            text(" decides"),
+                        ]
+                    } else {
+                        vec![
+                            code(n.name.as_ref()),
+                            text(format!(" = {} ({})", value_of(n), self.relative(here))),
+                        ]
+                    };
                     let brief = vec![code(n.name.as_ref()), text(format!(" = {}", value_of(n)))];
                     self.at(p).read(format!("def {}", n.name), line, brief);
                 }
@@ -315,12 +548,13 @@ impl Walk<'_> {
                     line = vec![code(n.name.as_ref()), text(" is not given")];
                 }
                 let brief = line.clone();
-                if let Some(d) =
-                    fact_decl(self.program.schema(), &n.name).and_then(|f| f.description.as_deref())
-                {
-                    line.push(text(format!(" ({d})")));
-                }
-                self.at(here).read(format!("fact {}", n.name), line, brief);
+                // Described once in the memo, under its declaration's path (list indices
+                // dropped: every item's `amount` has the same description).
+                let description = fact_decl(self.program.schema(), &n.name)
+                    .and_then(|f| f.description.clone())
+                    .map(|d| (declared_path(&n.name), d));
+                self.at(here)
+                    .read_described(format!("fact {}", n.name), line, brief, description);
             }
             NodeKind::Table => {
                 let line = vec![
@@ -355,7 +589,7 @@ impl Walk<'_> {
             }
             NodeKind::NotComputed => {
                 let mut line = vec![text("not computed: ")];
-                line.extend(words(n.detail.as_deref().unwrap_or("")));
+                line.extend(words(self.reason(n)));
                 self.at(here).other(line);
             }
             NodeKind::Disregarded => {
@@ -364,7 +598,7 @@ impl Walk<'_> {
                     code(n.name.as_ref()),
                     text(format!(" (here {}): ", value_of(n))),
                 ];
-                line.extend(words(n.detail.as_deref().unwrap_or("")));
+                line.extend(words(self.reason(n)));
                 self.at(here).other(line);
             }
             NodeKind::Undefined => {}
@@ -396,6 +630,15 @@ impl Walk<'_> {
             }
             return;
         }
+        let limits = applied.map_or(&n.limits, |r| &r.limits);
+        let branches = applied.map_or(&n.branches, |r| &r.branches);
+        let decisive = limits.iter().any(|l| l.chosen != 0)
+            || !branches.is_empty()
+            || applied.is_some_and(|r| {
+                // An exception that displaced the default, or a rule its condition chose over
+                // others; a default that applied with no exception in play moved nothing.
+                r.kind == NodeKind::Exception || (rules.len() > 1 && r.detail.is_some())
+            });
         let mut line = vec![code(n.name.as_ref())];
         if n.value.is_null() {
             line.push(text(" is undecided"));
@@ -419,23 +662,26 @@ impl Walk<'_> {
             [only] if only.kind == NodeKind::Definition && r.formula.is_none() => Some(only),
             _ => None,
         });
-        if let Some(f) = formula {
+        // The one-page memo gives the formula of a decision that moved a value, if a reader
+        // takes it in at a glance; the others are the full memo's (the facts read follow).
+        let shown = |f: &&Arc<str>| self.full || (decisive && f.chars().count() <= SHORT_FORMULA);
+        if let Some(f) = formula.filter(shown) {
             line.push(text(", computed as "));
             line.push(code(f.as_ref()));
         } else if let Some(d) = named {
             line.push(text(", as "));
             line.push(code(d.name.as_ref()));
         }
-        let limits = applied.map_or(&n.limits, |r| &r.limits);
         for limit in limits {
             line.push(text("; "));
             line.extend(limit_line(limit));
         }
-        for b in applied.map_or(&n.branches, |r| &r.branches) {
+        for b in branches {
             line.push(text("; "));
             line.extend(branch_line(b));
         }
         let g = self.at(&n.citation);
+        g.decisive |= decisive;
         g.decided.push(line);
         for note in n.notes.iter() {
             g.note(note);
@@ -444,9 +690,24 @@ impl Walk<'_> {
 }
 
 impl Memo {
-    /// The memo of `e` (evaluated with the trace) for `outcomes` (every outcome when empty,
-    /// with the provisions that compute nothing); `None` when `e` has no trace.
+    /// The one-page memo of `e` (evaluated with the trace) for `outcomes` (every outcome when
+    /// empty, with the provisions that compute nothing); `None` when `e` has no trace.
+    ///
+    /// Every provision that decided something is there, in order, with what it decided and
+    /// the facts it read; the statute's words are quoted where the provision moved a value
+    /// (a floor or cap that bound, an exception, a choice of rule or branch), long formulas and
+    /// plain notes are left to [`Memo::full`] (interpretations stay), and siblings marked alike
+    /// (`not computed: a category of loss`) share one line.
     pub fn new(program: &Program, e: &Evaluation, outcomes: &[String]) -> Option<Memo> {
+        Memo::build(program, e, outcomes, false)
+    }
+
+    /// The full memo: every provision's words quoted, every formula and note.
+    pub fn full(program: &Program, e: &Evaluation, outcomes: &[String]) -> Option<Memo> {
+        Memo::build(program, e, outcomes, true)
+    }
+
+    fn build(program: &Program, e: &Evaluation, outcomes: &[String], full: bool) -> Option<Memo> {
         let trace = e.trace()?;
         let view = super::View {
             outcomes: outcomes.to_vec(),
@@ -523,6 +784,7 @@ impl Memo {
 
         let mut walk = Walk {
             program,
+            full,
             by_citation: BTreeMap::new(),
             explained: BTreeSet::new(),
         };
@@ -535,6 +797,7 @@ impl Memo {
         let mut gathered: Vec<(String, Gathered)> = walk.by_citation.into_iter().collect();
         gathered.sort_by(|(a, _), (b, _)| order(a, b));
         let mut entries = Vec::new();
+        let mut described = BTreeSet::new();
         for (citation, g) in gathered {
             let provision = provisions.get(citation.as_str());
             let heading = provision.and_then(|p| p.heading.clone());
@@ -560,16 +823,41 @@ impl Memo {
                 }
                 continue;
             }
+            let read = g
+                .read
+                .into_iter()
+                .map(|(mut line, description)| {
+                    if let Some((key, d)) = description {
+                        if described.insert(key) {
+                            line.push(text(format!(" ({d})")));
+                        }
+                    }
+                    line
+                })
+                .collect();
+            let quoted = full || g.decisive;
+            let notes = g
+                .notes
+                .into_iter()
+                .filter(|n| full || n.starts_with("interpretation: "))
+                .collect();
             entries.push(Entry::Section(Section {
                 label,
                 heading,
-                text: provision.map(|p| p.text.clone()).unwrap_or_default(),
+                text: match provision {
+                    Some(p) if quoted => p.text.clone(),
+                    _ => Vec::new(),
+                },
+                decisive: g.decisive,
                 decided: g.decided,
                 terms: g.terms,
-                read: g.read,
+                read,
                 other: g.other,
-                notes: g.notes,
+                notes,
             }));
+        }
+        if !full {
+            entries = fold_alike(entries);
         }
 
         let needed = e
@@ -582,6 +870,7 @@ impl Memo {
             })
             .collect();
         Some(Memo {
+            full,
             title,
             applied,
             applied_notes,
@@ -614,6 +903,15 @@ impl Memo {
         let mut after_brief = false;
         for entry in &self.entries {
             match entry {
+                Entry::Section(s) if !self.full && !s.decisive => {
+                    let _ = writeln!(
+                        out,
+                        "- **{}**: {}",
+                        escape(&heading(&s.label, &s.heading)),
+                        md_line(&s.summary())
+                    );
+                    after_brief = true;
+                }
                 Entry::Section(s) => {
                     // A list of one-line provisions ends with a blank line.
                     if std::mem::take(&mut after_brief) {
@@ -626,14 +924,20 @@ impl Memo {
                     for l in &s.decided {
                         let _ = writeln!(out, "{}\n", md_line(l));
                     }
-                    if !s.terms.is_empty() {
+                    if !self.full {
+                        // One paragraph of what it set and read.
+                        let rest = s.set_and_read();
+                        if !rest.is_empty() {
+                            let _ = writeln!(out, "{}\n", capitalised(&md_line(&rest)));
+                        }
+                    } else if !s.terms.is_empty() {
                         out.push_str("It sets:\n\n");
                         for l in &s.terms {
                             let _ = writeln!(out, "- {}", md_line(l));
                         }
                         out.push('\n');
                     }
-                    if !s.read.is_empty() {
+                    if self.full && !s.read.is_empty() {
                         out.push_str("It read:\n\n");
                         for l in &s.read {
                             let _ = writeln!(out, "- {}", md_line(l));
@@ -665,6 +969,9 @@ impl Memo {
         }
         if after_brief {
             out.push('\n');
+        }
+        if !self.full {
+            let _ = writeln!(out, "*{}*\n", escape(ONE_PAGE));
         }
         out.push_str("## What is still needed\n\n");
         if self.needed.is_empty() {
@@ -715,6 +1022,12 @@ impl Memo {
         for entry in &self.entries {
             out.push('\n');
             match entry {
+                Entry::Section(s) if !self.full && !s.decisive => {
+                    out.push_str(&wrap(
+                        &format!("{}: {}", heading(&s.label, &s.heading), plain(&s.summary())),
+                        "",
+                    ));
+                }
                 Entry::Section(s) => {
                     out.push_str(&heading(&s.label, &s.heading));
                     out.push('\n');
@@ -724,13 +1037,18 @@ impl Memo {
                     for l in &s.decided {
                         out.push_str(&wrap(&plain(l), "  "));
                     }
-                    if !s.terms.is_empty() {
+                    if !self.full {
+                        let rest = s.set_and_read();
+                        if !rest.is_empty() {
+                            out.push_str(&wrap(&capitalised(&plain(&rest)), "  "));
+                        }
+                    } else if !s.terms.is_empty() {
                         out.push_str("  It sets:\n");
                         for l in &s.terms {
                             out.push_str(&fill(&plain(l), "  - ", "    "));
                         }
                     }
-                    if !s.read.is_empty() {
+                    if self.full && !s.read.is_empty() {
                         out.push_str("  It read:\n");
                         for l in &s.read {
                             out.push_str(&fill(&plain(l), "  - ", "    "));
@@ -755,6 +1073,10 @@ impl Memo {
                     ));
                 }
             }
+        }
+        if !self.full {
+            out.push('\n');
+            out.push_str(&wrap(ONE_PAGE, ""));
         }
         out.push_str("\nWhat is still needed\n--------------------\n");
         if self.needed.is_empty() {
@@ -804,11 +1126,18 @@ blockquote { margin: 0.4em 0 0.8em; padding: 0.1em 1em; border-left: 3px solid #
 code { font: 0.9em/1.4 'DejaVu Sans Mono', Menlo, monospace; background: #f2f2f2; padding: 0 0.2em; }
 table { border-collapse: collapse; margin: 0.6em 0; }
 th, td { border: 1px solid #999; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
+@page { size: letter; margin: 0.5in; }
 @media print {
-  body { font-size: 11pt; }
+  body { font-size: 9pt; line-height: 1.3; }
   main { max-width: none; padding: 0; }
-  code { background: none; }
-  h3 { break-after: avoid; }
+  code { background: none; font-size: 0.95em; }
+  h1 { font-size: 13pt; margin: 0 0 0.2em; }
+  h2 { font-size: 10.5pt; margin: 0.7em 0 0.3em; }
+  h3 { font-size: 9.5pt; margin: 0.6em 0 0.2em; break-after: avoid; }
+  p, ul { margin: 0.25em 0; }
+  ul { padding-left: 1.2em; }
+  blockquote { margin: 0.2em 0 0.3em; padding: 0 0.6em; }
+  th, td { padding: 0 0.4em; }
   blockquote, li { break-inside: avoid; }
 }
 ";

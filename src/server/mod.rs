@@ -354,6 +354,8 @@ struct EvalQuery {
     outcome: Option<String>,
     /// `why-not`: the value asked about (a JSON literal, else a string).
     value: Option<String>,
+    /// `explain`: the full memo (every provision quoted) rather than the one-page memo.
+    full: Option<bool>,
 }
 
 /// What a POST about one case answers.
@@ -531,6 +533,7 @@ async fn post_statute(
 struct Explain {
     format: &'static str,
     outcomes: Vec<String>,
+    full: bool,
 }
 
 impl Explain {
@@ -551,6 +554,7 @@ impl Explain {
         Ok(Explain {
             format,
             outcomes: query.outcome.iter().cloned().collect(),
+            full: query.full.unwrap_or(false),
         })
     }
 
@@ -563,7 +567,12 @@ impl Explain {
                 json!({ "help": p.help }),
             );
         }
-        let Some(memo) = render::memo::Memo::new(program, result, &self.outcomes) else {
+        let memo = if self.full {
+            render::memo::Memo::full(program, result, &self.outcomes)
+        } else {
+            render::memo::Memo::new(program, result, &self.outcomes)
+        };
+        let Some(memo) = memo else {
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "lawcode::serve::internal",

@@ -20,6 +20,48 @@ fn the_memo_of_every_example() {
     });
 }
 
+/// The one-page memo quotes the provision that moved the amount ((b)(2)(B): the floor), gives
+/// the others one line, and folds the six loss categories of (c)(2) into one; the full memo
+/// quotes every provision that decided something.
+#[test]
+fn the_one_page_memo_quotes_what_moved_a_value_and_the_full_memo_everything() {
+    let program = program_2259();
+    let json = std::fs::read_to_string(repo().join("examples/trafficking-floor.json")).unwrap();
+    let result = crate::support::evaluate_traced(program, "example.json", &json);
+    let one = Memo::new(program, &result, &[]).unwrap();
+    let full = Memo::full(program, &result, &[]).unwrap();
+    let section = |m: &Memo, label: &str| {
+        m.entries.iter().find_map(|e| match e {
+            Entry::Section(s) if s.label == label => Some(s.clone()),
+            _ => None,
+        })
+    };
+    let floor = section(&one, "§ 2259(b)(2)(B)").unwrap();
+    assert!(floor.decisive);
+    assert!(floor.text[0].contains("no less than $3,000"));
+    let victim = section(&one, "§ 2259(c)(4)").unwrap();
+    assert!(!victim.decisive && victim.text.is_empty());
+    assert!(!section(&full, "§ 2259(c)(4)").unwrap().text.is_empty());
+    let markdown = one.markdown();
+    assert!(markdown.contains("### § 2259(b)(2)(B) Determining a restitution amount"));
+    assert!(markdown.contains("- **§ 2259(c)(4) Victim**: `representative_permitted` is **true**"));
+    assert!(markdown.contains(
+        "- **§ 2259(c)(2)(A)–(F)**: not computed: a category of loss (`medical`, `therapy`, \
+         `transportation_housing_childcare`, `lost_income`, `attorneys_fees`, `other`)"
+    ));
+    assert!(markdown.contains("the full memo (lawcode explain --full)"));
+    assert!(!full.markdown().contains("lawcode explain --full"));
+    // Shorter, and each fact described once.
+    assert!(markdown.len() * 3 < full.markdown().len() * 2);
+    assert_eq!(
+        markdown
+            .matches("(restitution already received under § 2259")
+            .count(),
+        1
+    );
+    insta::assert_snapshot!("full-markdown-trafficking-floor", full.markdown());
+}
+
 /// Provisions come in the statute's order, each once.
 #[test]
 fn provisions_come_in_the_statute_order_once_each() {
@@ -33,9 +75,10 @@ fn provisions_come_in_the_statute_order_once_each() {
                 Entry::Brief { label, .. } => label.clone(),
             })
             .collect();
+        // A folded run of siblings (`§ 2259(c)(2)(A)–(F)`) stands where its first one does.
         let citations: Vec<lawcode::citation::Citation> = labels
             .iter()
-            .map(|l| lawcode::citation::Citation::parse(l).unwrap())
+            .map(|l| lawcode::citation::Citation::parse(l.split('–').next().unwrap()).unwrap())
             .collect();
         for pair in citations.windows(2) {
             assert_eq!(

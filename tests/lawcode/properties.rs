@@ -264,10 +264,16 @@ proptest! {
         let citations: Vec<lawcode::citation::Citation> = memo.entries.iter().map(|e| match e {
             Entry::Section(s) => s.label.clone(),
             Entry::Brief { label, .. } => label.clone(),
-        }).map(|l| lawcode::citation::Citation::parse(&l).unwrap()).collect();
+        }).map(|l| lawcode::citation::Citation::parse(l.split('–').next().unwrap()).unwrap()).collect();
         for pair in citations.windows(2) {
             prop_assert_eq!(pair[0].statute_order(&pair[1]), std::cmp::Ordering::Less);
         }
+        // The full memo too: same provisions, in the same order, each once.
+        let full = Memo::full(program, &r, &[]).unwrap();
+        let full_html = full.html();
+        let parsed = roxmltree::Document::parse_with_options(&full_html, roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() });
+        prop_assert!(parsed.is_ok(), "{:?}", parsed.err());
+        prop_assert!(full.entries.len() >= memo.entries.len());
 
         let asked = json!(format!("{asked}.00"));
         let answer = WhyNot::new(program, &r, "restitution_amount", asked.clone()).unwrap();

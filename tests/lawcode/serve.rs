@@ -175,6 +175,7 @@ fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
         ("markdown", vec![]),
         ("html", vec!["--format", "html"]),
         ("text", vec!["--format", "text"]),
+        ("markdown&full=true", vec!["--full"]),
     ] {
         let (status, body, _) = server.post(
             &format!("/v1/statutes/usc/18/2259/explain?format={format}"),
