@@ -213,11 +213,23 @@ pub struct FieldDecl {
     pub default: Option<Value>,
     /// `nonempty`: a list that must hold at least one item.
     pub nonempty: bool,
+    /// `unique` / `unique by FIELD`: which items of a list must differ.
+    pub unique: Option<Unique>,
     /// The description string shown in diagnostics, e.g. "the amount of the loss"; `None` if not
     /// written.
     pub description: Option<String>,
     /// The declared name in the rule file (diagnostics point at it).
     pub span: Span,
+}
+
+/// What must differ between the items of a `unique` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unique {
+    /// `unique`: the items themselves (a list of scalars).
+    Items,
+    /// `unique by FIELD`: the field at this index of the list's records (its name kept for
+    /// messages).
+    By(usize, String),
 }
 
 impl FieldDecl {

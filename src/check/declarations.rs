@@ -3,9 +3,10 @@
 
 use super::{Checker, Reporter, UnknownName, codes};
 use crate::citation::Citation;
+use crate::diagnostic::Problem;
 use crate::program::{
     EnumDecl, FieldDecl, OutcomeDecl, RecordDecl, Schema, Statute, Table, TableId, TableKey,
-    Version, VersionId, VersionSelector,
+    Unique, Version, VersionId, VersionSelector,
 };
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, ListItem, UnaryOp};
@@ -296,6 +297,10 @@ impl Checker<'_> {
             .collect();
         let owned: Vec<ast::Field> = fact_asts.into_iter().cloned().collect();
         decls.schema.facts = self.fields(&owned, &decls);
+        for (i, r) in record_asts.iter().enumerate() {
+            self.resolve_unique(&r.fields, Some(i), &mut decls.schema);
+        }
+        self.resolve_unique(&owned, None, &mut decls.schema);
         for (i, f) in decls.schema.facts.iter().enumerate() {
             decls.fact_ids.insert(f.name.clone(), i);
         }
@@ -498,6 +503,77 @@ impl Checker<'_> {
         }
     }
 
+    /// Checks each `unique` of `asts` (the fields of record `record`, or the facts when `None`)
+    /// against the list's item type, and points each `unique by FIELD` at the field's index.
+    fn resolve_unique(&mut self, asts: &[ast::Field], record: Option<usize>, schema: &mut Schema) {
+        for f in asts {
+            let Some(u) = &f.unique else { continue };
+            let fields = match record {
+                Some(r) => schema.records.get(r).map(|r| &r.fields[..]),
+                None => Some(&schema.facts[..]),
+            };
+            let Some(decl) = fields.and_then(|fs| fs.iter().find(|d| d.name == f.name.node)) else {
+                continue;
+            };
+            let Type::List(item) = &decl.ty else { continue };
+            let plain =
+                |ty: &Type| !matches!(ty, Type::List(_) | Type::Record(_) | Type::Provisions);
+            let resolved: Result<Option<usize>, Problem> = match (&u.by, &**item) {
+                (None, ty) if plain(ty) => Ok(None),
+                (None, Type::Record(r)) => {
+                    let first = schema.records.get(*r).and_then(|r| r.fields.first());
+                    Err(self
+                        .err(codes::UNIQUE, u.span, format!("the items of `{}` are records: say which field must differ", f.name.node), "a list of records")
+                        .with_help(format!("write `unique by {}` (a field of the records)", first.map_or("FIELD", |d| d.name.as_str()))))
+                }
+                (None, _) => Err(self
+                    .err(codes::UNIQUE, u.span, format!("the items of `{}` cannot be compared", f.name.node), "not a list of plain values")
+                    .with_help("`unique` compares plain values: text, numbers, dates, citations, enumeration members")),
+                (Some(by), Type::Record(r)) => {
+                    let rec = schema.records.get(*r);
+                    let fields = rec.map_or(&[][..], |r| &r.fields[..]);
+                    match fields.iter().position(|d| d.name == by.node) {
+                        Some(i) if fields.get(i).is_some_and(|d| plain(&d.ty)) => Ok(Some(i)),
+                        Some(_) => Err(self
+                            .err(codes::UNIQUE, by.span, format!("`{}` is not a plain value: its items cannot be compared", by.node), "a list or record")
+                            .with_help("`unique by` names a field of text, a number, a date, a citation or an enumeration member")),
+                        None => {
+                            let names: Vec<&str> = fields.iter().map(|d| d.name.as_str()).collect();
+                            let near = crate::diagnostic::nearest(&by.node, names.iter().copied());
+                            Err(self
+                                .err(codes::UNIQUE, by.span, format!("the records of `{}` have no field `{}`", f.name.node, by.node), "no such field")
+                                .with_help(match near {
+                                    Some(n) => format!("did you mean `{n}`?"),
+                                    None => format!("the fields are: {}", names.join(", ")),
+                                }))
+                        }
+                    }
+                }
+                (Some(by), _) => Err(self
+                    .err(codes::UNIQUE, by.span, format!("the items of `{}` are not records: `by {}` has nothing to name", f.name.node, by.node), "not a list of records")
+                    .with_help("write `unique` alone for a list of plain values")),
+            };
+            let fields = match record {
+                Some(r) => schema.records.get_mut(r).map(|r| &mut r.fields),
+                None => Some(&mut schema.facts),
+            };
+            let Some(decl) = fields.and_then(|fs| fs.iter_mut().find(|d| d.name == f.name.node))
+            else {
+                continue;
+            };
+            match resolved {
+                Ok(None) => decl.unique = Some(Unique::Items),
+                Ok(Some(i)) => {
+                    decl.unique = u.by.as_ref().map(|by| Unique::By(i, by.node.clone()));
+                }
+                Err(p) => {
+                    decl.unique = None;
+                    self.report(p);
+                }
+            }
+        }
+    }
+
     /// The fields of a record or the facts, each with its type and default.
     fn fields(&mut self, fields: &[ast::Field], decls: &Declarations) -> Vec<FieldDecl> {
         let mut out: Vec<FieldDecl> = Vec::new();
@@ -536,12 +612,33 @@ impl Checker<'_> {
                     .with_help("`nonempty` applies only to `list of …` facts");
                 self.report(p);
             }
+            let unique = match &f.unique {
+                None => None,
+                Some(u) if !matches!(ty, Type::List(_)) => {
+                    let p = self
+                        .err(
+                            codes::UNIQUE,
+                            u.span,
+                            format!("`{}` is marked `unique` but is not a list", f.name.node),
+                            "not a list",
+                        )
+                        .with_help("`unique` applies only to `list of …` facts");
+                    self.report(p);
+                    None
+                }
+                // `by` is resolved once every record has its fields (`resolve_unique`).
+                Some(u) => Some(match &u.by {
+                    None => Unique::Items,
+                    Some(by) => Unique::By(usize::MAX, by.node.clone()),
+                }),
+            };
             out.push(FieldDecl {
                 name: f.name.node.clone(),
                 ty,
                 optional: f.optional,
                 default,
                 nonempty: f.nonempty,
+                unique,
                 description: f.description.clone(),
                 span: f.name.span,
             });

@@ -56,6 +56,9 @@ crate::diagnostic::stage_kinds! {
     NO_STATUTE, NoStatute = "lawcode::check::no_statute";
     /// A data table has a repeated key, a cell of the wrong type or one that is not a literal.
     TABLE, Table = "lawcode::check::table";
+    /// `unique` on a fact that is not a list, `unique` on a list of records (which needs
+    /// `unique by FIELD`), or `unique by` a field the items lack or that is not a plain value.
+    UNIQUE, Unique = "lawcode::check::unique";
     /// A rule reads a fact that a provision says must not matter (`disregard`).
     DISREGARDED_FACT_READ, DisregardedFactRead = "lawcode::check::disregarded_fact_read";
     /// A provision citation or range in the rules is malformed.

@@ -147,6 +147,7 @@ impl<'de> Visitor<'de> for Fields<'_, '_> {
                 r: &mut *self.r,
                 ty: &decl.ty,
                 nonempty: decl.nonempty,
+                unique: decl.unique.as_ref(),
             })? {
                 let slot = self.r.buf.get_mut(start + i).ok_or_else(give_up)?;
                 *slot = v;
@@ -199,6 +200,8 @@ struct Slot<'a, 'p> {
     r: &'a mut Reader<'p>,
     ty: &'p Type,
     nonempty: bool,
+    /// `unique`: a repeat is the full way's to report.
+    unique: Option<&'p crate::program::Unique>,
 }
 
 impl<'de> DeserializeSeed<'de> for Slot<'_, '_> {
@@ -322,6 +325,7 @@ impl<'de> Visitor<'de> for Slot<'_, '_> {
             r: &mut *self.r,
             ty: inner,
             nonempty: false,
+            unique: None,
         })? {
             // A `null` item is an error of the full way.
             self.r.buf.push(item.ok_or_else(give_up)?);
@@ -331,6 +335,12 @@ impl<'de> Visitor<'de> for Slot<'_, '_> {
         }
         if self.nonempty && self.r.buf.len() == start {
             return Err(give_up());
+        }
+        if let Some(u) = self.unique {
+            let items = self.r.buf.get(start..).unwrap_or(&[]);
+            if !super::unique::repeats(u, items).is_empty() {
+                return Err(give_up());
+            }
         }
         Ok(Some(Value::List(self.r.buf.drain(start..).collect())))
     }

@@ -10,6 +10,7 @@
 mod direct;
 mod locate;
 pub mod set;
+mod unique;
 mod validate;
 
 use crate::diagnostic::{Problem, Problems};
@@ -49,6 +50,9 @@ crate::diagnostic::stage_kinds! {
     MALFORMED_CITATION, MalformedCitation = "lawcode::facts::malformed_citation";
     /// A list that must not be empty (`convictions`) is empty.
     EMPTY_LIST, EmptyList = "lawcode::facts::empty_list";
+    /// Two items of a `unique` list are the same (or have the same `unique by` field): the
+    /// message names both (`victims[0].id` and `victims[2].id`).
+    DUPLICATE_ITEM, DuplicateItem = "lawcode::facts::duplicate_item";
     /// The facts are over `MAX_FACTS_BYTES` (16 MiB), or a list holds over
     /// `MAX_LIST_LEN` (100,000) items.
     TOO_LARGE, TooLarge = "lawcode::facts::too_large";

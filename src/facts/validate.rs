@@ -4,7 +4,7 @@
 use super::{Facts, MAX_LIST_LEN, codes};
 use crate::citation::{Citation, CitationError};
 use crate::diagnostic::{Problem, nearest};
-use crate::program::{FieldDecl, Schema};
+use crate::program::{FieldDecl, Schema, Unique};
 use crate::value::{Type, Value};
 use rust_decimal::Decimal;
 use std::cell::RefCell;
@@ -126,6 +126,40 @@ impl<'p> Validator<'p> {
         );
     }
 
+    /// Each repeat in a `unique` list, reported at the later item, naming both.
+    fn unique(&mut self, ty: &Type, unique: &Unique, v: &Value, path: &FactPath<'_>) {
+        let (Value::List(items), Type::List(item_ty)) = (v, ty) else {
+            return;
+        };
+        for (a, b) in super::unique::repeats(unique, items) {
+            let shown = items
+                .get(b)
+                .and_then(|item| super::unique::compared(unique, item))
+                .map(|x| super::unique::shown(self.schema, item_ty, unique, x))
+                .unwrap_or_default();
+            let (first, later, what) = match unique {
+                Unique::Items => (
+                    FactPath::Index(path, a).to_string(),
+                    FactPath::Index(path, b).to_string(),
+                    format!("the items of `{path}` must all differ"),
+                ),
+                Unique::By(_, field) => (
+                    format!("{}.{field}", FactPath::Index(path, a)),
+                    format!("{}.{field}", FactPath::Index(path, b)),
+                    format!("each item of `{path}` needs a different `{field}`"),
+                ),
+            };
+            self.problem(
+                Place::Value(later.clone()),
+                Problem::error(
+                    codes::DUPLICATE_ITEM,
+                    format!("`{first}` and `{later}` are both {shown}"),
+                )
+                .with_help(format!("{what}; remove the repeat or correct it")),
+            );
+        }
+    }
+
     pub(super) fn wrong(&mut self, path: &FactPath<'_>, expected: &str, got: &str) {
         self.value_problem(
             path,
@@ -166,7 +200,13 @@ impl<'p> Validator<'p> {
                 match map.get(&d.name) {
                     Some(serde_json::Value::Null) => self.absent(d, &path, true),
                     None => self.absent(d, &path, false),
-                    Some(v) => self.value(&d.ty, v, &path, d.nonempty),
+                    Some(v) => {
+                        let v = self.value(&d.ty, v, &path, d.nonempty);
+                        if let Some(u) = &d.unique {
+                            self.unique(&d.ty, u, &v, &path);
+                        }
+                        v
+                    }
                 }
             })
             .collect()

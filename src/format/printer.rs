@@ -424,6 +424,13 @@ impl<'s> Printer<'s> {
             head = head.append(text(" nonempty"));
         }
         self.skip_words(&["optional", "nonempty"]);
+        if let Some(u) = &f.unique {
+            head = head.append(text(match &u.by {
+                Some(by) => format!(" unique by {}", by.node),
+                None => " unique".to_string(),
+            }));
+            self.pos = self.pos.max(u.span.end);
+        }
         self.description(head, f.description.as_ref())
     }
 

@@ -115,8 +115,20 @@ pub struct Field {
     pub default: Option<Expr>,
     /// `nonempty`: a list that must hold at least one item.
     pub nonempty: bool,
+    /// `unique` or `unique by FIELD`: a list whose items (or the items' FIELD) all differ.
+    pub unique: Option<Unique>,
     /// The description string; `None` if not written.
     pub description: Option<String>,
+}
+
+/// `unique` or `unique by FIELD` on a list fact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unique {
+    /// `by FIELD`: the field of the list's records that must differ; `None` for the items
+    /// themselves.
+    pub by: Option<Ident>,
+    /// The whole option, `unique by id`.
+    pub span: Span,
 }
 
 /// One line of an `outcomes { … }` block: `award: money "the award"`.

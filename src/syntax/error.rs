@@ -355,6 +355,8 @@ pub(super) fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::optional_mark => "`optional`",
         Rule::default_value => "`default …`",
         Rule::nonempty_mark => "`nonempty`",
+        Rule::unique_mark | Rule::kw_unique => "`unique` or `unique by FIELD`",
+        Rule::kw_by => "`by`",
         Rule::type_expr | Rule::list_type | Rule::named_type | Rule::text_type => {
             "a type like `money` or `list of conviction`"
         }

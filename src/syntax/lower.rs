@@ -266,12 +266,24 @@ impl Lower<'_> {
             optional: false,
             default: None,
             nonempty: false,
+            unique: None,
             description: None,
         };
         for p in inner {
             match p.as_rule() {
                 Rule::optional_mark => field.optional = true,
                 Rule::nonempty_mark => field.nonempty = true,
+                Rule::unique_mark => {
+                    let span = self.span(&p);
+                    let by = p
+                        .into_inner()
+                        .find(|q| q.as_rule() == Rule::ident)
+                        .map(|q| ast::Spanned {
+                            node: q.as_str().to_string(),
+                            span: self.span(&q),
+                        });
+                    field.unique = Some(ast::Unique { by, span });
+                }
                 Rule::default_value => {
                     if let Some(e) = p.into_inner().next() {
                         field.default = Some(self.top_expr(e)?);

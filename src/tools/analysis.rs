@@ -1455,6 +1455,12 @@ fn describe_field(what: &str, f: &ast::Field) -> String {
     if f.nonempty {
         s += ", nonempty";
     }
+    if let Some(u) = &f.unique {
+        match &u.by {
+            Some(by) => s += &format!(", unique by `{}`", by.node),
+            None => s += ", unique",
+        }
+    }
     if let Some(d) = &f.default {
         s += &format!(", default `{}`", expr_text(d));
     }

@@ -14,7 +14,7 @@
 //! facts diagnostic, never the other way round on the corpus (tests check both).
 
 use crate::eval::Program;
-use crate::program::{Expr, ExprKind, FieldDecl, Schema};
+use crate::program::{Expr, ExprKind, FieldDecl, Schema, Unique};
 use crate::value::Type;
 use serde_json::{Map, Value as J, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -93,6 +93,17 @@ fn object(
             .unwrap_or_default();
         let mut x = lawcode_type(schema, &f.ty);
         x.insert("provisions".into(), json!(provisions));
+        // `unique`: JSON Schema's `uniqueItems` compares JSON text ("5.0" and "5.00" differ), so
+        // the reader refuses more than it; `unique by FIELD` has no JSON Schema form at all.
+        match &f.unique {
+            Some(Unique::Items) => {
+                p.insert("uniqueItems".into(), json!(true));
+            }
+            Some(Unique::By(_, field)) => {
+                x.insert("unique_by".into(), json!(field));
+            }
+            None => {}
+        }
         p.insert("x-lawcode".into(), J::Object(x));
         if !may_be_left_out(schema, f) {
             required.push(json!(f.name));

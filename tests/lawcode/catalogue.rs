@@ -85,6 +85,15 @@ fn produce() -> Vec<Seen> {
             }
         }
     }
+    // Rule files with facts beside them that they refuse.
+    for name in sorted_files("tests/fixtures/refused", "law") {
+        let (program, _) = lawcode::load_program(Path::new(&name)).unwrap();
+        let facts_name = name.replace(".law", ".json");
+        let json = std::fs::read_to_string(repo().join(&facts_name)).unwrap();
+        if let Err(e) = program.read_facts(&facts_name, &json) {
+            flatten(&e, &name, &mut seen);
+        }
+    }
     // Facts files against the § 2259 rules: refused, or failing in evaluation.
     let program = program_2259();
     for dir in ["tests/fixtures/facts", "tests/cases/errors"] {

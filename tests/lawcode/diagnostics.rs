@@ -59,6 +59,20 @@ fn evaluation_errors() {
     });
 }
 
+/// Facts that other rule files refuse: each `tests/fixtures/refused/<case>.law` reads
+/// `<case>.json`.
+#[test]
+fn facts_other_rule_files_refuse() {
+    insta::glob!("../fixtures/refused", "*.law", |path| {
+        let program = lawcode::load_program(relative(path)).unwrap().0;
+        let facts_path = path.with_extension("json");
+        let name = relative(&facts_path).display().to_string();
+        let json = std::fs::read_to_string(&facts_path).unwrap();
+        let err = program.read_facts(&name, &json).unwrap_err();
+        insta::assert_snapshot!(render(&err));
+    });
+}
+
 #[test]
 fn bad_facts_fixtures() {
     let program = program_2259();
@@ -181,6 +195,81 @@ fn bad_facts_files() {
         );
         insta::assert_snapshot!(text);
     });
+}
+
+/// `unique` and `unique by FIELD`: a repeat is a facts error naming both items, in a list of
+/// the facts and in a list inside a record; both readers (the one-pass reader, which gives up on
+/// a repeat, and the full way) say the same; absent values repeat nothing; `5.0` and `5.00` are
+/// the same amount.
+#[test]
+fn unique_lists_refuse_repeats_naming_both_items() {
+    let program = lawcode::compile(
+        "awards.law",
+        r#"
+statute "Example Act § 1" "Awards"
+record week { start: date "its first day"  hours: decimal "hours worked" }
+record victim {
+    id: text "the victim's identifier"
+    loss: money optional "the victim's loss"
+    weeks: list of week unique by start default [] "the weeks worked"
+}
+facts {
+    victims: list of victim nonempty unique by id "the identifiable victims"
+    amounts: list of money unique default [] "amounts claimed"
+}
+outcomes { total: money "the losses of every victim" }
+(a) { rule total = sum(v.loss for v in victims) }
+"#,
+    )
+    .unwrap();
+    let json = r#"{"victims": [
+        {"id": "V1", "loss": "5.00"},
+        {"id": "V2", "weeks": [{"start": "2020-01-06", "hours": 40}, {"start": "2020-01-06", "hours": 2}]},
+        {"id": "V1"}, {"id": "V1"}],
+      "amounts": ["5.0", 5, "6.00"]}"#;
+    let err = program.read_facts("case.json", json).unwrap_err();
+    let full = program
+        .facts_from_value("case.json", &serde_json::from_str(json).unwrap())
+        .unwrap_err();
+    let messages = |e: &lawcode::facts::FactsError| -> Vec<(String, Option<String>)> {
+        e.problems
+            .iter()
+            .map(|p| (p.message.clone(), p.fact_path.clone()))
+            .collect()
+    };
+    assert_eq!(messages(&err), messages(&full));
+    assert!(
+        err.problems
+            .iter()
+            .all(|p| p.kind() == Some(lawcode::FactsKind::DuplicateItem))
+    );
+    assert_eq!(
+        messages(&err),
+        [
+            (
+                "`victims[1].weeks[0].start` and `victims[1].weeks[1].start` are both 2020-01-06"
+                    .to_string(),
+                Some("victims[1].weeks[1].start".to_string())
+            ),
+            (
+                "`victims[0].id` and `victims[2].id` are both \"V1\"".to_string(),
+                Some("victims[2].id".to_string())
+            ),
+            (
+                "`victims[0].id` and `victims[3].id` are both \"V1\"".to_string(),
+                Some("victims[3].id".to_string())
+            ),
+            (
+                "`amounts[0]` and `amounts[1]` are both 5.00".to_string(),
+                Some("amounts[1]".to_string())
+            ),
+        ]
+    );
+    insta::assert_snapshot!(render(&err));
+    // Different values, or values not given, are no repeat.
+    let fine = r#"{"victims": [{"id": "V1", "weeks": [{"start": "2020-01-06", "hours": 40}]},
+                                {"id": "V2", "weeks": [{"start": "2020-01-13", "hours": 40}]}]}"#;
+    assert!(program.read_facts("case.json", fine).is_ok());
 }
 
 #[test]
