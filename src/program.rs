@@ -374,6 +374,28 @@ pub struct Table {
     pub value_ty: Type,
     /// Hashed with FxHash: a lookup per case, on keys the rule file wrote.
     pub rows: HashMap<TableKey, Value, rustc_hash::FxBuildHasher>,
+    /// `from`: a key is where its row comes into force; a lookup takes the last row at or
+    /// before it ([`Table::in_force`]).
+    pub from: bool,
+    /// The rows of a `from` table in increasing key order: `(key, value)`.
+    pub steps: Vec<(Value, Value)>,
+    /// Each row's `cites "…"`, by key: the provision its value comes from.
+    pub cites: HashMap<TableKey, Arc<str>, rustc_hash::FxBuildHasher>,
+}
+
+impl Table {
+    /// The row of a `from` table in force at `key`: the last whose key is at or before it, as
+    /// `(its key, its value)`; `None` before the first row (or for a key of another kind).
+    pub fn in_force(&self, key: &Value) -> Option<&(Value, Value)> {
+        let at = |k: &Value| match (k, key) {
+            (Value::Date(a), Value::Date(b)) => Some(a <= b),
+            (Value::Number(a), Value::Number(b)) => Some(a <= b),
+            _ => None,
+        };
+        // The steps are sorted, so the rows in force make a prefix.
+        let n = self.steps.partition_point(|(k, _)| at(k) == Some(true));
+        n.checked_sub(1).and_then(|i| self.steps.get(i))
+    }
 }
 
 /// Keys of a data table; numbers are normalised so `2017` and `2017.0` are one key.
@@ -607,4 +629,49 @@ pub enum ExprKind {
         /// The `if` condition an item must pass; `None` keeps every item.
         filter: Option<Box<Expr>>,
     },
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn table(keys: &[i64]) -> Table {
+        let mut steps: Vec<(Value, Value)> = keys
+            .iter()
+            .map(|k| {
+                (
+                    Value::Number(Decimal::from(*k)),
+                    Value::Number(Decimal::from(k * 10)),
+                )
+            })
+            .collect();
+        steps.sort_by(|(a, _), (b, _)| match (a, b) {
+            (Value::Number(a), Value::Number(b)) => a.cmp(b),
+            _ => std::cmp::Ordering::Equal,
+        });
+        Table {
+            name: "t".into(),
+            description: None,
+            source: String::new(),
+            key_ty: Type::Integer,
+            value_ty: Type::Integer,
+            rows: HashMap::default(),
+            from: true,
+            steps,
+            cites: HashMap::default(),
+        }
+    }
+
+    proptest! {
+        /// The row in force is the greatest key at or below the one looked up, found by a scan.
+        #[test]
+        fn in_force_is_the_last_row_at_or_before(keys in proptest::collection::btree_set(-50i64..50, 0..12), at in -60i64..60) {
+            let keys: Vec<i64> = keys.into_iter().collect();
+            let t = table(&keys);
+            let expected = keys.iter().filter(|k| **k <= at).max();
+            let found = t.in_force(&Value::Number(Decimal::from(at))).map(|(k, _)| k.clone());
+            prop_assert_eq!(found, expected.map(|k| Value::Number(Decimal::from(*k))));
+        }
+    }
 }

@@ -689,13 +689,38 @@ impl Checker<'_> {
         let value_ty = self
             .resolve_type(&t.value_ty, decls)
             .unwrap_or(Type::Decimal);
+        if t.from
+            && !matches!(
+                key_ty,
+                Type::Date | Type::Integer | Type::Decimal | Type::Money
+            )
+        {
+            let p = self
+                .err(
+                    codes::TABLE,
+                    t.key_ty.span,
+                    format!("table `{}` is `from` {key_ty}, which has no order", t.name.node),
+                    "not a date or a number",
+                )
+                .with_help("a `from` table is keyed by the dates (or numbers) from which its rows are in force");
+            self.report(p);
+        }
         let mut rows = HashMap::default();
-        for (k, v) in &t.rows {
+        let mut steps = Vec::new();
+        let mut cites = HashMap::default();
+        for row in &t.rows {
+            let (k, v) = (&row.key, &row.value);
             let key = self.constant(k, &key_ty, &decls.schema);
             let value = self.constant(v, &value_ty, &decls.schema);
             match (key.as_ref().and_then(TableKey::from_value), value) {
-                (Some(key), Some(value)) => {
-                    if rows.insert(key, value).is_some() {
+                (Some(table_key), Some(value)) => {
+                    if let Some(c) = &row.cites {
+                        cites.insert(table_key.clone(), Arc::from(c.node.as_str()));
+                    }
+                    if let Some(key) = key.filter(|_| t.from) {
+                        steps.push((key, value.clone()));
+                    }
+                    if rows.insert(table_key, value).is_some() {
                         let p = self
                             .err(
                                 codes::TABLE,
@@ -731,6 +756,12 @@ impl Checker<'_> {
                 }
             }
         }
+        // A step function reads its rows in order, whatever order the file gives them in.
+        steps.sort_by(|(a, _), (b, _)| match (a, b) {
+            (Value::Date(a), Value::Date(b)) => a.cmp(b),
+            (Value::Number(a), Value::Number(b)) => a.cmp(b),
+            _ => std::cmp::Ordering::Equal,
+        });
         Table {
             name: t.name.node.clone(),
             description: t.description.clone(),
@@ -738,6 +769,9 @@ impl Checker<'_> {
             key_ty,
             value_ty,
             rows,
+            from: t.from,
+            steps,
+            cites,
         }
     }
 }

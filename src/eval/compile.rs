@@ -760,14 +760,22 @@ fn place(e: &Expr, at: RuleSite) -> Code<Value> {
 }
 
 fn table(e: &Expr, tid: TableId, key: &Expr, at: RuleSite) -> Code<Value> {
-    let (span, key_id, key_ty) = (e.span, key.id, key.ty.clone());
+    let (span, key_id, key_ty, key_span) = (e.span, key.id, key.ty.clone(), key.span);
     let key = value(key, at);
     code(move |ev| {
         let k = key(ev)?;
         let table = ev.program.tables.get(tid);
-        let found = table.and_then(|t| {
-            crate::program::TableKey::from_value(&k).and_then(|key| t.rows.get(&key))
-        });
+        let (found, row) = match table {
+            Some(t) if t.from => match t.in_force(&k) {
+                Some((from, v)) => (Some(v), Some(from)),
+                None => (None, None),
+            },
+            Some(t) => (
+                crate::program::TableKey::from_value(&k).and_then(|key| t.rows.get(&key)),
+                None,
+            ),
+            None => (None, None),
+        };
         match (table, found) {
             (Some(_), Some(v)) => {
                 let v = v.clone();
@@ -777,8 +785,27 @@ fn table(e: &Expr, tid: TableId, key: &Expr, at: RuleSite) -> Code<Value> {
                     key_expr: key_id,
                     key: k.clone(),
                     value: v.clone(),
+                    row: row.cloned(),
                 });
                 Ok(v)
+            }
+            (Some(t), None) if t.from => {
+                let key_text = super::record::key_text(&ev.program.schema, &key_ty, &k);
+                let first = t
+                    .steps
+                    .first()
+                    .map(|(from, _)| super::record::key_text(&ev.program.schema, &key_ty, from))
+                    .unwrap_or_else(|| "no row at all".to_string());
+                Err(ev.error(at,
+                    codes::BEFORE_FIRST_ROW,
+                    span,
+                    format!(
+                        "`{}` is {key_text}, before anything in table `{}`: its first row is from {first}",
+                        ev.program.sources.snippet(key_span),
+                        t.name
+                    ),
+                    format!("{key_text} is before the data the table holds ({}); check the date, or add the earlier rows from the source", t.source),
+                ))
             }
             (t, _) => {
                 let name = t.map(|t| t.name.as_str()).unwrap_or("?");

@@ -651,10 +651,12 @@ impl<'a> Expander<'a> {
                 key_expr,
                 key,
                 value,
+                row,
             } => {
                 let schema = &self.program.schema;
                 let key_ty = self.code.type_of(*key_expr).unwrap_or(&Type::Bool);
-                let (name, json, shown_as, source) = match self.program.tables.get(*table) {
+                let t = self.program.tables.get(*table);
+                let (name, json, shown_as, source) = match t {
                     Some(t) => (
                         format!("{}[{}]", t.name, key_text(schema, key_ty, key)),
                         self.json(&t.value_ty, value),
@@ -663,8 +665,20 @@ impl<'a> Expander<'a> {
                     ),
                     None => (String::new(), serde_json::Value::Null, Shown::Json, ""),
                 };
-                let mut node = TraceNode::new(self.citation(*here), NodeKind::Table, name, json);
+                // The row's own provision (`cites`), when it has one: the value is that law's.
+                let row_key = row.as_ref().unwrap_or(key);
+                let cites = t.and_then(|t| {
+                    crate::program::TableKey::from_value(row_key).and_then(|k| t.cites.get(&k))
+                });
+                let citation = cites.cloned().unwrap_or_else(|| self.citation(*here));
+                let mut node = TraceNode::new(citation, NodeKind::Table, name, json);
                 node.shown = shown_as;
+                if let Some(from) = row {
+                    node.detail = Some(format!(
+                        "the row in force from {}",
+                        key_text(schema, key_ty, from)
+                    ));
+                }
                 node.notes = Arc::from([format!("source: {source}")]);
                 node
             }

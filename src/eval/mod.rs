@@ -55,6 +55,9 @@ crate::diagnostic::stage_kinds! {
     NO_RULE_APPLIES, NoRuleApplies = "lawcode::eval::no_rule_applies";
     /// A data table has no row for the key (e.g. the CPI-U of a year not yet published).
     MISSING_TABLE_ROW, MissingTableRow = "lawcode::eval::missing_table_row";
+    /// A `from` table is looked up at a key before its first row (a date before the first
+    /// minimum wage in the table): nothing was in force yet.
+    BEFORE_FIRST_ROW, BeforeFirstRow = "lawcode::eval::before_first_row";
     /// A money definition is not a whole number of cents; the rules must round explicitly.
     UNROUNDED_MONEY, UnroundedMoney = "lawcode::eval::unrounded_money";
     /// `min` or `max` of an empty list.

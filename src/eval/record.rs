@@ -68,6 +68,8 @@ pub(super) enum ChildRecord {
         key_expr: u32,
         key: Value,
         value: Value,
+        /// In a `from` table: the key of the row in force (its first day).
+        row: Option<Value>,
     },
     /// Which branch an `if … then … else …` took (`taken` is its condition's value).
     Branch { expr: u32, taken: bool },

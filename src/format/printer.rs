@@ -527,7 +527,7 @@ impl<'s> Printer<'s> {
         tail.push(RcDoc::line().append(text("source ")).append(source));
         let head = text("table ")
             .append(name)
-            .append(text(": "))
+            .append(text(if t.from { ": from " } else { ": " }))
             .append(key)
             .append(text(" -> "))
             .append(value)
@@ -537,11 +537,19 @@ impl<'s> Printer<'s> {
         let rows = self.block(|p| {
             t.rows
                 .iter()
-                .map(|(k, v)| {
-                    p.unit(Some(k.span.start), Some(v.span.end), false, |p| {
-                        let k = p.expr(k);
-                        let v = p.expr(v);
-                        k.append(text(" => ")).append(v)
+                .map(|row| {
+                    let end = row
+                        .cites
+                        .as_ref()
+                        .map_or(row.value.span.end, |c| c.span.end);
+                    p.unit(Some(row.key.span.start), Some(end), false, |p| {
+                        let k = p.expr(&row.key);
+                        let v = p.expr(&row.value);
+                        let line = k.append(text(" => ")).append(v);
+                        match &row.cites {
+                            Some(c) => line.append(text(" cites ")).append(p.string(&c.node)),
+                            None => line,
+                        }
                     })
                 })
                 .collect()

@@ -557,15 +557,25 @@ impl Walk<'_> {
                     .read_described(format!("fact {}", n.name), line, brief, description);
             }
             NodeKind::Table => {
-                let line = vec![
+                let mut line = vec![
                     text("table "),
                     code(n.name.as_ref()),
                     text(format!(" = {}", value_of(n))),
                 ];
-                self.at(here)
+                // A row that cites its own law (29 U.S.C. § 206(a)(1)) is read by the provision
+                // above it; the row's citation goes with its value.
+                let reader = parent.unwrap_or(here).to_string();
+                let own = (reader != here).then_some(here);
+                match (own, n.detail.as_deref()) {
+                    (Some(c), Some(d)) => line.push(text(format!(" ({c}, {d})"))),
+                    (Some(c), None) => line.push(text(format!(" ({c})"))),
+                    (None, Some(d)) => line.push(text(format!(" ({d})"))),
+                    (None, None) => {}
+                }
+                self.at(&reader)
                     .read(format!("table {}", n.name), line.clone(), line);
                 for note in n.notes.iter() {
-                    self.at(here).note(note);
+                    self.at(&reader).note(note);
                 }
             }
             NodeKind::Item => {

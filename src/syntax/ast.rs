@@ -173,8 +173,22 @@ pub struct TableDecl {
     pub description: Option<String>,
     /// The `source` string, required by the grammar.
     pub source: String,
-    /// The rows `KEY => VALUE`, in source order; the checker requires literals.
-    pub rows: Vec<(Expr, Expr)>,
+    /// `from`: each key is where its row comes into force (a step function), not a key to
+    /// match exactly.
+    pub from: bool,
+    /// The rows `KEY => VALUE [cites "…"]`, in source order; the checker requires literals.
+    pub rows: Vec<TableRow>,
+}
+
+/// One row of a data table: `KEY => VALUE`, with the provision it comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    /// The key literal.
+    pub key: Expr,
+    /// The value literal.
+    pub value: Expr,
+    /// `cites "…"`: the provision the value comes from; `None` if not written.
+    pub cites: Option<Spanned<String>>,
 }
 
 /// One component of a provision label: the `b` of `(b)`.

@@ -362,6 +362,8 @@ pub(super) fn describe_rule(grammar_rule: Rule) -> &'static str {
         }
         Rule::table_decl => "`table name: key -> value`",
         Rule::source => "`source \"where the data comes from\"`",
+        Rule::table_from | Rule::kw_from => "`from`",
+        Rule::row_cites | Rule::kw_cites => "`cites \"the provision\"`",
         Rule::table_row => "a table row like `2017 => 245.120`",
         Rule::provision => "a provision like `(a) \"Heading\" { … }`",
         Rule::provision_label | Rule::label_part => "a provision label like `(b)(2)`",

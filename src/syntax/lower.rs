@@ -166,6 +166,12 @@ impl Lower<'_> {
             }
             Rule::table_decl => {
                 let name = self.next_ident(&mut inner, span);
+                let from = inner
+                    .peek()
+                    .is_some_and(|p| p.as_rule() == Rule::table_from);
+                if from {
+                    inner.next();
+                }
                 let key_ty = self.type_expr(inner.next(), span);
                 let value_ty = self.type_expr(inner.next(), span);
                 let mut description = None;
@@ -191,7 +197,19 @@ impl Lower<'_> {
                                     "write `key => value`",
                                 ));
                             };
-                            rows.push((self.top_expr(k)?, self.top_expr(v)?));
+                            let cites = kv.next().and_then(|c| {
+                                let s = c.into_inner().find(|q| q.as_rule() == Rule::string)?;
+                                let span = self.span(&s);
+                                Some(ast::Spanned {
+                                    node: self.string(s),
+                                    span,
+                                })
+                            });
+                            rows.push(ast::TableRow {
+                                key: self.top_expr(k)?,
+                                value: self.top_expr(v)?,
+                                cites,
+                            });
                         }
                         _ => {}
                     }
@@ -202,6 +220,7 @@ impl Lower<'_> {
                     value_ty,
                     description,
                     source,
+                    from,
                     rows,
                 })
             }

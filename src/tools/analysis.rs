@@ -704,7 +704,7 @@ impl Index {
                 let defaults: Vec<&ast::Expr> = match item {
                     Item::Facts(f) => f.iter().filter_map(|f| f.default.as_ref()).collect(),
                     Item::Record(r) => r.fields.iter().filter_map(|f| f.default.as_ref()).collect(),
-                    Item::Table(t) => t.rows.iter().flat_map(|(k, v)| [k, v]).collect(),
+                    Item::Table(t) => t.rows.iter().flat_map(|r| [&r.key, &r.value]).collect(),
                     _ => Vec::new(),
                 };
                 for e in defaults {

@@ -95,6 +95,33 @@ fn cpi_u_table_matches_its_csv() {
     assert_eq!(from_law, from_csv);
 }
 
+/// The minimum-wage table holds exactly the CSV's rows, in order: its effective dates, its rates
+/// (as money) and the citation each row cites.
+#[test]
+fn minimum_wage_table_matches_its_csv() {
+    let csv = std::fs::read_to_string(repo().join("docs/data/federal-minimum-wage.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("effective_from,hourly_rate,citation,enacted_by")
+    );
+    let from_csv: Vec<String> = lines
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            format!("{} => ${} cites \"{}\"", cells[0], cells[1], cells[2])
+        })
+        .collect();
+    let law = std::fs::read_to_string(repo().join("rules/data/federal-minimum-wage.law")).unwrap();
+    assert!(law.contains("docs/data/federal-minimum-wage.csv"));
+    let from_law: Vec<String> = law
+        .lines()
+        .filter(|l| l.contains("=>"))
+        .map(|l| l.trim().to_string())
+        .collect();
+    assert_eq!(from_law, from_csv);
+}
+
 /// Whether a line names the project's shared folder as a path (`../shared`, `shared/data/…`),
 /// as opposed to the word "shared" in prose or in a name like `SharedText`.
 fn names_shared_folder(line: &str) -> bool {

@@ -426,3 +426,89 @@ outcomes { sum: money "s"  any: bool "a"  all: bool "l" }
     assert_eq!(out(&e, "any"), Value::Null);
     assert_eq!(out(&e, "all"), json!(false));
 }
+
+/// A `from` table is a step function: a key takes the last row at or before it (the effective
+/// date itself takes the new row, the day before the old one), whatever order the rows are
+/// written in; the trace node cites the row's own provision and says which row was in force;
+/// a number-keyed `from` table works the same; a key before the first row is an error.
+#[test]
+fn a_from_table_takes_the_row_in_force_and_cites_it() {
+    let rules = r#"
+statute "Act § 1"
+table wage: from date -> money "the minimum wage" source "29 U.S.C. § 206(a)(1)" {
+    2009-07-24 => $7.25 cites "29 U.S.C. § 206(a)(1)(C)"
+    1997-09-01 => $5.15 cites "29 U.S.C. § 206(a)(1)"
+    2008-07-24 => $6.55
+}
+table bracket: from integer -> decimal "a rate by income" source "nowhere" {
+    0 => 0.10
+    10000 => 0.15
+}
+facts { day: date "a day"  income: integer "an income" }
+outcomes { rate: money "the wage that day"  share: decimal "the rate of the bracket" }
+(a) { rule rate = wage[day]  rule share = bracket[income] }
+"#;
+    let cases = [
+        (
+            "1997-09-01",
+            "5.15",
+            Some("29 U.S.C. § 206(a)(1)"),
+            "1997-09-01",
+        ),
+        (
+            "2008-07-23",
+            "5.15",
+            Some("29 U.S.C. § 206(a)(1)"),
+            "1997-09-01",
+        ),
+        ("2008-07-24", "6.55", None, "2008-07-24"),
+        ("2009-07-23", "6.55", None, "2008-07-24"),
+        (
+            "2009-07-24",
+            "7.25",
+            Some("29 U.S.C. § 206(a)(1)(C)"),
+            "2009-07-24",
+        ),
+        (
+            "2030-01-01",
+            "7.25",
+            Some("29 U.S.C. § 206(a)(1)(C)"),
+            "2009-07-24",
+        ),
+    ];
+    for (day, wage, cites, from) in cases {
+        let e = eval(rules, &format!(r#"{{"day": "{day}", "income": 9999}}"#));
+        assert_eq!(out(&e, "rate"), json!(wage), "{day}");
+        assert_eq!(out(&e, "share"), json!("0.1"));
+        let rate = &e.trace().unwrap()[0];
+        let row = rate
+            .children
+            .iter()
+            .find(|n| n.kind == lawcode::trace::NodeKind::Table)
+            .unwrap();
+        assert_eq!(&*row.name, format!("wage[{day}]"));
+        // Without `cites`, the row is the reading provision's.
+        assert_eq!(&*row.citation, cites.unwrap_or("Act § 1(a)"), "{day}");
+        assert_eq!(
+            row.detail.as_deref(),
+            Some(format!("the row in force from {from}").as_str())
+        );
+    }
+    let e = eval(rules, r#"{"day": "2000-01-01", "income": 10000}"#);
+    assert_eq!(out(&e, "share"), json!("0.15"));
+
+    let program = compile("t.law", rules).unwrap();
+    let facts = program
+        .read_facts("case.json", r#"{"day": "1997-08-31", "income": 1}"#)
+        .unwrap();
+    let err = program
+        .evaluate(&facts, EvalOptions::default())
+        .unwrap_err();
+    assert_eq!(err.code, "lawcode::eval::before_first_row");
+    assert!(
+        err.message.contains("`day` is 1997-08-31"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("its first row is from 1997-09-01"));
+}

@@ -128,9 +128,18 @@ fn outline(file: &File) -> String {
                 );
             }
             Item::Table(t) => {
-                let _ = writeln!(out, "table {} ({} rows)", t.name.node, t.rows.len());
-                for (k, v) in &t.rows {
-                    let _ = writeln!(out, "  {} => {}", expr(k), expr(v));
+                let from = if t.from { ", from" } else { "" };
+                let _ = writeln!(out, "table {} ({} rows{from})", t.name.node, t.rows.len());
+                for r in &t.rows {
+                    let _ = write!(out, "  {} => {}", expr(&r.key), expr(&r.value));
+                    match &r.cites {
+                        Some(c) => {
+                            let _ = writeln!(out, " cites {:?}", c.node);
+                        }
+                        None => {
+                            let _ = writeln!(out);
+                        }
+                    }
                 }
             }
             other => {
