@@ -68,7 +68,16 @@ const path = require('path');
 const root = process.argv[2];
 const entry = 'rules/usc/18/2259.law';
 const files = {};
-for (const f of [entry, 'rules/data/cpi-u.law']) files[f] = fs.readFileSync(path.join(root, f), 'utf8');
+// The entry and every file it imports, found by following the `import "…"` lines.
+const queue = [entry];
+while (queue.length) {
+  const f = queue.pop();
+  if (files[f] !== undefined) continue;
+  files[f] = fs.readFileSync(path.join(root, f), 'utf8');
+  for (const m of files[f].matchAll(/^import\s+"([^"]+)"/gm)) {
+    queue.push(path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1])));
+  }
+}
 const examples = {};
 for (const f of fs.readdirSync(path.join(root, 'examples')).filter((n) => n.endsWith('.json')).sort()) {
   examples[f] = fs.readFileSync(path.join(root, 'examples', f), 'utf8');

@@ -198,6 +198,9 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 let ty = self.aggregate_type(agg, &elem, x.span)?;
                 self.typed_expr(ExprKind::AggregateList(agg, Box::new(x)), ty, span)
             }
+            other if self.decls.functions.contains_key(other) => {
+                self.call_function(name, args, expected, span, bound)
+            }
             other => self.unknown(UnknownName {
                 code: codes::UNKNOWN_NAME,
                 what: "function",

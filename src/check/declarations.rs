@@ -28,6 +28,8 @@ pub(super) struct Declarations {
     pub(super) record_ids: HashMap<String, usize>,
     pub(super) fact_ids: HashMap<String, usize>,
     pub(super) table_ids: HashMap<String, TableId>,
+    /// The `function` declarations, by name.
+    pub(super) functions: HashMap<String, super::functions::Function>,
 }
 
 /// The headers of the rule files.

@@ -14,11 +14,32 @@ use std::sync::Arc;
 
 /// A name bound by a list expression: `x` in `sum(x.amount for x in losses)`. An
 /// [`ExprKind::Local`] is an index into the names bound where it is read, innermost last.
+#[derive(Clone)]
 pub(super) struct BoundName {
     name: String,
     ty: Type,
     /// The fact path the bound elements come from, for the `disregard` check.
     origin: Option<Vec<usize>>,
+    /// Bound inside a function's body, and so invisible to the argument of its call that is
+    /// being read (it keeps its depth).
+    hidden: bool,
+}
+
+impl BoundName {
+    /// A visible name of type `ty` whose elements come from `origin`.
+    pub(super) fn new(name: String, ty: Type, origin: Option<Vec<usize>>) -> Self {
+        BoundName {
+            name,
+            ty,
+            origin,
+            hidden: false,
+        }
+    }
+
+    /// Hides the name from the expressions checked with it (see [`BoundName::hidden`]).
+    pub(super) fn hide(&mut self) {
+        self.hidden = true;
+    }
 }
 
 impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
@@ -157,7 +178,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 }
             },
             ast::ExprKind::List(items) => self.list(items, expected, span, bound),
-            ast::ExprKind::Name(n) => self.name(n, bound),
+            ast::ExprKind::Name(n) => self.name(n, expected, bound),
             ast::ExprKind::Field(inner, field) => {
                 let inner = self.expr(inner, None, bound)?;
                 let Type::Record(record_id) = inner.ty else {
@@ -331,11 +352,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 };
                 let origin = self.path_of(&source, bound);
                 let depth = bound.len();
-                bound.push(BoundName {
-                    name: var.node.clone(),
-                    ty: (*elem_ty).clone(),
-                    origin,
-                });
+                bound.push(BoundName::new(var.node.clone(), (*elem_ty).clone(), origin));
                 let element = self.expr(element, None, bound);
                 let filter = filter
                     .as_ref()
@@ -541,15 +558,48 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
         }
     }
 
-    /// A name: the innermost bound name, else a definition, else a fact.
-    fn name(&mut self, n: &ast::Ident, bound: &[BoundName]) -> Option<Expr> {
+    /// A name: the innermost bound name, else a definition, else a fact. Inside a function's
+    /// body: a name bound in the body, else a parameter, and nothing else.
+    fn name(
+        &mut self,
+        n: &ast::Ident,
+        expected: Option<&Type>,
+        bound: &[BoundName],
+    ) -> Option<Expr> {
+        let floor = self.frames.last().map_or(0, |f| f.floor);
         if let Some((depth, l)) = bound
             .iter()
             .enumerate()
+            .skip(floor)
             .rev()
-            .find(|(_, l)| l.name == n.node)
+            .find(|(_, l)| l.name == n.node && !l.hidden)
         {
             return self.typed_expr(ExprKind::Local(depth), l.ty.clone(), n.span);
+        }
+        if let Some(arg) = self.parameter(&n.node, expected, bound) {
+            return arg;
+        }
+        if let Some(frame) = self.frames.last() {
+            let visible: Vec<&str> = bound
+                .iter()
+                .skip(floor)
+                .filter(|l| !l.hidden)
+                .map(|l| l.name.as_str())
+                .collect();
+            let message = format!(
+                "`{}` is not a parameter of function `{}`",
+                n.node,
+                frame.name()
+            );
+            return self.unknown(UnknownName {
+                code: codes::UNKNOWN_NAME,
+                what: "name",
+                name: &n.node,
+                span: n.span,
+                message,
+                candidates: &visible,
+                fallback: "a function reads only its parameters: pass the fact or definition as an argument",
+            });
         }
         if let Some(&id) = self.def_ids.get(&n.node) {
             let ty = self.define(id, Some(n.span))?;

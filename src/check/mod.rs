@@ -15,6 +15,7 @@ mod calls;
 pub mod conditions;
 mod declarations;
 mod expr;
+mod functions;
 mod lints;
 mod provisions;
 mod version;
@@ -228,6 +229,7 @@ impl Checker<'_> {
         let mut decls = self.types_and_facts(files);
         let version_selector = self.version_selector(&headers, versions.len(), &decls);
         self.tables(files, &mut decls);
+        self.functions(files, &mut decls);
         self.outcomes(files, &mut decls);
         let (provisions, rules) =
             self.gather_provisions(files, &headers.statute_of_file, &version_ids, &decls);

@@ -36,6 +36,9 @@ impl Checker<'_> {
                 .filter(|r| r.version.is_none_or(|rv| rv == vid))
                 .collect();
             let mut version_checker = VersionChecker::new(self, decls, provisions, &v.name, rules);
+            if vid == 0 {
+                version_checker.check_functions_alone();
+            }
             version_checker.build();
             let (defs, outcome_defs, reads) = version_checker.finish();
             self.check_chain_depth(&defs);
@@ -90,6 +93,8 @@ pub(super) struct VersionChecker<'c, 's, 'a> {
     pub(super) reads: HashSet<Vec<usize>>,
     /// The citation of the provision whose rule is being checked, for messages.
     context: Option<String>,
+    /// The function bodies being checked, innermost last.
+    pub(super) frames: Vec<super::functions::Frame>,
 }
 
 /// How far typing a definition has got; `InProgress` met again is a cycle.
@@ -153,6 +158,7 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
             stack: Vec::new(),
             reads: HashSet::new(),
             context: None,
+            frames: Vec::new(),
         }
     }
 

@@ -159,6 +159,7 @@ fn item_start(item: &ast::Item) -> Option<usize> {
         Item::Outcomes(outcomes) => outcomes.first()?.name.span.start,
         Item::Enum(e) => e.name.span.start,
         Item::Table(t) => t.name.span.start,
+        Item::Function(f) => f.span.start,
         Item::Provision(p) => p.span.start,
     })
 }

@@ -398,7 +398,49 @@ impl<'s> Printer<'s> {
             Item::Enum(e) => self.enum_decl(e),
             Item::Record(r) => self.record(r),
             Item::Table(t) => self.table(t),
+            Item::Function(f) => self.function(f),
             Item::Provision(p) => self.provision(p),
+        }
+    }
+
+    /// `function name(a: T, …): T "description" = body`, the body laid out as a rule's value is.
+    fn function(&mut self, f: &ast::FunctionDecl) -> Doc {
+        let name = self.ident(&f.name);
+        let mut params = Vec::new();
+        for (i, (pname, pty)) in f.params.iter().enumerate() {
+            if i > 0 {
+                params.push(text(", "));
+            }
+            params.push(self.ident(pname).append(text(": ")).append(self.ty(pty)));
+        }
+        let head = text("function ")
+            .append(name)
+            .append(text("("))
+            .append(concat(params))
+            .append(text("): "))
+            .append(self.ty(&f.ty));
+        let value = self.expr(&f.body);
+        if let Some(d) = &f.description {
+            // With a description, each part on its own line: the head, what it means, its body.
+            let d = self.string(d);
+            return head.append(
+                RcDoc::hardline()
+                    .append(d)
+                    .append(RcDoc::hardline())
+                    .append(text("= "))
+                    .append(value)
+                    .nest(INDENT),
+            );
+        }
+        let hugs = matches!(
+            f.body.node,
+            ExprKind::Comprehension { .. } | ExprKind::List(_)
+        );
+        if hugs {
+            head.append(text(" = ")).append(value)
+        } else {
+            head.append(text(" ="))
+                .append(RcDoc::line().append(value).nest(2 * INDENT).group())
         }
     }
 
@@ -863,6 +905,7 @@ fn item_bounds(item: &Item) -> (Option<usize>, Option<usize>) {
         Item::Statute(s) => (Some(s.span.start), Some(s.span.end)),
         Item::VersionSelector(v) => (Some(v.span.start), Some(v.span.end)),
         Item::Provision(p) => (Some(p.span.start), None),
+        Item::Function(f) => (Some(f.span.start), Some(f.span.end)),
         _ => (None, None),
     }
 }

@@ -56,6 +56,8 @@ pub enum Item {
     Record(RecordDecl),
     /// A `table` declaration.
     Table(TableDecl),
+    /// A `function` declaration.
+    Function(FunctionDecl),
     /// A top-level provision, such as `(a) { … }`.
     Provision(Provision),
 }
@@ -140,6 +142,24 @@ pub struct Outcome {
     pub ty: Spanned<TypeExpr>,
     /// The description string; `None` if not written.
     pub description: Option<String>,
+}
+
+/// `function NAME(PARAM: TYPE, …): TYPE "description" = EXPR`: a computation over its
+/// parameters that rule files share by import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionDecl {
+    /// The function's name as written.
+    pub name: Ident,
+    /// The parameters' names and declared types, in order.
+    pub params: Vec<(Ident, Spanned<TypeExpr>)>,
+    /// The declared type of its value.
+    pub ty: Spanned<TypeExpr>,
+    /// The description string; `None` if not written.
+    pub description: Option<String>,
+    /// The expression after `=`, which reads only the parameters.
+    pub body: Expr,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// `enum NAME { … }`: an enumeration and its members.

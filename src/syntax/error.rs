@@ -365,6 +365,8 @@ pub(super) fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::table_from | Rule::kw_from => "`from`",
         Rule::row_cites | Rule::kw_cites => "`cites \"the provision\"`",
         Rule::table_row => "a table row like `2017 => 245.120`",
+        Rule::function_decl | Rule::kw_function => "`function name(param: type): type = …`",
+        Rule::param => "a parameter like `losses: list of loss`",
         Rule::provision => "a provision like `(a) \"Heading\" { … }`",
         Rule::provision_label | Rule::label_part => "a provision label like `(b)(2)`",
         Rule::in_version => "`in version_name`",

@@ -224,6 +224,44 @@ impl Lower<'_> {
                     rows,
                 })
             }
+            Rule::function_decl => {
+                let mut name = None;
+                let mut params = Vec::new();
+                let mut ty = None;
+                let mut description = None;
+                let mut body = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::ident => name = Some(self.ident(p)),
+                        Rule::param => {
+                            let pspan = self.span(&p);
+                            let mut parts = p.into_inner();
+                            let pname = self.next_ident(&mut parts, pspan);
+                            let pty = self.type_expr(parts.next(), pspan);
+                            params.push((pname, pty));
+                        }
+                        Rule::string => description = Some(self.string(p)),
+                        Rule::expr => body = Some(self.top_expr(p)?),
+                        Rule::kw_function => {}
+                        _ => ty = Some(self.type_expr(Some(p), span)),
+                    }
+                }
+                let (Some(name), Some(ty), Some(body)) = (name, ty, body) else {
+                    return Err(self.literal_error(
+                        span,
+                        "incomplete function".into(),
+                        "write `function name(param: type): type = expression`",
+                    ));
+                };
+                Item::Function(ast::FunctionDecl {
+                    name,
+                    params,
+                    ty,
+                    description,
+                    body,
+                    span,
+                })
+            }
             Rule::provision => Item::Provision(self.provision(span, inner)?),
             other => {
                 return Err(self.literal_error(

@@ -512,3 +512,39 @@ outcomes { rate: money "the wage that day"  share: decimal "the rate of the brac
     );
     assert!(err.message.contains("its first row is from 1997-09-01"));
 }
+
+const FUNCTIONS: &str = r#"
+statute "Act § 1"
+record item { amount: money "a"  counts: bool default true "c" }
+record person { id: text "i"  items: list of item "items" }
+facts { people: list of person "p"  extra: list of item default [] "e" }
+outcomes { total: money "t"  largest: money "l" }
+// The body binds `v`, as the caller does: neither sees the other's.
+function counted(v: list of item): money = sum(x.amount for x in v if x.counts)
+function counted_twice(items: list of item): money = counted(items) + counted(items)
+(a) {
+    rule total = sum(counted(v.items) for v in people) + counted(extra)
+    rule largest = max($0, counted_twice(extra))
+}
+"#;
+
+#[test]
+fn a_function_computes_from_its_arguments_and_its_names_stay_its_own() {
+    let e = eval(
+        FUNCTIONS,
+        r#"{ "people": [
+              { "id": "A", "items": [ { "amount": "10.00" }, { "amount": "5.00", "counts": false } ] },
+              { "id": "B", "items": [ { "amount": "2.50" } ] } ],
+            "extra": [ { "amount": "1.00" } ] }"#,
+    );
+    assert_eq!(out(&e, "total"), json!("13.50"));
+    assert_eq!(out(&e, "largest"), json!("2.00"));
+    // The items the body summed are traced as the caller's facts, under the calling provision.
+    let trace = serde_json::to_string(&e.trace()).unwrap();
+    assert!(trace.contains("people[0].items[1].counts"), "{trace}");
+    assert!(
+        crate::support::citations(&serde_json::to_value(e.trace()).unwrap())
+            .iter()
+            .all(|c| c == "Act § 1" || c == "Act § 1(a)")
+    );
+}

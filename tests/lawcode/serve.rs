@@ -458,7 +458,8 @@ fn sighup_reloads_and_a_failed_reload_keeps_the_old_rules() {
     let rules = dir.path().join("rules");
     std::fs::create_dir_all(rules.join("usc/18")).unwrap();
     std::fs::create_dir_all(rules.join("data")).unwrap();
-    for f in ["usc/18/2259.law", "data/cpi-u.law"] {
+    std::fs::create_dir_all(rules.join("usc/18/lib")).unwrap();
+    for f in ["usc/18/2259.law", "usc/18/lib/losses.law", "data/cpi-u.law"] {
         std::fs::copy(repo().join("rules").join(f), rules.join(f)).unwrap();
     }
     let server = Server::start(&["--rules", rules.to_str().unwrap()]);

@@ -217,12 +217,13 @@ mod tests {
 
     const RULES: &str = include_str!("../../../rules/usc/18/2259.law");
     const CPI: &str = include_str!("../../../rules/data/cpi-u.law");
+    const LOSSES: &str = include_str!("../../../rules/usc/18/lib/losses.law");
     const FLOOR: &str = include_str!("../../../examples/trafficking-floor.json");
 
     fn options() -> String {
         json!({
             "path": "rules/usc/18/2259.law",
-            "files": { "rules/data/cpi-u.law": CPI },
+            "files": { "rules/data/cpi-u.law": CPI, "rules/usc/18/lib/losses.law": LOSSES },
         })
         .to_string()
     }

@@ -28,10 +28,11 @@ wasm.initSync({ module: fs.readFileSync(path.join(pkg, 'lawcode_wasm_bg.wasm')) 
 
 const entry = 'rules/usc/18/2259.law';
 const rules = fs.readFileSync(path.join(root, entry), 'utf8');
-const options = JSON.stringify({
-  path: entry,
-  files: { 'rules/data/cpi-u.law': fs.readFileSync(path.join(root, 'rules/data/cpi-u.law'), 'utf8') },
-});
+// The files it imports, as the playground has them (build.sh follows the imports).
+const { files } = await import(path.join(root, 'web', 'playground', 'bundle.js'));
+const imports = Object.fromEntries(Object.entries(files).filter(([f]) => f !== entry));
+if (!imports['rules/usc/18/lib/losses.law']) die('the playground bundle lacks the imports of the § 2259 rules');
+const options = JSON.stringify({ path: entry, files: imports });
 
 const dir = path.join(root, 'tests', 'cases', 'usc-18-2259');
 const cases = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
