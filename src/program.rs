@@ -133,6 +133,10 @@ pub struct VersionSelector {
     pub fact_name: String,
     /// The selector's `note`s, shown in the trace to explain why this date picks the version.
     pub notes: Vec<String>,
+    /// `refuse earlier dates "why"`: a date before the first version is an evaluation error
+    /// (`before_first_text`, one of the evaluator's codes) for this reason; `None`
+    /// applies the first version to it.
+    pub refuse_earlier: Option<String>,
 }
 
 /// The facts schema: what a case's JSON must supply, and the types it refers to.

@@ -339,6 +339,7 @@ impl Checker<'_> {
                     fact: i,
                     fact_name: f.name.clone(),
                     notes: s.notes.clone(),
+                    refuse_earlier: s.refuse_earlier.clone(),
                 }),
                 Some(_) => {
                     let p = self

@@ -58,6 +58,9 @@ crate::diagnostic::stage_kinds! {
     /// A `from` table is looked up at a key before its first row (a date before the first
     /// minimum wage in the table): nothing was in force yet.
     BEFORE_FIRST_ROW, BeforeFirstRow = "lawcode::eval::before_first_row";
+    /// The date fact that selects the text is before the first version, and the rule set says
+    /// `refuse earlier dates`: no encoded text was in force on it.
+    BEFORE_FIRST_TEXT, BeforeFirstText = "lawcode::eval::before_first_text";
     /// A money definition is not a whole number of cents; the rules must round explicitly.
     UNROUNDED_MONEY, UnroundedMoney = "lawcode::eval::unrounded_money";
     /// `min` or `max` of an empty list.
@@ -375,6 +378,20 @@ pub fn evaluate(
                 Some(Value::Date(d)) => Some(*d),
                 _ => None,
             });
+    if let (Some(selector), Some(d), None) =
+        (program.version_selector(), selected_by_fact, options.as_of)
+        && let (Some(why), Some(first)) = (&selector.refuse_earlier, program.versions().first())
+        && d < first.effective
+    {
+        return Err(Problem::error(
+            codes::BEFORE_FIRST_TEXT,
+            format!(
+                "`{}` is {d}, before {}, when the earliest text these rules encode came into force",
+                selector.fact_name, first.effective
+            ),
+        )
+        .with_help(format!("{why}; check `{}`", selector.fact_name)));
+    }
     let date = options.as_of.or(selected_by_fact);
     let vid = date.map(|d| version_in_force(program, d)).unwrap_or(0);
     let Some((version, code)) = program.version(vid) else {

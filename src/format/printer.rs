@@ -388,8 +388,18 @@ impl<'s> Printer<'s> {
             }
             Item::VersionSelector(v) => {
                 let fact = self.ident(&v.fact);
+                let refuse = match &v.refuse_earlier {
+                    Some(why) => RcDoc::hardline()
+                        .append(text("refuse earlier dates "))
+                        .append(self.string(why))
+                        .nest(INDENT),
+                    None => RcDoc::nil(),
+                };
                 let notes = self.notes(&v.notes);
-                text("versions selected by ").append(fact).append(notes)
+                text("versions selected by ")
+                    .append(fact)
+                    .append(refuse)
+                    .append(notes)
             }
             Item::Facts(fields) => text("facts ").append(self.block(|p| p.fields(fields))),
             Item::Outcomes(outcomes) => {

@@ -147,8 +147,20 @@ fn read_examples(dir: Option<&Path>) -> BTreeMap<String, (String, J)> {
     let Some(entries) = dir.and_then(|d| std::fs::read_dir(d).ok()) else {
         return out;
     };
+    // The examples of other statutes stand one folder down (`examples/usc-18-2248/…`); each
+    // statute is offered the ones its facts reader accepts.
+    let mut paths: Vec<PathBuf> = Vec::new();
     for entry in entries.flatten() {
         let path = entry.path();
+        if path.is_dir() {
+            if let Ok(inner) = std::fs::read_dir(&path) {
+                paths.extend(inner.flatten().map(|e| e.path()));
+            }
+        } else {
+            paths.push(path);
+        }
+    }
+    for path in paths {
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }

@@ -89,6 +89,9 @@ pub struct Version {
 pub struct VersionSelector {
     /// The date fact that selects the version, e.g. `offense_date`.
     pub fact: Ident,
+    /// `refuse earlier dates "why"`: the reason a date before the first version is refused;
+    /// `None` when such a date gets the first version.
+    pub refuse_earlier: Option<String>,
     /// The `note` strings, in source order, shown in the trace.
     pub notes: Vec<String>,
     /// The whole line, notes included.

@@ -346,6 +346,7 @@ pub(super) fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::statute => "`statute \"citation\" \"title\"`",
         Rule::version => "`version name from YYYY-MM-DD`",
         Rule::version_selector => "`versions selected by fact`",
+        Rule::refuse_earlier | Rule::kw_refuse => "`refuse earlier dates \"why\"`",
         Rule::facts_block => "`facts { … }`",
         Rule::outcomes_block => "`outcomes { … }`",
         Rule::outcome => "an outcome like `name: money \"meaning\"`",

@@ -125,15 +125,23 @@ impl Lower<'_> {
             Rule::version_selector => {
                 let mut fact = None;
                 let mut notes = Vec::new();
+                let mut refuse_earlier = None;
                 for p in inner {
                     match p.as_rule() {
                         Rule::ident => fact = Some(self.ident(p)),
+                        Rule::refuse_earlier => {
+                            refuse_earlier = p
+                                .into_inner()
+                                .find(|q| q.as_rule() == Rule::string)
+                                .map(|s| self.string(s))
+                        }
                         Rule::note => notes.extend(p.into_inner().next().map(|s| self.string(s))),
                         _ => {}
                     }
                 }
                 Item::VersionSelector(ast::VersionSelector {
                     fact: fact.unwrap_or_else(|| Spanned::new(String::new(), span)),
+                    refuse_earlier,
                     notes,
                     span,
                 })

@@ -1,17 +1,18 @@
-//! The § 2259 case corpus: every `tests/cases/usc-18-2259/*.json` file holds
-//! the facts of a case and the outcomes, missing facts and citations a reader
-//! expects. The expectations were worked out by hand from the contract.
+//! The case corpora: every `tests/cases/usc-18-*/*.json` file holds the facts of a case and
+//! the outcomes, missing facts and citations a reader expects. The expectations were worked out
+//! by hand from the contracts (docs/contracts/).
 
 use crate::support::{citations, evaluate_traced, files, program_2259};
+use lawcode::Program;
 use lawcode::render::evaluation_json;
 
-#[test]
-fn every_case_in_the_corpus_gives_the_expected_outcomes() {
-    let program = program_2259();
-    let cases = files("tests/cases/usc-18-2259", "json");
+/// Checks every case of `dir` against `program`: each expected outcome, the missing facts and
+/// the citations the trace must hold.
+fn corpus_gives_the_expected_outcomes(program: &Program, dir: &str, at_least: usize) {
+    let cases = files(dir, "json");
     assert!(
-        cases.len() >= 40,
-        "the corpus should hold at least 40 cases, found {}",
+        cases.len() >= at_least,
+        "{dir} should hold at least {at_least} cases, found {}",
         cases.len()
     );
     let mut failures = Vec::new();
@@ -27,6 +28,14 @@ fn every_case_in_the_corpus_gives_the_expected_outcomes() {
             if got != want {
                 failures.push(format!("{name}: {outcome}: want {want}, got {got}"));
             }
+        }
+        if let Some(want) = expect.get("version")
+            && json["version"] != *want
+        {
+            failures.push(format!(
+                "{name}: version: want {want}, got {}",
+                json["version"]
+            ));
         }
         let want_missing = expect
             .get("missing")
@@ -61,6 +70,32 @@ fn every_case_in_the_corpus_gives_the_expected_outcomes() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn every_case_in_the_corpus_gives_the_expected_outcomes() {
+    corpus_gives_the_expected_outcomes(program_2259(), "tests/cases/usc-18-2259", 40);
+}
+
+#[test]
+fn every_2248_case_gives_the_expected_outcomes() {
+    corpus_gives_the_expected_outcomes(
+        crate::support::program("rules/usc/18/2248.law"),
+        "tests/cases/usc-18-2248",
+        12,
+    );
+}
+
+/// The text trace of every § 2248 case (see [`every_case_trace_is_snapshotted`]).
+#[test]
+fn every_2248_case_trace_is_snapshotted() {
+    let program = crate::support::program("rules/usc/18/2248.law");
+    insta::glob!("../cases/usc-18-2248", "*.json", |path| {
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let result = evaluate_traced(program, "case.json", &case["facts"].to_string());
+        insta::assert_snapshot!(lawcode::render::evaluation_text(program, &result));
+    });
 }
 
 /// The full text trace of every case, so that `cargo insta review` shows

@@ -25,6 +25,7 @@ mod evaluator;
 mod examples;
 mod explain;
 mod facts;
+mod family;
 mod format;
 #[path = "../support/generate.rs"]
 mod generate;

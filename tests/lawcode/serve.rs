@@ -114,8 +114,12 @@ fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
         logged.contains("method=GET") && logged.contains("latency="),
         "{logged}"
     );
-    let statute = &list["statutes"][0];
-    assert_eq!(statute["id"], "usc/18/2259");
+    let statute = list["statutes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "usc/18/2259")
+        .unwrap();
     assert_eq!(statute["citation"], "18 U.S.C. § 2259");
     assert_eq!(statute["versions"][1]["effective"], "2018-12-07");
     assert!(
@@ -125,8 +129,14 @@ fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
             .iter()
             .any(|o| o["name"] == "restitution_amount")
     );
-    // The data file (no statute header) is an import, not a statute.
-    assert_eq!(list["statutes"].as_array().unwrap().len(), 1);
+    // The data files and the loss library (no statute header) are imports, not statutes.
+    let ids: Vec<&str> = list["statutes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["usc/18/2248", "usc/18/2259"]);
 
     let (status, schema) = server.get("/v1/statutes/usc/18/2259/schema");
     assert_eq!(status, 200);
@@ -144,6 +154,27 @@ fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
             .unwrap()
             .iter()
             .any(|e| e["name"] == "trafficking-floor")
+    );
+    // Each statute is offered the examples its facts reader accepts, subfolders included.
+    let names = |examples: &Value| -> Vec<String> {
+        examples["examples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, examples) = server.get("/v1/statutes/usc/18/2248/examples");
+    assert_eq!(status, 200);
+    let names = names(&examples);
+    assert!(
+        names.contains(&"aggravated-sexual-abuse".to_string()),
+        "{names:?}"
+    );
+    // A § 2259 example with a `court` object is no § 2248 case.
+    assert!(
+        !names.contains(&"trafficking-floor".to_string()),
+        "{names:?}"
     );
 
     // Byte for byte what `lawcode eval --format json` prints, with and without the trace.

@@ -21,6 +21,20 @@ pub fn program_2259() -> &'static Program {
     })
 }
 
+/// The program of the entry rule file `path` (relative to the repository), checked once for
+/// the whole test binary.
+pub fn program(path: &str) -> &'static Program {
+    static PROGRAMS: OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, &'static Program>>,
+    > = OnceLock::new();
+    let mut programs = PROGRAMS.get_or_init(Default::default).lock().unwrap();
+    programs.entry(path.to_string()).or_insert_with(|| {
+        let (p, _) =
+            load_program(Path::new(path)).unwrap_or_else(|e| panic!("{path}:\n{}", render(&e)));
+        Box::leak(Box::new(p))
+    })
+}
+
 /// Renders any diagnostic as plain text, without colour, at a fixed width, within the bounds
 /// the command line keeps (`lawcode::diagnostic::Bounded`: long lines windowed, floods counted).
 pub fn render(diagnostic: &dyn miette::Diagnostic) -> String {

@@ -1,0 +1,177 @@
+//! The restitution family beside § 2259 (docs/contracts/18-usc-restitution-family.md): the
+//! shared loss definition, checked the way the contract checks it from outside, and the input
+//! errors each rule set must refuse with exit code 1 and no output.
+
+use crate::support::{lawcode_in, repo, stderr_of, stdout_of};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const ENTRIES: [&str; 2] = ["rules/usc/18/2248.law", "rules/usc/18/2259.law"];
+
+/// A rule file's text without its string literals and `//` comments, as the contract strips them.
+fn code_only(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(d) = chars.next() {
+                    match d {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                out.push(' ');
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The files reachable by import from `entry`, itself included, found from lines that begin
+/// with `import` and name a quoted path relative to the importing file.
+fn reachable(entry: &Path) -> BTreeSet<PathBuf> {
+    let mut seen = BTreeSet::new();
+    let mut queue = vec![entry.to_path_buf()];
+    while let Some(path) = queue.pop() {
+        let path = path.canonicalize().unwrap();
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines() {
+            if let Some(rest) = line.trim_start().strip_prefix("import") {
+                let target = rest.trim().trim_matches('"');
+                queue.push(path.parent().unwrap().join(target));
+            }
+        }
+    }
+    seen
+}
+
+#[test]
+fn the_loss_definition_lives_in_one_library_file_every_entry_reaches() {
+    let mut holders = BTreeSet::new();
+    let mut reached: Vec<BTreeSet<PathBuf>> = Vec::new();
+    for entry in ENTRIES {
+        let files = reachable(&repo().join(entry));
+        for f in &files {
+            if code_only(&std::fs::read_to_string(f).unwrap())
+                .contains("transportation_housing_childcare")
+            {
+                holders.insert(f.clone());
+            }
+        }
+        reached.push(files);
+    }
+    assert_eq!(holders.len(), 1, "{holders:?}");
+    let holder = holders.into_iter().next().unwrap();
+    assert!(
+        holder.ends_with("rules/usc/18/lib/losses.law"),
+        "{holder:?}"
+    );
+    for (entry, files) in ENTRIES.iter().zip(&reached) {
+        assert!(files.contains(&holder), "{entry} does not reach {holder:?}");
+        assert!(!holder.ends_with(entry));
+    }
+    // The check itself: a category named in code is found, one named in a note is not.
+    assert!(code_only("enum c { transportation_housing_childcare }").contains("transportation"));
+    assert!(
+        !code_only("not computed \"(`transportation_housing_childcare`)\" // transportation")
+            .contains("transportation")
+    );
+}
+
+/// Runs `lawcode eval RULES --facts F --format json` on `facts` written to a temporary file.
+fn eval_json(rules: &str, facts: &serde_json::Value) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("facts.json");
+    std::fs::write(&path, facts.to_string()).unwrap();
+    lawcode_in(
+        repo(),
+        &[
+            "eval",
+            rules,
+            "--facts",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    )
+}
+
+#[test]
+fn a_2248_offense_before_its_text_or_a_2259_fact_is_an_input_error() {
+    let rules = "rules/usc/18/2248.law";
+    let good = serde_json::json!({
+        "offense_date": "1996-04-24",
+        "convictions": [{ "section": "2241(c)" }],
+    });
+    let out = eval_json(rules, &good);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(v["statute"], "18 U.S.C. § 2248");
+    assert_eq!(v["version"], "1996-04-24");
+    assert_eq!(v["missing"], serde_json::json!([]));
+    assert_eq!(v["outcomes"]["restitution_amount"], "0.00");
+
+    let mut early = good.clone();
+    early["offense_date"] = "1996-04-23".into();
+    let out = eval_json(rules, &early);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout_of(&out).is_empty());
+    let err = stderr_of(&out);
+    assert!(err.contains("lawcode::eval::before_first_text"), "{err}");
+    assert!(err.contains("`offense_date` is 1996-04-23"), "{err}");
+
+    let mut court = good.clone();
+    court["court"] = serde_json::json!({ "relative_role_amount": "100.00" });
+    let out = eval_json(rules, &court);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout_of(&out).is_empty());
+    assert!(stderr_of(&out).contains("unknown fact `court`"));
+
+    let mut typo = good;
+    typo["victim"] = serde_json::json!({ "losess": [] });
+    let out = eval_json(rules, &typo);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("victim.losess") && err.contains("losses"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_bundled_examples_of_the_family_evaluate() {
+    for (rules, dir) in [("rules/usc/18/2248.law", "examples/usc-18-2248")] {
+        let examples = crate::support::files(dir, "json");
+        assert!(!examples.is_empty(), "{dir}");
+        for path in examples {
+            let out = lawcode_in(
+                repo(),
+                &[
+                    "eval",
+                    rules,
+                    "--facts",
+                    path.to_str().unwrap(),
+                    "--format",
+                    "json",
+                ],
+            );
+            assert!(out.status.success(), "{path:?}: {}", stderr_of(&out));
+        }
+    }
+}
