@@ -359,6 +359,9 @@ pub struct RuleDef {
     pub value: Expr,
     /// The rule's `note`s, in source order, printed under it in the trace.
     pub notes: Vec<String>,
+    /// The provisions whose definition the rule applies in this version (`cites "…"`), each
+    /// shown in the trace under the rule when it applies.
+    pub cites: Vec<String>,
     /// The rule in the rule file.
     pub span: Span,
 }

@@ -619,6 +619,7 @@
   const KIND_WORDS = {
     version: 'text in force', definition: 'definition', rule: 'rule', exception: 'exception',
     fact: 'fact', not_computed: 'not computed', item: 'item', table: 'table', disregarded: 'disregarded',
+    reference: 'as defined in',
   };
 
   function renderTrace(nodes, provisions) {

@@ -25,6 +25,61 @@ struct ProvisionScope<'a> {
 }
 
 impl Checker<'_> {
+    /// Checks a rule's `cites "…" in VERSION`: a citation written out, a version that exists and
+    /// that the rule's provision belongs to.
+    fn rule_cites(&mut self, r: &ast::Rule, version: Option<VersionId>, scope: &ProvisionScope) {
+        for c in &r.cites {
+            if c.citation.node.trim().is_empty() {
+                let p = self
+                    .err(
+                        codes::CITATION,
+                        c.citation.span,
+                        "`cites` needs the provision it cites",
+                        "empty",
+                    )
+                    .with_help(
+                        "write it as the Code does, e.g. `cites \"18 U.S.C. § 2259(c)(2)\"`",
+                    );
+                self.report(p);
+            }
+            let Some(v) = &c.version else { continue };
+            match scope.version_ids.get(&v.node) {
+                Some(&id) if version.is_some_and(|pv| pv != id) => {
+                    let own = scope
+                        .version_ids
+                        .iter()
+                        .find(|(_, vid)| Some(**vid) == version)
+                        .map_or("another", |(name, _)| name.as_str());
+                    let p = self
+                        .err(
+                            codes::VERSION,
+                            v.span,
+                            format!(
+                                "the rule's provision belongs to version `{own}`, not `{}`",
+                                v.node
+                            ),
+                            "not this rule's version",
+                        )
+                        .with_help("cite in the version of the rule's provision, or in none");
+                    self.report(p);
+                }
+                Some(_) => {}
+                None => {
+                    let names: Vec<&str> = scope.version_ids.keys().map(String::as_str).collect();
+                    self.unknown::<()>(UnknownName {
+                        code: codes::UNKNOWN_NAME,
+                        what: "version",
+                        name: &v.node,
+                        span: v.span,
+                        message: format!("no version is named `{}`", v.node),
+                        candidates: &names,
+                        fallback: "declare it with `version name from YYYY-MM-DD`",
+                    });
+                }
+            }
+        }
+    }
+
     /// Every file's provisions, in source order, and the rules written in them. A provision
     /// belongs to its file's statute.
     pub(super) fn gather_provisions<'f>(
@@ -251,11 +306,14 @@ impl Checker<'_> {
                         }
                     }
                 }
-                ProvisionItem::Rule(r) => raw_rules.push(RawRule {
-                    rule: r,
-                    provision: id,
-                    version,
-                }),
+                ProvisionItem::Rule(r) => {
+                    self.rule_cites(r, version, scope);
+                    raw_rules.push(RawRule {
+                        rule: r,
+                        provision: id,
+                        version,
+                    })
+                }
                 ProvisionItem::Provision(child) => self.provision(
                     child,
                     scope,

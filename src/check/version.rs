@@ -410,6 +410,17 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 condition,
                 value,
                 notes: raw.rule.notes.clone(),
+                cites: raw
+                    .rule
+                    .cites
+                    .iter()
+                    .filter(|c| {
+                        c.version
+                            .as_ref()
+                            .is_none_or(|v| v.node == self.version_name)
+                    })
+                    .map(|c| c.citation.node.clone())
+                    .collect(),
                 span: raw.rule.span,
             });
         }

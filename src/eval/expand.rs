@@ -8,7 +8,7 @@ use super::compile::{CompiledVersion, Scope};
 use super::record::{
     Binding, ChildRecord, Element, Linked, List, Outcome, Record, SharedText, key_text,
 };
-use super::{Applies, join_facts, label_of_rule};
+use super::{Applies, Missing, join_facts, label_of_rule};
 use crate::eval::trace::{Branch, Limit, LimitKind, NodeKind, Operand, Shown, Status, TraceNode};
 use crate::program::{DefId, Expr, ExprKind, ProgramData, ProvisionId, RuleId, Version};
 use crate::value::{Type, Value};
@@ -124,6 +124,36 @@ impl<'a> Expander<'a> {
             .and_then(|r| r.get(rule))
             .cloned()
             .flatten()
+    }
+
+    /// The provisions an applied rule `cites`: each a node with the rule's value, so that the
+    /// trace names the definition actually applied beside the provision that incorporates it.
+    fn references(
+        &self,
+        def: DefId,
+        rule: RuleId,
+        ty: &Type,
+        value: Option<&Result<Value, Arc<Missing>>>,
+    ) -> Vec<TraceNode> {
+        let Some(r) = self.version.defs.get(def).and_then(|d| d.rules.get(rule)) else {
+            return Vec::new();
+        };
+        let by = self.citation(Some(r.provision));
+        r.cites
+            .iter()
+            .map(|cited| {
+                let citation: Arc<str> = Arc::from(cited.as_str());
+                let name = self.text.def_names.get(def).cloned().unwrap_or_default();
+                let mut node = match value {
+                    Some(Ok(v)) => self.valued(citation, NodeKind::Reference, name, ty, v),
+                    _ => {
+                        TraceNode::new(citation, NodeKind::Reference, name, serde_json::Value::Null)
+                    }
+                };
+                node.detail = Some(format!("the definition {by} incorporates"));
+                node
+            })
+            .collect()
     }
 
     fn rule_notes(&self, def: DefId, rule: RuleId) -> Option<Arc<[String]>> {
@@ -402,6 +432,8 @@ impl<'a> Expander<'a> {
                 if let Some(notes) = self.rule_notes(id, i) {
                     node.notes = notes;
                 }
+                let references = self.references(id, i, &def.ty, rr.value.as_ref());
+                node.children.extend(references);
                 node.formula = self.rule_formula(id, i);
                 node.limits = self.limits(&rule.value, rr.value_reads);
                 node.branches = self.branches(&rule.value, rr.value_reads);
@@ -442,7 +474,10 @@ impl<'a> Expander<'a> {
                 rn.limits = self.limits(&rule.value, rr.value_reads);
                 rn.branches = self.branches(&rule.value, rr.value_reads);
             }
-            rn.children = children;
+            if applied {
+                rn.children = self.references(id, i, &def.ty, rr.value.as_ref());
+            }
+            rn.children.extend(children);
             node.children.push(rn);
         }
         node

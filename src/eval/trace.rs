@@ -32,6 +32,9 @@ pub enum NodeKind {
     NotComputed,
     /// A fact the statute says must not affect the result.
     Disregarded,
+    /// Another provision whose definition a rule applies (`cites "…"`): the rule's value is
+    /// that provision's, as the rule's own provision incorporates it.
+    Reference,
 }
 
 /// What happened to a rule or list item.

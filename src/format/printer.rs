@@ -705,6 +705,13 @@ impl<'s> Printer<'s> {
                     .nest(INDENT),
             );
         }
+        for c in &r.cites {
+            let mut line = text("cites ").append(self.string(&c.citation.node));
+            if let Some(v) = &c.version {
+                line = line.append(text(" in ")).append(self.ident(v));
+            }
+            doc = doc.append(RcDoc::hardline().append(line).nest(INDENT));
+        }
         doc.append(self.notes(&r.notes))
     }
 

@@ -611,6 +611,18 @@ impl Walk<'_> {
                 line.extend(words(self.reason(n)));
                 self.at(here).other(line);
             }
+            NodeKind::Reference => {
+                // Said under the provision that incorporates the definition, which the memo
+                // walks; the cited provision is another statute's.
+                let line = vec![
+                    text("applies the definition in "),
+                    text(here),
+                    text(" ("),
+                    code(n.name.as_ref()),
+                    text(format!(" = {})", value_of(n))),
+                ];
+                self.at(parent.unwrap_or(here)).other(line);
+            }
             NodeKind::Undefined => {}
         }
     }

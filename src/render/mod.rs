@@ -512,6 +512,7 @@ fn node_line(n: &TraceNode) -> String {
         NodeKind::Undefined => "not in this text: ",
         NodeKind::NotComputed => "not computed: ",
         NodeKind::Disregarded => "disregarded: ",
+        NodeKind::Reference => "as defined in that provision: ",
     };
     let name = if n.kind == NodeKind::Version {
         ""

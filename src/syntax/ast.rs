@@ -267,10 +267,22 @@ pub struct Rule {
     pub value: Expr,
     /// The `when` condition; `None` when the rule always applies.
     pub condition: Option<Expr>,
+    /// `cites "CITATION" [in VERSION]`: the provisions whose definition the rule applies, each
+    /// in the version named or, without one, in every version.
+    pub cites: Vec<RuleCites>,
     /// The `note` strings, in source order.
     pub notes: Vec<String>,
     /// The whole rule, notes included.
     pub span: Span,
+}
+
+/// `cites "CITATION" [in VERSION]` on a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleCites {
+    /// The provision cited, as the Code writes it.
+    pub citation: Spanned<String>,
+    /// The version in which the rule applies it; `None`: every version.
+    pub version: Option<Ident>,
 }
 
 /// An expression with its span.

@@ -365,6 +365,7 @@ pub(super) fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::source => "`source \"where the data comes from\"`",
         Rule::table_from | Rule::kw_from => "`from`",
         Rule::row_cites | Rule::kw_cites => "`cites \"the provision\"`",
+        Rule::rule_cites => "`cites \"the provision\" in version`",
         Rule::table_row => "a table row like `2017 => 245.120`",
         Rule::function_decl | Rule::kw_function => "`function name(param: type): type = …`",
         Rule::param => "a parameter like `losses: list of loss`",

@@ -441,8 +441,26 @@ impl Lower<'_> {
         let mut value = None;
         let mut condition = None;
         let mut notes = Vec::new();
+        let mut cites = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
+                Rule::rule_cites => {
+                    let mut citation = None;
+                    let mut version = None;
+                    for q in p.into_inner() {
+                        match q.as_rule() {
+                            Rule::string => {
+                                let span = self.span(&q);
+                                citation = Some(Spanned::new(self.string(q), span));
+                            }
+                            Rule::ident => version = Some(self.ident(q)),
+                            _ => {}
+                        }
+                    }
+                    if let Some(citation) = citation {
+                        cites.push(ast::RuleCites { citation, version });
+                    }
+                }
                 Rule::provision_label => exception_to = Some(self.label(p)),
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::type_annotation => {
@@ -465,6 +483,7 @@ impl Lower<'_> {
                 declared_type,
                 value,
                 condition,
+                cites,
                 notes,
                 span,
             }),

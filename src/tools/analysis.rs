@@ -354,6 +354,7 @@ pub const KEYWORDS: &[&str] = &[
     "exception to",
     "when",
     "note",
+    "cites",
     "text",
     "not computed",
     "disregard",
@@ -377,6 +378,9 @@ pub const KEYWORDS: &[&str] = &[
     "record",
     "enum",
     "table",
+    "function",
+    "versions selected by",
+    "refuse earlier dates",
 ];
 
 /// One thing completion offers.

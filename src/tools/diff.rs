@@ -468,6 +468,7 @@ impl<'t> View<'t> {
             NodeKind::Version => (6, "", ""),
             NodeKind::NotComputed => (7, &*n.citation, &*n.name),
             NodeKind::Disregarded => (8, &*n.citation, &*n.name),
+            NodeKind::Reference => (9, &*n.citation, &*n.name),
         }
     }
 

@@ -160,6 +160,7 @@ function fmtValue(v) {
 const KIND_WORDS = {
   version: 'text in force', definition: 'definition', rule: 'rule', exception: 'exception',
   fact: 'fact', not_computed: 'not computed', item: 'item', table: 'table', disregarded: 'disregarded',
+  reference: 'as defined in',
 };
 const GREY = new Set(['not_applicable', 'displaced', 'overridden', 'excluded', 'disregarded']);
 

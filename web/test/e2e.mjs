@@ -140,7 +140,16 @@ try {
   await page.goto(`${base}/`, { waitUntil: 'load' });
   await page.waitForSelector('body[data-ready="true"]');
   const statute = await page.$eval('#statute', (e) => e.value);
-  check(statute === 'usc/18/2259', `the first statute is preselected (${statute})`);
+  const first = await page.$eval('#statute', (e) => (e.options[0] ? e.options[0].value : ''));
+  check(statute !== '' && statute === first, `the first statute is preselected (${statute})`);
+  // The server may hold several rule sets; the rest of the test is on § 2259, chosen as a user
+  // would, from the select (its examples then replace the first statute's).
+  if (statute !== 'usc/18/2259') {
+    await page.select('#statute', 'usc/18/2259');
+    await page.waitForFunction(() => [...document.querySelectorAll('#example option')]
+      .some((o) => o.value === 'trafficking-floor'), { timeout: WAIT_MS });
+    check(await page.$eval('#statute', (e) => e.value) === 'usc/18/2259', 'choosing § 2259 in the select loads it');
+  }
   check(await page.$(sel.field('offense_date')) !== null, 'the form has an offense_date field');
   const labelled = await page.$$eval('#facts-form input, #facts-form select, #facts-form textarea',
     (els) => els.filter((e) => !(e.labels && e.labels.length)).map((e) => e.id || e.name));
