@@ -25,6 +25,20 @@ struct ProvisionScope<'a> {
 }
 
 impl Checker<'_> {
+    /// `lawcode::check::unknown_name` for a version name, with the nearest declared one.
+    fn unknown_version<T>(&mut self, v: &ast::Ident, scope: &ProvisionScope) -> Option<T> {
+        let names: Vec<&str> = scope.version_ids.keys().map(String::as_str).collect();
+        self.unknown(UnknownName {
+            code: codes::UNKNOWN_NAME,
+            what: "version",
+            name: &v.node,
+            span: v.span,
+            message: format!("no version is named `{}`", v.node),
+            candidates: &names,
+            fallback: "declare it with `version name from YYYY-MM-DD`",
+        })
+    }
+
     /// Checks a rule's `cites "…" in VERSION`: a citation written out, a version that exists and
     /// that the rule's provision belongs to.
     fn rule_cites(&mut self, r: &ast::Rule, version: Option<VersionId>, scope: &ProvisionScope) {
@@ -65,16 +79,7 @@ impl Checker<'_> {
                 }
                 Some(_) => {}
                 None => {
-                    let names: Vec<&str> = scope.version_ids.keys().map(String::as_str).collect();
-                    self.unknown::<()>(UnknownName {
-                        code: codes::UNKNOWN_NAME,
-                        what: "version",
-                        name: &v.node,
-                        span: v.span,
-                        message: format!("no version is named `{}`", v.node),
-                        candidates: &names,
-                        fallback: "declare it with `version name from YYYY-MM-DD`",
-                    });
+                    self.unknown_version::<()>(v, scope);
                 }
             }
         }
@@ -257,19 +262,7 @@ impl Checker<'_> {
                     }
                     Some(id)
                 }
-                None => {
-                    let names: Vec<&str> = scope.version_ids.keys().map(String::as_str).collect();
-                    self.unknown(UnknownName {
-                        code: codes::UNKNOWN_NAME,
-                        what: "version",
-                        name: &v.node,
-                        span: v.span,
-                        message: format!("no version is named `{}`", v.node),
-                        candidates: &names,
-                        fallback: "declare it with `version name from YYYY-MM-DD`",
-                    })
-                    .or(parent_version)
-                }
+                None => self.unknown_version(v, scope).or(parent_version),
             },
         };
         let id = provisions.len();
