@@ -219,11 +219,74 @@ pub struct FieldDecl {
     pub nonempty: bool,
     /// `unique` / `unique by FIELD`: which items of a list must differ.
     pub unique: Option<Unique>,
+    /// `at least`, `at most`, `decimals`: the values the fact may take, beyond its type.
+    pub limits: Limits,
     /// The description string shown in diagnostics, e.g. "the amount of the loss"; `None` if not
     /// written.
     pub description: Option<String>,
     /// The declared name in the rule file (diagnostics point at it).
     pub span: Span,
+}
+
+/// The limits on a number, an amount or a date fact (`at least 0 at most 168 decimals 2`). The
+/// facts readers refuse a value outside them; the checker has made sure each bound is a value of
+/// the field's type and that `decimals` is on a `decimal` field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Limits {
+    /// `at least X`: the least value allowed.
+    pub at_least: Option<Value>,
+    /// `at most X`: the greatest value allowed.
+    pub at_most: Option<Value>,
+    /// `decimals N`: at most N digits after the decimal point.
+    pub decimals: Option<u32>,
+}
+
+/// The limit a value breaks (see [`Limits::broken`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LimitBroken<'l> {
+    /// Less than `at least` (the bound).
+    Below(&'l Value),
+    /// Greater than `at most` (the bound).
+    Above(&'l Value),
+    /// More digits after the point than `decimals` (the most allowed).
+    Decimals(u32),
+}
+
+impl Limits {
+    /// No limit is declared.
+    pub fn is_empty(&self) -> bool {
+        self.at_least.is_none() && self.at_most.is_none() && self.decimals.is_none()
+    }
+
+    /// The first limit that `v` breaks; `None` if it keeps them all, or is not a number or a
+    /// date (an absent fact keeps every limit). Both facts readers and the checker (for a
+    /// default) ask this.
+    pub fn broken(&self, v: &Value) -> Option<LimitBroken<'_>> {
+        fn order(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
+            match (a, b) {
+                (Value::Number(x), Value::Number(y)) => Some(x.cmp(y)),
+                (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+                _ => None,
+            }
+        }
+        if let Some(low) = &self.at_least {
+            if order(v, low) == Some(std::cmp::Ordering::Less) {
+                return Some(LimitBroken::Below(low));
+            }
+        }
+        if let Some(high) = &self.at_most {
+            if order(v, high) == Some(std::cmp::Ordering::Greater) {
+                return Some(LimitBroken::Above(high));
+            }
+        }
+        if let (Some(n), Value::Number(d)) = (self.decimals, v) {
+            // Normalizing only lowers the scale: `40.50` has two decimals, `40.500` as many.
+            if d.scale() > n && d.normalize().scale() > n {
+                return Some(LimitBroken::Decimals(n));
+            }
+        }
+        None
+    }
 }
 
 /// What must differ between the items of a `unique` list.
@@ -680,5 +743,53 @@ mod table_tests {
             let found = t.in_force(&Value::Number(Decimal::from(at))).map(|(k, _)| k.clone());
             prop_assert_eq!(found, expected.map(|k| Value::Number(Decimal::from(*k))));
         }
+    }
+
+    fn number(s: &str) -> Value {
+        Value::Number(Decimal::from_str_exact(s).unwrap())
+    }
+
+    fn hours() -> Limits {
+        Limits {
+            at_least: Some(number("0")),
+            at_most: Some(number("168")),
+            decimals: Some(2),
+        }
+    }
+
+    #[test]
+    fn the_bounds_themselves_are_within_the_limits() {
+        for ok in ["0", "168", "168.00", "40.25", "40.500"] {
+            assert_eq!(hours().broken(&number(ok)), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn each_limit_broken_is_named() {
+        let h = hours();
+        assert!(matches!(
+            h.broken(&number("-0.01")),
+            Some(LimitBroken::Below(_))
+        ));
+        assert!(matches!(
+            h.broken(&number("168.01")),
+            Some(LimitBroken::Above(_))
+        ));
+        assert_eq!(h.broken(&number("40.125")), Some(LimitBroken::Decimals(2)));
+    }
+
+    #[test]
+    fn dates_have_limits_and_absent_keeps_them() {
+        let d = |s: &str| Value::Date(s.parse().unwrap());
+        let limits = Limits {
+            at_least: Some(d("1997-09-01")),
+            ..Limits::default()
+        };
+        assert_eq!(limits.broken(&d("1997-09-01")), None);
+        assert!(matches!(
+            limits.broken(&d("1997-08-31")),
+            Some(LimitBroken::Below(_))
+        ));
+        assert_eq!(limits.broken(&Value::Absent), None);
     }
 }

@@ -5,8 +5,8 @@ use super::{Checker, Reporter, UnknownName, codes};
 use crate::citation::Citation;
 use crate::diagnostic::Problem;
 use crate::program::{
-    EnumDecl, FieldDecl, OutcomeDecl, RecordDecl, Schema, Statute, Table, TableId, TableKey,
-    Unique, Version, VersionId, VersionSelector,
+    EnumDecl, FieldDecl, Limits, OutcomeDecl, RecordDecl, Schema, Statute, Table, TableId,
+    TableKey, Unique, Version, VersionId, VersionSelector,
 };
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, ListItem, UnaryOp};
@@ -635,6 +635,7 @@ impl Checker<'_> {
                     Some(by) => Unique::By(usize::MAX, by.node.clone()),
                 }),
             };
+            let limits = self.limits(f, &ty, default.as_ref(), &decls.schema);
             out.push(FieldDecl {
                 name: f.name.node.clone(),
                 ty,
@@ -642,11 +643,147 @@ impl Checker<'_> {
                 default,
                 nonempty: f.nonempty,
                 unique,
+                limits,
                 description: f.description.clone(),
                 span: f.name.span,
             });
         }
         out
+    }
+
+    /// The limits of field `f` of type `ty`: each bound a literal of the type, `decimals` on a
+    /// decimal, `at least` not above `at most`, and the default (if any) within them. A limit
+    /// that cannot apply is reported and left out.
+    fn limits(
+        &mut self,
+        f: &ast::Field,
+        ty: &Type,
+        default: Option<&Value>,
+        schema: &Schema,
+    ) -> Limits {
+        let mut limits = Limits::default();
+        let ordered = matches!(ty, Type::Integer | Type::Decimal | Type::Money | Type::Date);
+        for l in &f.limits {
+            let (word, bound) = match &l.kind {
+                ast::LimitKind::AtLeast(e) => ("at least", Some(e)),
+                ast::LimitKind::AtMost(e) => ("at most", Some(e)),
+                ast::LimitKind::Decimals(_) => ("decimals", None),
+            };
+            if !ordered || (bound.is_none() && *ty != Type::Decimal) {
+                let help = if ordered {
+                    "`decimals` applies to a `decimal` fact; money has two decimals already, an integer none"
+                } else {
+                    "limits apply to a number, an amount of money or a date; for a list, limit the field of its items"
+                };
+                let p = self
+                    .err(
+                        codes::LIMIT,
+                        l.span,
+                        format!(
+                            "`{}` is of type {ty}, which `{word}` cannot limit",
+                            f.name.node
+                        ),
+                        "cannot apply here",
+                    )
+                    .with_help(help);
+                self.report(p);
+                continue;
+            }
+            match (&l.kind, bound) {
+                (ast::LimitKind::Decimals(n), _) => match n {
+                    Some(n) if *n <= 28 => limits.decimals = Some(*n),
+                    _ => {
+                        let p = self
+                            .err(
+                                codes::LIMIT,
+                                l.span,
+                                "`decimals` takes a number of digits from 0 to 28",
+                                "too many",
+                            )
+                            .with_help("decimal numbers are exact to 28 digits");
+                        self.report(p);
+                    }
+                },
+                (kind, Some(e)) => {
+                    let Some(v) = self.constant(e, ty, schema) else {
+                        let p = self
+                            .err(
+                                codes::LIMIT,
+                                e.span,
+                                format!("the bound of `{}` is not a {ty} literal", f.name.node),
+                                format!("expected a {ty}"),
+                            )
+                            .with_help(format!(
+                                "write `{word}` with a literal of the fact's type, like `{}`",
+                                match ty {
+                                    Type::Date => "1997-09-01",
+                                    Type::Money => "$0",
+                                    _ => "0",
+                                }
+                            ));
+                        self.report(p);
+                        continue;
+                    };
+                    let slot = if matches!(kind, ast::LimitKind::AtLeast(_)) {
+                        &mut limits.at_least
+                    } else {
+                        &mut limits.at_most
+                    };
+                    if slot.is_some() {
+                        let p = self
+                            .err(
+                                codes::DUPLICATE,
+                                l.span,
+                                format!("`{}` has `{word}` twice", f.name.node),
+                                "again",
+                            )
+                            .with_help("keep one bound");
+                        self.report(p);
+                    }
+                    *slot = Some(v);
+                }
+                _ => {}
+            }
+        }
+        if let (Some(Value::Number(low)), Some(Value::Number(high))) =
+            (&limits.at_least, &limits.at_most)
+        {
+            if low > high {
+                self.limit_order(f);
+            }
+        }
+        if let (Some(Value::Date(low)), Some(Value::Date(high))) =
+            (&limits.at_least, &limits.at_most)
+        {
+            if low > high {
+                self.limit_order(f);
+            }
+        }
+        if let (Some(d), Some(e)) = (default, &f.default) {
+            if limits.broken(d).is_some() {
+                let p = self
+                    .err(codes::LIMIT, e.span, format!("the default of `{}` is outside its limits", f.name.node), "outside the limits")
+                    .with_help("change the default or the limit, so that the default is a value the fact may take");
+                self.report(p);
+            }
+        }
+        limits
+    }
+
+    fn limit_order(&mut self, f: &ast::Field) {
+        let span = f.limits.first().map_or(f.name.span, |l| l.span);
+        let p = self
+            .err(
+                codes::LIMIT,
+                span,
+                format!(
+                    "`{}` allows no value: `at least` is above `at most`",
+                    f.name.node
+                ),
+                "no value fits",
+            )
+            .with_help("swap the bounds");
+        self.report(p);
     }
 
     /// A literal of type `ty` (defaults and table cells), or `None` when it is not one.

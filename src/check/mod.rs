@@ -60,6 +60,10 @@ crate::diagnostic::stage_kinds! {
     /// `unique` on a fact that is not a list, `unique` on a list of records (which needs
     /// `unique by FIELD`), or `unique by` a field the items lack or that is not a plain value.
     UNIQUE, Unique = "lawcode::check::unique";
+    /// A limit (`at least`, `at most`, `decimals`) where it cannot apply: on a fact that is not a
+    /// number, an amount or a date, with a bound that is not a literal of the fact's type, with
+    /// `at least` above `at most`, or with a default outside the limits.
+    LIMIT, Limit = "lawcode::check::limit";
     /// A rule reads a fact that a provision says must not matter (`disregard`).
     DISREGARDED_FACT_READ, DisregardedFactRead = "lawcode::check::disregarded_fact_read";
     /// A provision citation or range in the rules is malformed.

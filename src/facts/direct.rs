@@ -149,6 +149,10 @@ impl<'de> Visitor<'de> for Fields<'_, '_> {
                 nonempty: decl.nonempty,
                 unique: decl.unique.as_ref(),
             })? {
+                // A value outside its limits: the full way reports it.
+                if decl.limits.broken(&v).is_some() {
+                    return Err(give_up());
+                }
                 let slot = self.r.buf.get_mut(start + i).ok_or_else(give_up)?;
                 *slot = v;
                 set |= bit;

@@ -8,6 +8,7 @@
 //! from the JSON text exactly, never through a float.
 
 mod direct;
+mod limits;
 mod locate;
 pub mod set;
 mod unique;
@@ -53,6 +54,11 @@ crate::diagnostic::stage_kinds! {
     /// Two items of a `unique` list are the same (or have the same `unique by` field): the
     /// message names both (`victims[0].id` and `victims[2].id`).
     DUPLICATE_ITEM, DuplicateItem = "lawcode::facts::duplicate_item";
+    /// A number, an amount or a date is outside its fact's declared limits (`at least`,
+    /// `at most`): the message names the fact, its value and the limit.
+    BEYOND_LIMIT, BeyondLimit = "lawcode::facts::beyond_limit";
+    /// A decimal fact has more digits after the point than its `decimals N` allows.
+    TOO_MANY_DECIMALS, TooManyDecimals = "lawcode::facts::too_many_decimals";
     /// The facts are over `MAX_FACTS_BYTES` (16 MiB), or a list holds over
     /// `MAX_LIST_LEN` (100,000) items.
     TOO_LARGE, TooLarge = "lawcode::facts::too_large";

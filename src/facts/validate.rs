@@ -113,7 +113,7 @@ impl<'p> Validator<'p> {
     }
 
     /// A problem with the value at `path` (underlined in the JSON), with its help.
-    fn value_problem(
+    pub(super) fn value_problem(
         &mut self,
         path: &FactPath<'_>,
         code: &'static str,
@@ -204,6 +204,9 @@ impl<'p> Validator<'p> {
                         let v = self.value(&d.ty, v, &path, d.nonempty);
                         if let Some(u) = &d.unique {
                             self.unique(&d.ty, u, &v, &path);
+                        }
+                        if !d.limits.is_empty() {
+                            self.limits(d, &v, &path);
                         }
                         v
                     }

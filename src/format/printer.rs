@@ -12,7 +12,7 @@
 use super::comments::{Comment, Tokens};
 use crate::source::Span;
 use crate::syntax::ast::{
-    self, BinaryOp, EnumDecl, Expr, ExprKind, Field, Item, ListItem, Outcome, Provision,
+    self, BinaryOp, EnumDecl, Expr, ExprKind, Field, Item, LimitKind, ListItem, Outcome, Provision,
     ProvisionItem, RecordDecl, Rule, Spanned, TableDecl, TypeExpr, UnaryOp,
 };
 use pretty::RcDoc;
@@ -482,6 +482,26 @@ impl<'s> Printer<'s> {
                 None => " unique".to_string(),
             }));
             self.pos = self.pos.max(u.span.end);
+        }
+        for l in &f.limits {
+            head = match &l.kind {
+                LimitKind::AtLeast(e) => {
+                    let e = self.expr(e);
+                    head.append(text(" at least ")).append(e)
+                }
+                LimitKind::AtMost(e) => {
+                    let e = self.expr(e);
+                    head.append(text(" at most ")).append(e)
+                }
+                LimitKind::Decimals(Some(n)) => head.append(text(format!(" decimals {n}"))),
+                // Too large to read: kept as written, for the checker to report.
+                LimitKind::Decimals(None) => {
+                    let written = self.src.get(l.span.start..l.span.end).unwrap_or("decimals");
+                    let words: Vec<&str> = written.split_whitespace().collect();
+                    head.append(text(format!(" {}", words.join(" "))))
+                }
+            };
+            self.pos = self.pos.max(l.span.end);
         }
         self.description(head, f.description.as_ref())
     }

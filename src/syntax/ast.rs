@@ -122,6 +122,8 @@ pub struct Field {
     pub nonempty: bool,
     /// `unique` or `unique by FIELD`: a list whose items (or the items' FIELD) all differ.
     pub unique: Option<Unique>,
+    /// `at least X`, `at most X`, `decimals N`, in the order written.
+    pub limits: Vec<Limit>,
     /// The description string; `None` if not written.
     pub description: Option<String>,
 }
@@ -134,6 +136,27 @@ pub struct Unique {
     pub by: Option<Ident>,
     /// The whole option, `unique by id`.
     pub span: Span,
+}
+
+/// A limit on the values a fact may take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limit {
+    /// Which limit, with its bound.
+    pub kind: LimitKind,
+    /// The whole option, `at most 168`.
+    pub span: Span,
+}
+
+/// The kinds of [`Limit`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum LimitKind {
+    /// `at least X`: the least value allowed, a literal of the field's type.
+    AtLeast(Expr),
+    /// `at most X`: the greatest value allowed, a literal of the field's type.
+    AtMost(Expr),
+    /// `decimals N`: at most N digits after the decimal point. `None` when the number as
+    /// written does not fit a `u32` (the checker reports it).
+    Decimals(Option<u32>),
 }
 
 /// One line of an `outcomes { … }` block: `award: money "the award"`.

@@ -358,6 +358,11 @@ pub(super) fn describe_rule(grammar_rule: Rule) -> &'static str {
         Rule::nonempty_mark => "`nonempty`",
         Rule::unique_mark | Rule::kw_unique => "`unique` or `unique by FIELD`",
         Rule::kw_by => "`by`",
+        Rule::limit_mark => "`at least …`, `at most …` or `decimals N`",
+        Rule::at_least => "`at least …`",
+        Rule::at_most => "`at most …`",
+        Rule::kw_at => "`at`",
+        Rule::decimals_mark | Rule::kw_decimals => "`decimals N`",
         Rule::type_expr | Rule::list_type | Rule::named_type | Rule::text_type => {
             "a type like `money` or `list of conviction`"
         }

@@ -332,6 +332,7 @@ impl Lower<'_> {
             default: None,
             nonempty: false,
             unique: None,
+            limits: Vec::new(),
             description: None,
         };
         for p in inner {
@@ -353,6 +354,30 @@ impl Lower<'_> {
                     if let Some(e) = p.into_inner().next() {
                         field.default = Some(self.top_expr(e)?);
                     }
+                }
+                Rule::at_least | Rule::at_most => {
+                    let span = self.span(&p);
+                    let least = p.as_rule() == Rule::at_least;
+                    if let Some(e) = p.into_inner().find(|q| q.as_rule() != Rule::kw_at) {
+                        let e = self.top_expr(e)?;
+                        let kind = if least {
+                            ast::LimitKind::AtLeast(e)
+                        } else {
+                            ast::LimitKind::AtMost(e)
+                        };
+                        field.limits.push(ast::Limit { kind, span });
+                    }
+                }
+                Rule::decimals_mark => {
+                    let span = self.span(&p);
+                    let n = p
+                        .into_inner()
+                        .find(|q| q.as_rule() == Rule::integer_lit)
+                        .and_then(|q| q.as_str().parse::<u32>().ok());
+                    field.limits.push(ast::Limit {
+                        kind: ast::LimitKind::Decimals(n),
+                        span,
+                    });
                 }
                 Rule::string => field.description = Some(self.string(p)),
                 _ => {}

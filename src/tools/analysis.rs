@@ -381,6 +381,9 @@ pub const KEYWORDS: &[&str] = &[
     "function",
     "versions selected by",
     "refuse earlier dates",
+    "at least",
+    "at most",
+    "decimals",
 ];
 
 /// One thing completion offers.
@@ -1463,6 +1466,14 @@ fn describe_field(what: &str, f: &ast::Field) -> String {
         match &u.by {
             Some(by) => s += &format!(", unique by `{}`", by.node),
             None => s += ", unique",
+        }
+    }
+    for l in &f.limits {
+        match &l.kind {
+            ast::LimitKind::AtLeast(e) => s += &format!(", at least `{}`", expr_text(e)),
+            ast::LimitKind::AtMost(e) => s += &format!(", at most `{}`", expr_text(e)),
+            ast::LimitKind::Decimals(Some(n)) => s += &format!(", at most {n} decimals"),
+            ast::LimitKind::Decimals(None) => {}
         }
     }
     if let Some(d) = &f.default {

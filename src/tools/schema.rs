@@ -104,6 +104,19 @@ fn object(
             }
             None => {}
         }
+        // Limits: JSON Schema's `minimum` and `maximum` would hold for a JSON number only (a
+        // decimal may be written as a string) and need a float, so `x-lawcode` says them.
+        for (key, bound) in [
+            ("at_least", &f.limits.at_least),
+            ("at_most", &f.limits.at_most),
+        ] {
+            if let Some(b) = bound {
+                x.insert(key.into(), schema.value_json(&f.ty, b));
+            }
+        }
+        if let Some(n) = f.limits.decimals {
+            x.insert("decimals".into(), json!(n));
+        }
         p.insert("x-lawcode".into(), J::Object(x));
         if !may_be_left_out(schema, f) {
             required.push(json!(f.name));
