@@ -98,6 +98,27 @@ fn every_2248_case_trace_is_snapshotted() {
     });
 }
 
+#[test]
+fn every_1593_case_gives_the_expected_outcomes() {
+    corpus_gives_the_expected_outcomes(
+        crate::support::program("rules/usc/18/1593.law"),
+        "tests/cases/usc-18-1593",
+        12,
+    );
+}
+
+/// The text trace of every § 1593 case (see [`every_case_trace_is_snapshotted`]).
+#[test]
+fn every_1593_case_trace_is_snapshotted() {
+    let program = crate::support::program("rules/usc/18/1593.law");
+    insta::glob!("../cases/usc-18-1593", "*.json", |path| {
+        let case: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let result = evaluate_traced(program, "case.json", &case["facts"].to_string());
+        insta::assert_snapshot!(lawcode::render::evaluation_text(program, &result));
+    });
+}
+
 /// The full text trace of every case, so that `cargo insta review` shows
 /// exactly which trace lines an edit of the rules moved.
 #[test]

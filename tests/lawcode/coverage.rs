@@ -155,3 +155,30 @@ outcomes { award: money "the award" }
     assert_eq!(report.branches.total, 7);
     assert_eq!(report.branches.taken, 7);
 }
+
+/// Each corpus of the restitution family reaches every provision that computes something, and
+/// takes every branch, under every version of its rule set.
+#[test]
+fn the_family_corpora_reach_every_provision_and_branch() {
+    for (rules, dir) in [
+        ("rules/usc/18/2248.law", "tests/cases/usc-18-2248"),
+        ("rules/usc/18/1593.law", "tests/cases/usc-18-1593"),
+    ] {
+        let report = runner::run(
+            crate::support::program(rules),
+            rules,
+            Path::new(dir),
+            RunOptions {
+                as_of: None,
+                coverage: true,
+            },
+        )
+        .unwrap();
+        let c = report.coverage.unwrap();
+        assert!(c.cases >= 12, "{dir}: {} cases", c.cases);
+        assert_eq!(c.provisions.never, Vec::<String>::new(), "{dir}");
+        assert_eq!(c.provisions.reached, c.provisions.computing, "{dir}");
+        assert_eq!(c.branches.never, vec![], "{dir}");
+        assert_eq!(c.branches.taken, c.branches.total, "{dir}");
+    }
+}

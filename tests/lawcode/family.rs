@@ -6,7 +6,11 @@ use crate::support::{lawcode_in, repo, stderr_of, stdout_of};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-const ENTRIES: [&str; 2] = ["rules/usc/18/2248.law", "rules/usc/18/2259.law"];
+const ENTRIES: [&str; 3] = [
+    "rules/usc/18/2248.law",
+    "rules/usc/18/2259.law",
+    "rules/usc/18/1593.law",
+];
 
 /// A rule file's text without its string literals and `//` comments, as the contract strips them.
 fn code_only(text: &str) -> String {
@@ -154,9 +158,119 @@ fn a_2248_offense_before_its_text_or_a_2259_fact_is_an_input_error() {
     );
 }
 
+/// Runs § 1593 on `facts` and asserts an input error: exit 1, no output, `wanted` on stderr.
+fn refused_1593(facts: &serde_json::Value, wanted: &[&str]) {
+    let out = eval_json("rules/usc/18/1593.law", facts);
+    assert_eq!(out.status.code(), Some(1), "{facts}");
+    assert!(stdout_of(&out).is_empty(), "{facts}");
+    let err = stderr_of(&out);
+    for w in wanted {
+        assert!(err.contains(w), "{w:?} not in:\n{err}");
+    }
+}
+
+#[test]
+fn section_1593_reads_the_contract_s_facts_and_refuses_the_rest() {
+    let good = serde_json::json!({
+        "offense_date": "2000-10-28",
+        "convictions": [{ "section": "1593A" }],
+        "victim": { "work_weeks": [{ "week_start": "1997-09-01", "hours": "40.25" }] },
+    });
+    let out = eval_json("rules/usc/18/1593.law", &good);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&out)).unwrap();
+    assert_eq!(v["statute"], "18 U.S.C. § 1593");
+    assert_eq!(v["version"], "2000-10-28");
+    assert_eq!(v["missing"], serde_json::json!([]));
+    // 40 hours at $5.15 and a quarter hour at $7.725: 207.93125, to the cent.
+    assert_eq!(v["outcomes"]["flsa_value"], "207.93");
+    assert_eq!(v["outcomes"]["restitution_amount"], "207.93");
+
+    let with = |path: &[&str], value: serde_json::Value| {
+        let mut f = good.clone();
+        let mut at = &mut f;
+        for (i, key) in path.iter().enumerate() {
+            if i + 1 == path.len() {
+                at[*key] = value.clone();
+            } else {
+                at = &mut at[*key];
+            }
+        }
+        f
+    };
+    // Before § 1593 was enacted.
+    refused_1593(
+        &with(&["offense_date"], "2000-10-27".into()),
+        &[
+            "lawcode::eval::before_first_text",
+            "`offense_date` is 2000-10-27",
+        ],
+    );
+    // A week before the first minimum wage of the table: the date is named.
+    let early_week = serde_json::json!([{ "week_start": "1997-08-25", "hours": 10 }]);
+    refused_1593(
+        &with(&["victim", "work_weeks"], early_week),
+        &[
+            "lawcode::eval::before_first_row",
+            "1997-08-25",
+            "1997-09-01",
+        ],
+    );
+    // Two weeks that start on one day, naming both.
+    let twice = serde_json::json!([
+        { "week_start": "2000-01-03", "hours": 10 },
+        { "week_start": "2000-01-10", "hours": 10 },
+        { "week_start": "2000-01-03", "hours": 5 },
+    ]);
+    refused_1593(
+        &with(&["victim", "work_weeks"], twice),
+        &[
+            "lawcode::facts::duplicate_item",
+            "victim.work_weeks[0].week_start",
+            "victim.work_weeks[2].week_start",
+        ],
+    );
+    // Hours: 0 to 168, at most two decimals, never negative.
+    for (hours, code) in [
+        (serde_json::json!(168.01), "lawcode::facts::beyond_limit"),
+        (serde_json::json!("-1"), "lawcode::facts::beyond_limit"),
+        (
+            serde_json::json!("40.125"),
+            "lawcode::facts::too_many_decimals",
+        ),
+        (serde_json::json!(true), "lawcode::facts::wrong_type"),
+    ] {
+        let week = serde_json::json!([{ "week_start": "2000-01-03", "hours": hours }]);
+        refused_1593(
+            &with(&["victim", "work_weeks"], week),
+            &[code, "victim.work_weeks[0].hours"],
+        );
+    }
+    // A typo, with the nearest name; a § 2259 fact that § 1593 does not have.
+    refused_1593(
+        &with(&["victim", "defendant_gian"], "10.00".into()),
+        &["victim.defendant_gian", "victim.defendant_gain"],
+    );
+    refused_1593(
+        &with(&["court", "relative_role_amount"], "10.00".into()),
+        &["lawcode::facts::unknown_key", "court.relative_role_amount"],
+    );
+    refused_1593(
+        &with(&["convictions"], serde_json::json!([])),
+        &["lawcode::facts::empty_list", "convictions"],
+    );
+    refused_1593(
+        &with(&["victim", "defendant_gain"], "-5".into()),
+        &["lawcode::facts::negative_money", "victim.defendant_gain"],
+    );
+}
+
 #[test]
 fn the_bundled_examples_of_the_family_evaluate() {
-    for (rules, dir) in [("rules/usc/18/2248.law", "examples/usc-18-2248")] {
+    for (rules, dir) in [
+        ("rules/usc/18/2248.law", "examples/usc-18-2248"),
+        ("rules/usc/18/1593.law", "examples/usc-18-1593"),
+    ] {
         let examples = crate::support::files(dir, "json");
         assert!(!examples.is_empty(), "{dir}");
         for path in examples {

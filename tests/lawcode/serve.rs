@@ -136,7 +136,7 @@ fn statutes_schema_examples_and_evaluate_as_the_cli_does() {
         .iter()
         .map(|s| s["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["usc/18/2248", "usc/18/2259"]);
+    assert_eq!(ids, ["usc/18/1593", "usc/18/2248", "usc/18/2259"]);
 
     let (status, schema) = server.get("/v1/statutes/usc/18/2259/schema");
     assert_eq!(status, 200);
