@@ -524,7 +524,9 @@ impl Expr {
             | ExprKind::Def(_)
             | ExprKind::Fact(_)
             | ExprKind::Local(_) => Vec::new(),
-            ExprKind::List(xs) | ExprKind::Min(xs) | ExprKind::Max(xs) => xs.iter().collect(),
+            ExprKind::List(xs) | ExprKind::Min(xs) | ExprKind::Max(xs) | ExprKind::Dates(_, xs) => {
+                xs.iter().collect()
+            }
             ExprKind::Field(x, _)
             | ExprKind::Table(_, x)
             | ExprKind::Not(x)
@@ -552,6 +554,35 @@ impl Expr {
             }
         }
     }
+}
+
+/// A calculation on the calendar ([`ExprKind::Dates`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateCalc {
+    /// `a - b`: the days from date `b` to date `a`, an integer (negative when `a` is earlier).
+    Difference,
+    /// `add_days(date, n)`: the date `n` days later (earlier for a negative `n`).
+    AddDays,
+    /// `add_months(date, n[, ROUNDING])`: the same day `n` months later; where that day does not
+    /// exist (January 31 plus one month), the rounding says which day, and without one it is an
+    /// evaluation error.
+    AddMonths(Option<DayRounding>),
+    /// `add_years(date, n[, ROUNDING])`: `add_months` of `12 × n` (February 29 plus a year needs
+    /// a rounding).
+    AddYears(Option<DayRounding>),
+    /// `month(date)`: 1 to 12.
+    Month,
+    /// `day(date)`: the day of the month, 1 to 31.
+    Day,
+}
+
+/// Where a month's arithmetic lands on a day the month does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayRounding {
+    /// `round_down`: the last day of that month (January 31 plus a month: February 28 or 29).
+    Down,
+    /// `round_up`: the first day of the next month (January 31 plus a month: March 1).
+    Up,
 }
 
 /// An arithmetic operator.
@@ -669,6 +700,9 @@ pub enum ExprKind {
     Max(Vec<Expr>),
     /// `year(date)`: the calendar year, an integer.
     Year(Box<Expr>),
+    /// Calendar arithmetic: `a - b` of two dates, `add_days`, `add_months`, `add_years`, `month`,
+    /// `day`; the arguments in the order written.
+    Dates(DateCalc, Vec<Expr>),
     /// `round(x, UNIT, MODE)`: money or a decimal rounded to `places` decimals.
     Round {
         /// The amount rounded.

@@ -4,7 +4,7 @@
 use super::expr::{BoundName, unify};
 use super::version::VersionChecker;
 use super::{Reporter, UnknownName, codes};
-use crate::program::{Aggregate, Expr, ExprKind, Rounding};
+use crate::program::{Aggregate, DateCalc, DayRounding, Expr, ExprKind, Rounding};
 use crate::source::Span;
 use crate::syntax::ast;
 use crate::value::Type;
@@ -32,6 +32,11 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     match name.node.as_str() {
                         "min" | "max" => "`min(a, b, …)`",
                         "year" => "`year(date)`",
+                        "month" => "`month(date)`",
+                        "day" => "`day(date)`",
+                        "add_days" => "`add_days(date, days)`",
+                        "add_months" | "add_years" =>
+                            "`add_years(date, years)` or `add_years(date, years, round_up)`",
                         "round" => "`round(amount, cents, half_away_from_zero)`",
                         "given" => "`given(fact)`",
                         _ => "`count(list)`",
@@ -88,6 +93,66 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     );
                 }
                 self.typed_expr(ExprKind::Year(Box::new(x)), Type::Integer, span)
+            }
+            "month" | "day" => {
+                let [arg] = args else {
+                    return arity(self, "one argument");
+                };
+                let x = self.date_argument(name, arg, bound)?;
+                let calc = if name.node == "month" {
+                    DateCalc::Month
+                } else {
+                    DateCalc::Day
+                };
+                self.typed_expr(ExprKind::Dates(calc, vec![x]), Type::Integer, span)
+            }
+            "add_days" | "add_months" | "add_years" => {
+                let (date, n, rounding) = match args {
+                    [d, n] => (d, n, None),
+                    [d, n, r] if name.node != "add_days" => (d, n, Some(r)),
+                    _ if name.node == "add_days" => return arity(self, "two arguments"),
+                    _ => return arity(self, "two or three arguments"),
+                };
+                let d = self.date_argument(name, date, bound)?;
+                let n = self.expr(n, Some(&Type::Integer), bound)?;
+                if n.ty != Type::Integer {
+                    let t = n.ty.clone();
+                    return self.mismatch(
+                        n.span,
+                        format!("`{}` adds a whole number, but this is a {t}", name.node),
+                        format!("this is a {t}"),
+                        "write an integer, like `90` or `-1`",
+                    );
+                }
+                let rounding = match rounding {
+                    None => None,
+                    Some(r) => Some(match &r.node {
+                        ast::ExprKind::Name(x) if x.node == "round_down" => DayRounding::Down,
+                        ast::ExprKind::Name(x) if x.node == "round_up" => DayRounding::Up,
+                        other => {
+                            let written = if let ast::ExprKind::Name(x) = other {
+                                x.node.clone()
+                            } else {
+                                String::new()
+                            };
+                            return self.unknown(UnknownName {
+                                code: codes::UNKNOWN_NAME,
+                                what: "rounding",
+                                name: &written,
+                                span: r.span,
+                                message: "unknown rounding of a day the month does not have".into(),
+                                candidates: &["round_down", "round_up"],
+                                fallback: "write `round_down` (the last day of the month) or `round_up` (the first day of the next)",
+                            });
+                        }
+                    }),
+                };
+                let calc = match name.node.as_str() {
+                    "add_days" => DateCalc::AddDays,
+                    "add_months" => DateCalc::AddMonths(rounding),
+                    _ => DateCalc::AddYears(rounding),
+                };
+                self.typed_expr(ExprKind::Dates(calc, vec![d, n]), Type::Date, span)
             }
             "round" => {
                 let [value, unit, mode] = args else {
@@ -207,11 +272,29 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                 name: other,
                 span: name.span,
                 message: format!("there is no function `{other}`"),
-                candidates: &[
-                    "min", "max", "year", "round", "given", "count", "sum", "any", "all",
-                ],
-                fallback: "the functions are min, max, year, round, given, count, sum, any, all",
+                candidates: &super::functions::BUILT_INS,
+                fallback: "the functions are min, max, year, month, day, add_days, add_months, add_years, round, given, count, sum, any, all",
             }),
         }
+    }
+
+    /// An argument that must be a date.
+    fn date_argument(
+        &mut self,
+        name: &ast::Ident,
+        arg: &ast::Expr,
+        bound: &mut Vec<BoundName>,
+    ) -> Option<Expr> {
+        let x = self.expr(arg, Some(&Type::Date), bound)?;
+        if x.ty != Type::Date {
+            let t = x.ty.clone();
+            return self.mismatch(
+                x.span,
+                format!("`{}` needs a date, but this is a {t}", name.node),
+                format!("this is a {t}"),
+                "pass a date, like a date fact `offense_date` or `2018-12-07`",
+            );
+        }
+        Some(x)
     }
 }

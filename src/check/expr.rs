@@ -6,7 +6,7 @@ use super::version::VersionChecker;
 use super::{Reporter, UnknownName, codes};
 use crate::citation::{Citation, CitationRange, ProvisionRef};
 use crate::diagnostic::nearest;
-use crate::program::{Aggregate, Arith, Compare, Expr, ExprKind};
+use crate::program::{Aggregate, Arith, Compare, DateCalc, Expr, ExprKind};
 use crate::source::Span;
 use crate::syntax::ast::{self, BinaryOp, ListItem, RangeEnd, UnaryOp};
 use crate::value::{Type, Value};
@@ -816,6 +816,15 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                     BinaryOp::Mul => Arith::Mul,
                     _ => Arith::Div,
                 };
+                // The days between two dates; a date and a number have no sum (days, months or
+                // years?), so `add_days` and its kin say which.
+                if (a, &lt, &rt) == (Arith::Sub, &Type::Date, &Type::Date) {
+                    return self.typed_expr(
+                        ExprKind::Dates(DateCalc::Difference, vec![lhs, rhs]),
+                        Type::Integer,
+                        span,
+                    );
+                }
                 let Some(ty) = arith_type(a, &lt, &rt) else {
                     let help = match (a, &lt, &rt) {
                         (Arith::Add | Arith::Sub, Type::Money, t)
@@ -826,6 +835,9 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         }
                         (Arith::Mul, Type::Money, Type::Money) => {
                             "money times money has no meaning; multiply money by a number or ratio"
+                        }
+                        (_, Type::Date, _) | (_, _, Type::Date) => {
+                            "a date minus a date is the days between them; to move a date, write `add_days(d, n)`, `add_months(d, n)` or `add_years(d, n)`"
                         }
                         _ => {
                             "arithmetic works on numbers and money: money ± money, money × number, money ÷ number, money ÷ money"

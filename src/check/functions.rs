@@ -21,8 +21,21 @@ use crate::value::Type;
 const MAX_CALL_DEPTH: usize = 32;
 
 /// The names of the built-in functions, which a `function` may not take.
-pub(super) const BUILT_INS: [&str; 9] = [
-    "min", "max", "year", "round", "given", "count", "sum", "any", "all",
+pub(super) const BUILT_INS: [&str; 14] = [
+    "min",
+    "max",
+    "year",
+    "month",
+    "day",
+    "add_days",
+    "add_months",
+    "add_years",
+    "round",
+    "given",
+    "count",
+    "sum",
+    "any",
+    "all",
 ];
 
 /// A declared function, its types resolved.

@@ -14,7 +14,8 @@ use super::{
     missing_union, pick,
 };
 use crate::program::{
-    Aggregate, Compare, DefId, Expr, ExprKind, ProgramData, Rounding, Schema, TableId, Version,
+    Aggregate, Compare, DateCalc, DayRounding, DefId, Expr, ExprKind, ProgramData, Rounding,
+    Schema, TableId, Version,
 };
 use crate::source::Span;
 use crate::value::{Type, Value};
@@ -692,6 +693,7 @@ fn value_of(e: &Expr, at: RuleSite) -> Code<Value> {
                 other => Err(ev.ill_typed(at, d_id, &other)),
             })
         }
+        ExprKind::Dates(calc, args) => dates(*calc, args, e.span, at),
         ExprKind::Given(x) => {
             let x_id = x.id;
             let x = place(x, at);
@@ -817,6 +819,134 @@ fn table(e: &Expr, tid: TableId, key: &Expr, at: RuleSite) -> Code<Value> {
                     format!("table `{name}` has no row for {key_text}"),
                     format!("the table has no data for this key; add the row from its source ({source}) once it is published"),
                 ))
+            }
+        }
+    })
+}
+
+/// Calendar arithmetic ([`DateCalc`]): whole days, and months and years that land on a day the
+/// month does not have only as the rule's rounding says.
+fn dates(calc: DateCalc, args: &[Expr], span: Span, at: RuleSite) -> Code<Value> {
+    let ids: Vec<u32> = args.iter().map(|a| a.id).collect();
+    let args: Vec<Code<Value>> = args.iter().map(|a| value(a, at)).collect();
+    code(move |ev| {
+        let mut vals = Vec::with_capacity(args.len());
+        for a in &args {
+            vals.push(a(ev)?);
+        }
+        let bad = |ev: &Evaluator<'_>, i: usize| {
+            let id = ids.get(i).copied().unwrap_or(0);
+            ev.ill_typed(at, id, vals.get(i).unwrap_or(&Value::Absent))
+        };
+        let date = |i: usize| match vals.get(i) {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        };
+        let whole = |i: usize| match vals.get(i) {
+            Some(Value::Number(n)) if n.fract().is_zero() => i64::try_from(*n).ok(),
+            _ => None,
+        };
+        let out_of_range = |ev: &Evaluator<'_>, what: String| {
+            ev.error(
+                at,
+                codes::DATE_OUT_OF_RANGE,
+                span,
+                format!("{what} is beyond the dates lawcode supports (years -9999 to 9999)"),
+                "check the dates and the number added".into(),
+            )
+        };
+        let Some(d) = date(0) else {
+            return Err(bad(ev, 0));
+        };
+        match calc {
+            DateCalc::Month => Ok(Value::Number(Decimal::from(d.month()))),
+            DateCalc::Day => Ok(Value::Number(Decimal::from(d.day()))),
+            DateCalc::Difference => {
+                let Some(b) = date(1) else {
+                    return Err(bad(ev, 1));
+                };
+                // Days are exact between any two civil dates; jiff cannot fail on them.
+                let days = b
+                    .until((jiff::Unit::Day, d))
+                    .map(|s| s.get_days())
+                    .map_err(|_| out_of_range(ev, format!("the days from {b} to {d}")))?;
+                Ok(Value::Number(Decimal::from(days)))
+            }
+            DateCalc::AddDays => {
+                let Some(n) = whole(1) else {
+                    return Err(bad(ev, 1));
+                };
+                let moved = jiff::Span::new()
+                    .try_days(n)
+                    .ok()
+                    .and_then(|s| d.checked_add(s).ok())
+                    .ok_or_else(|| out_of_range(ev, format!("{d} plus {n} days")))?;
+                Ok(Value::Date(moved))
+            }
+            DateCalc::AddMonths(rounding) | DateCalc::AddYears(rounding) => {
+                let Some(n) = whole(1) else {
+                    return Err(bad(ev, 1));
+                };
+                let (unit, months) = match calc {
+                    DateCalc::AddYears(_) => ("years", n.checked_mul(12)),
+                    _ => ("months", Some(n)),
+                };
+                let unit = if n.abs() == 1 {
+                    unit.trim_end_matches('s')
+                } else {
+                    unit
+                };
+                let what = format!("{d} plus {n} {unit}");
+                let total = months
+                    .and_then(|m| {
+                        (i64::from(d.year()) * 12 + i64::from(d.month()) - 1).checked_add(m)
+                    })
+                    .ok_or_else(|| out_of_range(ev, what.clone()))?;
+                let year = i16::try_from(total.div_euclid(12))
+                    .map_err(|_| out_of_range(ev, what.clone()))?;
+                let month = i8::try_from(total.rem_euclid(12) + 1)
+                    .map_err(|_| out_of_range(ev, what.clone()))?;
+                let first = jiff::civil::Date::new(year, month, 1)
+                    .map_err(|_| out_of_range(ev, what.clone()))?;
+                let last = first.days_in_month();
+                if d.day() <= last {
+                    return first
+                        .with()
+                        .day(d.day())
+                        .build()
+                        .map(Value::Date)
+                        .map_err(|_| out_of_range(ev, what));
+                }
+                let landed = match rounding {
+                    Some(DayRounding::Down) => first.with().day(last).build().ok(),
+                    Some(DayRounding::Up) => first
+                        .with()
+                        .day(last)
+                        .build()
+                        .ok()
+                        .and_then(|x| x.tomorrow().ok()),
+                    None => {
+                        let call = if matches!(calc, DateCalc::AddYears(_)) {
+                            "add_years"
+                        } else {
+                            "add_months"
+                        };
+                        return Err(ev.error(
+                            at,
+                            codes::AMBIGUOUS_DATE,
+                            span,
+                            format!(
+                                "{what} falls on day {} of {}, a day that month does not have",
+                                d.day(),
+                                first.strftime("%B %Y")
+                            ),
+                            format!("say which day the rule means: `{call}(…, round_down)` gives the last day of the month, `{call}(…, round_up)` the first day of the next"),
+                        ));
+                    }
+                };
+                landed
+                    .map(Value::Date)
+                    .ok_or_else(|| out_of_range(ev, what))
             }
         }
     })

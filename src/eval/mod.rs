@@ -63,6 +63,11 @@ crate::diagnostic::stage_kinds! {
     BEFORE_FIRST_TEXT, BeforeFirstText = "lawcode::eval::before_first_text";
     /// A money definition is not a whole number of cents; the rules must round explicitly.
     UNROUNDED_MONEY, UnroundedMoney = "lawcode::eval::unrounded_money";
+    /// Month or year arithmetic lands on a day the month does not have (January 31 plus a
+    /// month) and the rule does not say how to round it (`round_down` or `round_up`).
+    AMBIGUOUS_DATE, AmbiguousDate = "lawcode::eval::ambiguous_date";
+    /// Calendar arithmetic leaves the supported dates (years -9999 to 9999).
+    DATE_OUT_OF_RANGE, DateOutOfRange = "lawcode::eval::date_out_of_range";
     /// `min` or `max` of an empty list.
     EMPTY_LIST, EmptyList = "lawcode::eval::empty_list";
     /// A value of another type than the checker gave the expression: a bug in lawcode, reported

@@ -300,3 +300,60 @@ proptest! {
         prop_assert!(report.provisions.is_empty());
     }
 }
+
+/// Calendar arithmetic, through the language: moving a date by days and back returns it, the
+/// difference of two dates is the days added, and a month's rounding lands on the last day of
+/// the month (`round_down`) or the day after it (`round_up`), never elsewhere.
+const CALENDAR: &str = r#"
+statute "Test Act § 1"
+facts { d: date "a date"  n: integer "a number of days or months" }
+outcomes {
+    back: date "n days later, then n days earlier"
+    difference: integer "the days from d to n days later"
+    down: date "n months later, rounded down"
+    up: date "n months later, rounded up"
+    day_down: integer "the day of the month of down"
+    day_up: integer "the day of the month of up"
+}
+(a) {
+    rule back = add_days(add_days(d, n), 0 - n)
+    rule difference = add_days(d, n) - d
+    rule down = add_months(d, n, round_down)
+    rule up = add_months(d, n, round_up)
+    rule day_down = day(down)
+    rule day_up = day(up)
+}
+"#;
+
+fn calendar() -> &'static lawcode::Program {
+    static P: std::sync::OnceLock<lawcode::Program> = std::sync::OnceLock::new();
+    P.get_or_init(|| lawcode::compile("calendar.law", CALENDAR).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+    #[test]
+    fn calendar_arithmetic_is_exact_and_rounds_only_as_told(
+        y in 1900i16..2100, m in 1i8..=12, day in 1i8..=31, n in -2400i64..2400
+    ) {
+        let Ok(d) = jiff::civil::Date::new(y, m, day) else { return Ok(()) };
+        let facts = json!({ "d": d.to_string(), "n": n });
+        let p = calendar();
+        let facts = p.read_facts("case.json", &facts.to_string()).unwrap();
+        let r = p.evaluate(&facts, EvalOptions::default()).unwrap();
+        prop_assert_eq!(r.outcome("back"), Some(&json!(d.to_string())));
+        prop_assert_eq!(r.outcome("difference"), Some(&json!(n)));
+        let down: jiff::civil::Date = r.outcome("down").unwrap().as_str().unwrap().parse().unwrap();
+        let up: jiff::civil::Date = r.outcome("up").unwrap().as_str().unwrap().parse().unwrap();
+        let months = i64::from(y) * 12 + i64::from(m) - 1 + n;
+        let (ty, tm) = (months.div_euclid(12), months.rem_euclid(12) + 1);
+        prop_assert_eq!((i64::from(down.year()), i64::from(down.month())), (ty, tm));
+        if day <= down.days_in_month() {
+            prop_assert_eq!(down, up);
+            prop_assert_eq!(down.day(), day);
+        } else {
+            prop_assert_eq!(down.day(), down.days_in_month());
+            prop_assert_eq!(up, down.tomorrow().unwrap());
+        }
+    }
+}
