@@ -13,17 +13,16 @@ use libfuzzer_sys::fuzz_target;
 mod queries;
 use std::path::Path;
 
-const RULES: &str = include_str!("../../rules/usc/18/2259.law");
-const CPI_U: &str = include_str!("../../rules/data/cpi-u.law");
+mod bundled;
 
 fuzz_target!(|data: &[u8]| {
     let entry = normalize(Path::new("rules/usc/18/2259.law"));
     let mut overlay = Overlay::default();
-    overlay.open.insert(
-        normalize(Path::new("rules/data/cpi-u.law")),
-        CPI_U.to_string(),
-    );
-    let mut text = RULES.to_string();
+    // Its imports, from memory; the file itself is edited below.
+    for (name, text) in bundled::FILES {
+        overlay.open.insert(normalize(Path::new(name)), (*text).to_string());
+    }
+    let mut text = overlay.open.get(&entry).cloned().unwrap_or_default();
     for edit in data.chunks(4).take(16) {
         let [a, b, del, what] = <[u8; 4]>::try_from(edit).unwrap_or([edit[0], 0, 0, 0]);
         let fraction = f64::from(u16::from_le_bytes([a, b])) / f64::from(u16::MAX);

@@ -289,3 +289,35 @@ fn the_bundled_examples_of_the_family_evaluate() {
         }
     }
 }
+
+/// The fuzz targets compile the rule files in (`fuzz/fuzz_targets/bundled.rs`); a file an entry
+/// imports that is not bundled would make every fuzz run fail at start, so each must be there,
+/// under its own path.
+#[test]
+fn the_fuzz_targets_bundle_every_file_the_entries_reach() {
+    let text = std::fs::read_to_string(repo().join("fuzz/fuzz_targets/bundled.rs")).unwrap();
+    let flat = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("( \"", "(\"");
+    let mut bundled = BTreeSet::new();
+    for entry in flat.split("(\"rules/").skip(1) {
+        let name = format!("rules/{}", entry.split('"').next().unwrap());
+        let included = entry
+            .split("include_str!(\"../../")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{name}: no include_str! beside it"));
+        assert_eq!(name, included, "bundled under another name");
+        bundled.insert(repo().join(&name).canonicalize().unwrap());
+    }
+    for entry in ENTRIES {
+        for file in reachable(&repo().join(entry)) {
+            assert!(
+                bundled.contains(&file),
+                "{entry} reaches {file:?}, which the fuzz targets do not bundle"
+            );
+        }
+    }
+}
