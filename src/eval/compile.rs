@@ -803,7 +803,7 @@ fn table(e: &Expr, tid: TableId, key: &Expr, at: RuleSite) -> Code<Value> {
                     span,
                     format!(
                         "`{}` is {key_text}, before anything in table `{}`: its first row is from {first}",
-                        ev.program.sources.snippet(key_span),
+                        key_path(ev, key_id, key_span),
                         t.name
                     ),
                     format!("{key_text} is before the data the table holds ({}); check the date, or add the earlier rows from the source", t.source),
@@ -950,6 +950,17 @@ fn dates(calc: DateCalc, args: &[Expr], span: Span, at: RuleSite) -> Code<Value>
             }
         }
     })
+}
+
+/// What a table's key is, as a message names it: the fact's path with the list items bound now
+/// (`victim.work_weeks[3].week_start`), or else the key's expression as written.
+fn key_path(ev: &Evaluator<'_>, key_id: u32, key_span: Span) -> String {
+    let path = ev.code.path_text(key_id, ev.locals.as_slice());
+    if path.is_empty() {
+        ev.program.sources.snippet(key_span).to_string()
+    } else {
+        path
+    }
 }
 
 /// Where the provision set of a `within` lies.
