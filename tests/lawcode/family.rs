@@ -212,7 +212,7 @@ fn section_1593_reads_the_contract_s_facts_and_refuses_the_rest() {
         &with(&["victim", "work_weeks"], early_week),
         &[
             "lawcode::eval::before_first_row",
-            "1997-08-25",
+            "`victim.work_weeks[0].week_start` is 1997-08-25",
             "1997-09-01",
         ],
     );
