@@ -716,7 +716,11 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
             && !matches!(r.node, ast::ExprKind::Text(_))
         {
             let rhs = self.expr(r, None, bound);
-            let guide = rhs.as_ref().map(|x| x.ty.clone());
+            // `"medical" in categories`: the literal is an item of the list.
+            let guide = rhs.as_ref().map(|x| match (op, &x.ty) {
+                (BinaryOp::In | BinaryOp::NotIn, Type::List(item)) => (**item).clone(),
+                (_, t) => t.clone(),
+            });
             let lhs = self.expr(l, guide.as_ref(), bound);
             (lhs?, rhs?)
         } else {

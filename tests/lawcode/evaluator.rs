@@ -548,3 +548,32 @@ fn a_function_computes_from_its_arguments_and_its_names_stay_its_own() {
             .all(|c| c == "Act § 1" || c == "Act § 1(a)")
     );
 }
+
+/// A quoted member beside a list of enumeration members is read as a member, on either side of
+/// `in`, and inside a comprehension too (it used to be typed as text there).
+#[test]
+fn a_quoted_member_is_an_enumeration_member_beside_a_list_of_them() {
+    let rules = r#"
+statute "Act § 1"
+enum kind { medical, other }
+record loss { category: kind "the kind"  amount: money "the amount" }
+facts { losses: list of loss default [] "the losses" }
+outcomes { has_medical: bool "m"  no_other: bool "o"  medical: integer "n" }
+(a) {
+    rule has_medical = "medical" in filter(l.category for l in losses)
+    rule no_other = "other" not in filter(l.category for l in losses)
+    rule medical = count(filter(l for l in losses if l.category = "medical"))
+}
+"#;
+    let e = eval(
+        rules,
+        r#"{"losses": [{"category": "medical", "amount": 5}, {"category": "medical", "amount": 1}]}"#,
+    );
+    assert_eq!(out(&e, "has_medical"), json!(true));
+    assert_eq!(out(&e, "no_other"), json!(true));
+    assert_eq!(out(&e, "medical"), json!(2));
+    // A text that is no member is refused, naming the members.
+    let bad = rules.replace("\"medical\" in", "\"medicl\" in");
+    let err = compile("t.law", &bad).unwrap_err();
+    assert!(crate::support::render(&err).contains("lawcode::check::type_mismatch"));
+}
