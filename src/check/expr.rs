@@ -223,9 +223,21 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         span,
                         "only data tables can be looked up with `[…]`".into(),
                         "not a table".into(),
-                        "write `table_name[key]`",
+                        "write `table_name[key]`; the items of a list are read by going through it, `any(c.section within s for c in convictions)`, so that the trace shows each item",
                     );
                 };
+                // A list fact or a bound item, indexed as if it were a table.
+                if !self.decls.table_ids.contains_key(&n.node)
+                    && (self.decls.fact_ids.contains_key(&n.node)
+                        || bound.iter().any(|b| b.name == n.node))
+                {
+                    return self.mismatch(
+                        span,
+                        format!("`{}` is not a data table, and a list has no `[…]`", n.node),
+                        "not a table".into(),
+                        "the items of a list are read by going through it, `any(c.section within s for c in convictions)`, so that the trace shows each item",
+                    );
+                }
                 let Some(&table_id) = self.decls.table_ids.get(&n.node) else {
                     let names: Vec<&str> =
                         self.decls.table_ids.keys().map(String::as_str).collect();
@@ -839,6 +851,9 @@ impl<'c, 's, 'a> VersionChecker<'c, 's, 'a> {
                         }
                         (Arith::Mul, Type::Money, Type::Money) => {
                             "money times money has no meaning; multiply money by a number or ratio"
+                        }
+                        (_, Type::List(_), _) | (_, _, Type::List(_)) => {
+                            "lists do not add or join: aggregate each one, `sum(l.amount for l in a) + sum(l.amount for l in b)`, or `any(…)` over each"
                         }
                         (_, Type::Date, _) | (_, _, Type::Date) => {
                             "a date minus a date is the days between them; to move a date, write `add_days(d, n)`, `add_months(d, n)` or `add_years(d, n)`"
